@@ -1,0 +1,14 @@
+/** Exit codes are part of the CLI contract; docs/cli.md lists them. */
+export const ExitCode = {
+  OK: 0,
+  /** The command ran and failed (sync failed, query failed, connection refused). */
+  FAILED: 1,
+  /** Bad usage or configuration: a flag, a config field, a query's syntax. */
+  USAGE: 2,
+  /** A sync committed, but with partial data (a failed or forbidden step). */
+  PARTIAL: 3,
+  /** `validate`: one or more permissions are missing. */
+  MISSING_PERMISSIONS: 4,
+} as const;
+
+export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
