@@ -1,0 +1,42 @@
+import type { SqlConnection } from '../sql/connection.js';
+import { StoreError } from '../sql/connection.js';
+import { columnTypes, type ColumnTypes } from './column-types.js';
+import { graphSchema } from './001-graph.js';
+
+/** Ordered schema migrations; a migration's number is its position + 1. Never edit a shipped one. */
+const MIGRATIONS: ((t: ColumnTypes) => string[])[] = [graphSchema];
+
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+/** Serialises concurrent migrators across processes on PostgreSQL (SQLite's BEGIN IMMEDIATE does it there). */
+const MIGRATION_LOCK_ID = 0x6466_6772;
+
+export async function migrate(db: SqlConnection): Promise<number> {
+  await db.exec(
+    `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_on ${
+      columnTypes(db.dialect).time
+    } NOT NULL)`,
+  );
+  return db.transaction(async () => {
+    if (db.dialect === 'postgres')
+      await db.all('SELECT pg_advisory_xact_lock(?)', [MIGRATION_LOCK_ID]);
+    const [row] = await db.all<{ version: number | null }>(
+      'SELECT MAX(version) AS version FROM schema_migrations',
+    );
+    const current = Number(row?.version ?? 0);
+    if (current > SCHEMA_VERSION) {
+      throw new StoreError(
+        `database schema version ${current} is newer than this program's schema version ${SCHEMA_VERSION}: upgrade defender-graph (the database was not changed)`,
+      );
+    }
+    for (let version = current + 1; version <= SCHEMA_VERSION; version++) {
+      const statements = MIGRATIONS[version - 1]!(columnTypes(db.dialect));
+      for (const statement of statements) await db.exec(statement);
+      await db.run('INSERT INTO schema_migrations (version, applied_on) VALUES (?, ?)', [
+        version,
+        Date.now(),
+      ]);
+    }
+    return SCHEMA_VERSION;
+  });
+}

@@ -1,0 +1,65 @@
+import pg from 'pg';
+import type { SqlConnection } from './connection.js';
+
+/** bigint columns (times) come back as numbers: epoch milliseconds fit a double exactly. */
+const types = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    oid === pg.types.builtins.INT8
+      ? (value: string) => Number(value)
+      : pg.types.getTypeParser(oid, format ?? 'text')) as typeof pg.types.getTypeParser,
+};
+
+/** `?` → `$n`. The store's SQL never contains `?` inside literals or as a jsonb operator. */
+export function numberPlaceholders(sql: string): string {
+  let n = 0;
+  return sql.replace(/\?/g, () => `$${++n}`);
+}
+
+/** One PostgreSQL session: session state (advisory locks, transactions) lives on it. */
+export class PostgresConnection implements SqlConnection {
+  readonly dialect = 'postgres' as const;
+  private constructor(private readonly client: pg.Client) {}
+
+  static async connect(url: string): Promise<PostgresConnection> {
+    const client = new pg.Client({ connectionString: url, types });
+    // A dropped connection must not crash the process; the next query reports it.
+    client.on('error', () => undefined);
+    await client.connect();
+    return new PostgresConnection(client);
+  }
+
+  async all<T>(sql: string, params: unknown[] = []): Promise<T[]> {
+    const result = await this.client.query(numberPlaceholders(sql), params);
+    return result.rows as T[];
+  }
+
+  async allNative<T>(sql: string, params: unknown[] = []): Promise<T[]> {
+    const result = await this.client.query(sql, params);
+    return result.rows as T[];
+  }
+
+  async run(sql: string, params: unknown[] = []): Promise<number> {
+    const result = await this.client.query(numberPlaceholders(sql), params);
+    return result.rowCount ?? 0;
+  }
+
+  async exec(sql: string): Promise<void> {
+    await this.client.query(sql);
+  }
+
+  async transaction<T>(fn: () => Promise<T>): Promise<T> {
+    await this.client.query('BEGIN');
+    try {
+      const result = await fn();
+      await this.client.query('COMMIT');
+      return result;
+    } catch (err) {
+      await this.client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.client.end();
+  }
+}

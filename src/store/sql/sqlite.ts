@@ -1,0 +1,73 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import Database from 'better-sqlite3';
+import type { SqlConnection } from './connection.js';
+
+type Statement = Database.Statement<unknown[]>;
+
+/** better-sqlite3 binds no booleans: flags are stored as 0/1. */
+function bindable(params: unknown[]): unknown[] {
+  return params.map((p) => (typeof p === 'boolean' ? (p ? 1 : 0) : p));
+}
+
+export class SqliteConnection implements SqlConnection {
+  readonly dialect = 'sqlite' as const;
+  private readonly db: Database.Database;
+  private readonly statements = new Map<string, Statement>();
+
+  constructor(path: string, options: { readOnly?: boolean } = {}) {
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    this.db = new Database(path);
+    // WAL lets readers see the last committed graph while a sync writes.
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = NORMAL');
+    this.db.pragma('busy_timeout = 10000');
+    this.db.pragma('foreign_keys = ON');
+    if (options.readOnly) this.db.pragma('query_only = ON');
+    // Same SQL as PostgreSQL for new _id values.
+    this.db.function('gen_random_uuid', () => randomUUID());
+  }
+
+  private prepare(sql: string): Statement {
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      statement = this.db.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
+  }
+
+  async all<T>(sql: string, params: unknown[] = []): Promise<T[]> {
+    return this.prepare(sql).all(...bindable(params)) as T[];
+  }
+
+  async allNative<T>(sql: string, params: unknown[] = []): Promise<T[]> {
+    return this.all<T>(sql, params);
+  }
+
+  async run(sql: string, params: unknown[] = []): Promise<number> {
+    return this.prepare(sql).run(...bindable(params)).changes;
+  }
+
+  async exec(sql: string): Promise<void> {
+    this.db.exec(sql);
+  }
+
+  async transaction<T>(fn: () => Promise<T>): Promise<T> {
+    // IMMEDIATE takes the write lock up front, so two writers queue instead of failing mid-way.
+    this.db.exec('BEGIN IMMEDIATE');
+    try {
+      const result = await fn();
+      this.db.exec('COMMIT');
+      return result;
+    } catch (err) {
+      if (this.db.inTransaction) this.db.exec('ROLLBACK');
+      throw err;
+    }
+  }
+
+  async close(): Promise<void> {
+    this.db.close();
+  }
+}
