@@ -54,6 +54,20 @@ export const instanceSchema = z
       .strict()
       .default({}),
     caFile: z.string().min(1).optional(),
+    /** Multiplies every client-side quota (1 = Microsoft's); match an emulator's `quotaScale`. */
+    quotaScale: z.number().positive().optional(),
+    /** Per-endpoint quota overrides keyed by pacing bucket (see docs/configuration.md). */
+    quotas: z
+      .record(
+        z.string(),
+        z
+          .object({
+            perMinute: z.number().positive().optional(),
+            perHour: z.number().positive().optional(),
+          })
+          .strict(),
+      )
+      .optional(),
   })
   .strict()
   .refine((i) => (i.clientSecret === undefined) !== (i.certificatePath === undefined), {

@@ -1,0 +1,239 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { LineCounter, parseDocument, isNode, type Document } from 'yaml';
+import type { z } from 'zod';
+import { CLOUDS, defenderRegionHost } from './clouds.js';
+import { configFileSchema, instanceSchema, type InstanceConfig } from './instance-config.js';
+
+export const DEFAULT_CONFIG_FILE = 'defender-graph.yaml';
+
+/** A config file or environment problem: the message names the file, line, instance and field. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+export interface LoadedConfig {
+  /** The file read, or undefined when the instance came from AZURE_* environment variables. */
+  file?: string;
+  instances: InstanceConfig[];
+}
+
+const ENV_REFERENCE = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
+
+/**
+ * Reads `--config FILE` (or `defender-graph.yaml` in the working directory); with neither, builds
+ * one instance from AZURE_TENANT_ID / AZURE_CLIENT_ID / AZURE_CLIENT_SECRET.
+ */
+export function loadConfig(
+  options: { file?: string; cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): LoadedConfig {
+  const cwd = options.cwd ?? process.cwd();
+  const env = options.env ?? process.env;
+  if (options.file !== undefined) return loadConfigFile(resolve(cwd, options.file), env);
+  const defaultFile = resolve(cwd, DEFAULT_CONFIG_FILE);
+  if (existsSync(defaultFile)) return loadConfigFile(defaultFile, env);
+  return { instances: [instanceFromEnvironment(env)] };
+}
+
+export function loadConfigFile(file: string, env: NodeJS.ProcessEnv = process.env): LoadedConfig {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`${file}: cannot read the config file (${(err as Error).message})`);
+  }
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
+  const syntaxError = doc.errors[0];
+  if (syntaxError) {
+    const line = syntaxError.linePos?.[0]?.line;
+    throw new ConfigError(
+      `${file}${line ? `:${line}` : ''}: not valid YAML or JSON (${syntaxError.message.split('\n')[0]})`,
+    );
+  }
+  const parsed = configFileSchema.safeParse(substituteSecrets(doc.toJS(), file, env));
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => describeIssue(issue, file, doc, lineCounter)).join('\n'),
+    );
+  }
+  const folder = dirname(file);
+  const names = new Set<string>();
+  for (const [index, instance] of parsed.data.instances.entries()) {
+    if (names.has(instance.name)) {
+      throw new ConfigError(
+        `${file}: instances[${index}] (${instance.name}).name: duplicate instance name`,
+      );
+    }
+    names.add(instance.name);
+  }
+  return {
+    file,
+    instances: parsed.data.instances.map((instance) => resolvePaths(instance, folder)),
+  };
+}
+
+/** Picks `--instance NAME`, or the only instance; a config with several needs a name. */
+export function selectInstance(config: LoadedConfig, name?: string): InstanceConfig {
+  const source = config.file ?? 'environment';
+  if (name !== undefined) {
+    const found = config.instances.find((i) => i.name === name);
+    if (!found) {
+      throw new ConfigError(
+        `${source}: no instance named "${name}" (have: ${config.instances.map((i) => i.name).join(', ')})`,
+      );
+    }
+    return found;
+  }
+  if (config.instances.length > 1) {
+    throw new ConfigError(
+      `${source}: ${config.instances.length} instances configured; choose one with --instance (${config.instances.map((i) => i.name).join(', ')})`,
+    );
+  }
+  return config.instances[0]!;
+}
+
+export function instanceFromEnvironment(env: NodeJS.ProcessEnv): InstanceConfig {
+  const missing = ['AZURE_TENANT_ID', 'AZURE_CLIENT_ID', 'AZURE_CLIENT_SECRET'].filter(
+    (name) => !env[name],
+  );
+  if (missing.length > 0) {
+    throw new ConfigError(
+      `no ${DEFAULT_CONFIG_FILE} found and ${missing.join(', ')} not set: pass --config FILE or set AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET`,
+    );
+  }
+  const parsed = instanceSchema.safeParse({
+    name: env.DEFENDER_GRAPH_INSTANCE_NAME ?? env.AZURE_TENANT_ID,
+    tenantId: env.AZURE_TENANT_ID,
+    clientId: env.AZURE_CLIENT_ID,
+    clientSecret: env.AZURE_CLIENT_SECRET,
+  });
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const variable = ENV_FIELD_VARIABLES[String(issue.path[0])] ?? String(issue.path[0]);
+    throw new ConfigError(`environment ${variable}: ${issue.message}`);
+  }
+  return parsed.data;
+}
+
+const ENV_FIELD_VARIABLES: Record<string, string> = {
+  name: 'DEFENDER_GRAPH_INSTANCE_NAME',
+  tenantId: 'AZURE_TENANT_ID',
+  clientId: 'AZURE_CLIENT_ID',
+  clientSecret: 'AZURE_CLIENT_SECRET',
+};
+
+/** `clientSecret: ${VAR}` reads the secret from the environment, so the file can be committed. */
+function substituteSecrets(raw: unknown, file: string, env: NodeJS.ProcessEnv): unknown {
+  if (!isRecord(raw) || !Array.isArray(raw.instances)) return raw;
+  return {
+    ...raw,
+    instances: raw.instances.map((instance: unknown, index) => {
+      if (!isRecord(instance) || typeof instance.clientSecret !== 'string') return instance;
+      const clientSecret = instance.clientSecret.replace(ENV_REFERENCE, (_match, name: string) => {
+        const value = env[name];
+        if (value === undefined || value === '') {
+          throw new ConfigError(
+            `${file}: ${instanceLabel(raw, index)}.clientSecret: environment variable ${name} is not set`,
+          );
+        }
+        return value;
+      });
+      return { ...instance, clientSecret };
+    }),
+  };
+}
+
+function resolvePaths(instance: InstanceConfig, folder: string): InstanceConfig {
+  const absolute = (path: string | undefined) =>
+    path === undefined || isAbsolute(path) ? path : resolve(folder, path);
+  return {
+    ...instance,
+    caFile: absolute(instance.caFile),
+    certificatePath: absolute(instance.certificatePath),
+  };
+}
+
+function describeIssue(
+  issue: z.core.$ZodIssue,
+  file: string,
+  doc: Document,
+  lineCounter: LineCounter,
+): string {
+  const path = issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p));
+  const node = path.length > 0 ? nearestNode(doc, path) : undefined;
+  const line = node?.range ? lineCounter.linePos(node.range[0]).line : undefined;
+  const raw = doc.toJS() as unknown;
+  let where = '';
+  for (const [i, part] of path.entries()) {
+    if (typeof part === 'number') {
+      where += `[${part}]`;
+      if (i === 1 && path[0] === 'instances') where += ` (${instanceLabelName(raw, part)})`;
+    } else {
+      where += where === '' ? part : `.${part}`;
+    }
+  }
+  const unknownKeys =
+    issue.code === 'unrecognized_keys' ? ` ${issue.keys.map((k) => `"${k}"`).join(', ')}` : '';
+  return `${file}${line ? `:${line}` : ''}: ${where || '(top level)'}: ${issue.message}${unknownKeys}`;
+}
+
+/** The deepest YAML node that exists along the path (a missing field points at its parent). */
+function nearestNode(doc: Document, path: (string | number)[]) {
+  for (let depth = path.length; depth > 0; depth--) {
+    const node = doc.getIn(path.slice(0, depth), true);
+    if (isNode(node)) return node;
+  }
+  return undefined;
+}
+
+function instanceLabel(raw: Record<string, unknown>, index: number): string {
+  return `instances[${index}] (${instanceLabelName(raw, index)})`;
+}
+
+function instanceLabelName(raw: unknown, index: number): string {
+  const instances = isRecord(raw) && Array.isArray(raw.instances) ? raw.instances : [];
+  const instance: unknown = instances[index];
+  return isRecord(instance) && typeof instance.name === 'string' ? instance.name : 'unnamed';
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** The hosts and token scopes one instance talks to, after cloud, region and overrides. */
+export interface ResolvedEndpoints {
+  authority: string;
+  /** Graph origin (plus any path prefix), without `/v1.0`. */
+  graph: string;
+  /** Defender origin (plus any path prefix), without `/api`. */
+  defender: string;
+  graphScope: string;
+  defenderScope: string;
+  /** True when the authority is not a Microsoft cloud's: instance discovery must be skipped. */
+  customAuthority: boolean;
+}
+
+export function resolveEndpoints(instance: InstanceConfig): ResolvedEndpoints {
+  const cloud = CLOUDS[instance.cloud];
+  const trim = (url: string) => url.replace(/\/+$/, '');
+  const regional = instance.defenderRegion
+    ? defenderRegionHost(instance.defenderRegion)
+    : undefined;
+  return {
+    authority: trim(instance.endpoints.authority ?? cloud.authority),
+    graph: trim(instance.endpoints.graph ?? cloud.graph),
+    defender: trim(instance.endpoints.defender ?? regional ?? cloud.defender),
+    graphScope: `${cloud.graphResource}/.default`,
+    defenderScope: `${cloud.defenderResource}/.default`,
+    customAuthority: instance.endpoints.authority !== undefined,
+  };
+}
+
+/** The instance as it may be displayed: credentials replaced, everything else as configured. */
+export function redactInstance(instance: InstanceConfig): Record<string, unknown> {
+  return {
+    ...instance,
+    clientSecret: instance.clientSecret === undefined ? undefined : '[REDACTED]',
+  };
+}

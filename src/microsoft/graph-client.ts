@@ -1,0 +1,107 @@
+import type { ApiClient } from './http.js';
+import { ENDPOINTS } from './endpoints.js';
+import { MicrosoftApiError } from './errors.js';
+import { graphPages } from './paging.js';
+import type { GraphDirectoryObject, GraphGroup, GraphOrganization, GraphUser } from './types.js';
+
+/** Graph's maximum directory page size: fewest calls. */
+const PAGE_SIZE = 999;
+
+/** `$select` so `accountEnabled`, `userType`, on-premises ids… are actually returned (peers.md §1 bug 3). */
+export const USER_SELECT = [
+  'id',
+  'displayName',
+  'givenName',
+  'surname',
+  'mail',
+  'otherMails',
+  'userPrincipalName',
+  'accountEnabled',
+  'userType',
+  'employeeId',
+  'jobTitle',
+  'department',
+  'createdDateTime',
+  'onPremisesSecurityIdentifier',
+  'onPremisesSamAccountName',
+  'onPremisesDomainName',
+  'onPremisesUserPrincipalName',
+];
+
+export class GraphClient {
+  private readonly root: string;
+
+  /** `base` is the Graph origin (plus a path prefix for the emulator), without `/v1.0`. */
+  constructor(
+    private readonly http: ApiClient,
+    private readonly base: string,
+  ) {
+    this.root = `${base}/v1.0`;
+  }
+
+  async organization(): Promise<GraphOrganization> {
+    const page = await this.http.getJson<{ value?: GraphOrganization[] }>(
+      ENDPOINTS.organization,
+      `${this.root}/organization`,
+    );
+    const organization = page.value?.[0];
+    if (!organization) {
+      throw new MicrosoftApiError({
+        api: 'graph',
+        endpoint: ENDPOINTS.organization.label,
+        code: 'BAD_RESPONSE',
+        message: `${ENDPOINTS.organization.label}: no organization in the response`,
+      });
+    }
+    return organization;
+  }
+
+  users(): AsyncGenerator<GraphUser[]> {
+    return graphPages(
+      this.http,
+      ENDPOINTS.users,
+      `${this.root}/users?$top=${PAGE_SIZE}&$select=${USER_SELECT.join(',')}`,
+      this.base,
+    );
+  }
+
+  groups(): AsyncGenerator<GraphGroup[]> {
+    return graphPages(
+      this.http,
+      ENDPOINTS.groups,
+      `${this.root}/groups?$top=${PAGE_SIZE}`,
+      this.base,
+    );
+  }
+
+  groupMembers(groupId: string): AsyncGenerator<GraphDirectoryObject[]> {
+    return graphPages(
+      this.http,
+      ENDPOINTS.groupMembers,
+      `${this.root}/groups/${encodeURIComponent(groupId)}/members?$top=${PAGE_SIZE}`,
+      this.base,
+    );
+  }
+
+  /** Cheapest permission probes for `validate`: one item each. */
+  async probe(endpoint: 'organization' | 'users' | 'groups' | 'groupMembers'): Promise<void> {
+    if (endpoint === 'organization') {
+      await this.organization();
+      return;
+    }
+    if (endpoint === 'groupMembers') {
+      const groups = await this.http.getJson<{ value?: GraphGroup[] }>(
+        ENDPOINTS.groups,
+        `${this.root}/groups?$top=1&$select=id`,
+      );
+      const groupId = groups.value?.[0]?.id;
+      if (groupId === undefined) return;
+      await this.http.getJson(
+        ENDPOINTS.groupMembers,
+        `${this.root}/groups/${encodeURIComponent(groupId)}/members?$top=1`,
+      );
+      return;
+    }
+    await this.http.getJson(ENDPOINTS[endpoint], `${this.root}/${endpoint}?$top=1&$select=id`);
+  }
+}

@@ -1,0 +1,69 @@
+import {
+  ClientCertificateCredential,
+  ClientSecretCredential,
+  type TokenCredential,
+} from '@azure/identity';
+import type { InstanceConfig } from '../config/instance-config.js';
+import type { ResolvedEndpoints } from '../config/load.js';
+import { tokenError } from './errors.js';
+
+/** Renew this long before expiry so a request never leaves with a token about to lapse. */
+const RENEW_BEFORE_MS = 5 * 60_000;
+
+/**
+ * One cached app-only token for one resource (Graph or Defender). Tokens never leave this object
+ * except as the Authorization header value.
+ */
+export class TokenProvider {
+  private credential: TokenCredential;
+  private cached?: { token: string; expiresOn: number };
+  private pending?: Promise<string>;
+
+  constructor(
+    private readonly instance: InstanceConfig,
+    private readonly endpoints: ResolvedEndpoints,
+    readonly scope: string,
+    private readonly ca?: string,
+  ) {
+    this.credential = this.createCredential();
+  }
+
+  async getToken(): Promise<string> {
+    if (this.cached && this.cached.expiresOn - RENEW_BEFORE_MS > Date.now())
+      return this.cached.token;
+    this.pending ??= this.fetchToken().finally(() => {
+      this.pending = undefined;
+    });
+    return this.pending;
+  }
+
+  /** After a 401 the cached token is no good: the next call asks the authority again. */
+  invalidate(): void {
+    this.cached = undefined;
+    this.credential = this.createCredential();
+  }
+
+  private async fetchToken(): Promise<string> {
+    try {
+      const result = await this.credential.getToken(this.scope);
+      if (!result) throw new Error('the authority returned no token');
+      this.cached = { token: result.token, expiresOn: result.expiresOnTimestamp };
+      return result.token;
+    } catch (err) {
+      throw tokenError(err, this.scope.replace(/\/\.default$/, ''));
+    }
+  }
+
+  private createCredential(): TokenCredential {
+    const options = {
+      authorityHost: this.endpoints.authority,
+      disableInstanceDiscovery: this.endpoints.customAuthority,
+      ...(this.ca ? { tlsOptions: { ca: this.ca } } : {}),
+    };
+    const { tenantId, clientId, clientSecret, certificatePath } = this.instance;
+    if (certificatePath !== undefined) {
+      return new ClientCertificateCredential(tenantId, clientId, { certificatePath }, options);
+    }
+    return new ClientSecretCredential(tenantId, clientId, clientSecret ?? '', options);
+  }
+}
