@@ -1,0 +1,34 @@
+import type { Entity } from '../../graph/types.js';
+import type { GraphOrganization } from '../../microsoft/types.js';
+import { ENTITIES } from '../declarations.js';
+import { withoutUndefined } from '../relationships.js';
+import { toEpochMs } from './values.js';
+
+export function accountKey(tenantId: string): string {
+  return `${ENTITIES.ACCOUNT._type}:${tenantId}`;
+}
+
+/** The tenant, from Graph `/organization` (its `id` is the tenant id). */
+export function createAccountEntity(organization: GraphOrganization, instanceName: string): Entity {
+  const domains = organization.verifiedDomains ?? [];
+  const defaultDomain = domains.find((d) => d.isDefault)?.name;
+  return {
+    ...withoutUndefined({
+      id: organization.id,
+      name: instanceName,
+      displayName: organization.displayName ?? instanceName,
+      organizationName: organization.displayName ?? undefined,
+      vendor: 'Microsoft',
+      tenantId: organization.id,
+      tenantType: organization.tenantType ?? undefined,
+      defaultDomain,
+      verifiedDomains: domains.map((d) => d.name),
+      createdOn: toEpochMs(organization.createdDateTime),
+      webLink: 'https://security.microsoft.com',
+    }),
+    _key: accountKey(organization.id),
+    _type: ENTITIES.ACCOUNT._type,
+    _class: [...ENTITIES.ACCOUNT._class],
+    _rawData: [{ name: 'default', rawData: organization }],
+  };
+}

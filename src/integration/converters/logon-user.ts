@@ -1,0 +1,63 @@
+import type { Entity, Relationship } from '../../graph/types.js';
+import type { DefenderLogonUser } from '../../microsoft/types.js';
+import { ENTITIES } from '../declarations.js';
+import { directRelationship, withoutUndefined } from '../relationships.js';
+import { toEpochMs } from './values.js';
+
+/** One key per `DOMAIN\account` across machines, lower-cased (accounts are case-insensitive). */
+export function logonUserKey(domain: string, accountName: string): string {
+  return `${ENTITIES.LOGON_USER._type}:${domain}\\${accountName}`.toLowerCase();
+}
+
+export function createLogonUserEntity(logonUser: DefenderLogonUser): Entity {
+  const { accountDomain, accountName } = logonUser;
+  const name = `${accountDomain}\\${accountName}`;
+  return {
+    ...withoutUndefined({
+      id: logonUser.id,
+      name,
+      displayName: name,
+      firstName: null,
+      lastName: null,
+      email: null,
+      username: [name],
+      shortLoginId: [accountName],
+      accountName,
+      accountDomain,
+      accountSid: logonUser.accountSid ?? undefined,
+      isDomainAdmin: logonUser.isDomainAdmin ?? undefined,
+      isOnlyNetworkUser: logonUser.isOnlyNetworkUser ?? undefined,
+    }),
+    _key: logonUserKey(accountDomain, accountName),
+    _type: ENTITIES.LOGON_USER._type,
+    _class: [...ENTITIES.LOGON_USER._class],
+    _rawData: [{ name: 'default', rawData: logonUser }],
+  };
+}
+
+/** Machine HAS logon user, per pair, with what Defender says about that machine's logons. */
+export function createMachineLogonUserRelationship(
+  machine: Pick<Entity, '_key' | '_type'>,
+  logonUser: DefenderLogonUser,
+): Relationship {
+  return directRelationship(
+    'HAS',
+    machine,
+    {
+      _type: ENTITIES.LOGON_USER._type,
+      _key: logonUserKey(logonUser.accountDomain, logonUser.accountName),
+    },
+    {
+      firstSeenOn: toEpochMs(logonUser.firstSeen),
+      lastSeenOn: toEpochMs(logonUser.lastSeen),
+      logonTypes: logonUser.logonTypes
+        ? logonUser.logonTypes
+            .split(',')
+            .map((t) => t.trim())
+            .filter(Boolean)
+        : undefined,
+      isDomainAdmin: logonUser.isDomainAdmin ?? undefined,
+      isOnlyNetworkUser: logonUser.isOnlyNetworkUser ?? undefined,
+    },
+  );
+}

@@ -1,0 +1,39 @@
+import type { GraphRelationship } from '../../graph/types.js';
+import { createGroupEntity, createGroupMemberRelationship } from '../converters/group.js';
+import { STEP_IDS } from '../declarations.js';
+import { directRelationship } from '../relationships.js';
+import type { IntegrationStep } from '../step.js';
+import { findAccount } from './account.js';
+import { declaration } from './declaration.js';
+
+export const groupsStep: IntegrationStep = {
+  ...declaration(STEP_IDS.GROUPS),
+  async executionHandler({ graph, jobState, progress }) {
+    const account = await findAccount(jobState);
+    const groups = [];
+    const seen = new Set<string>();
+    for await (const page of graph.groups()) {
+      const entities = page.filter((g) => !seen.has(g.id)).map(createGroupEntity);
+      entities.forEach((g) => seen.add(String(g.id)));
+      await jobState.addEntities(entities);
+      if (account)
+        await jobState.addRelationships(entities.map((g) => directRelationship('HAS', account, g)));
+      groups.push(...entities);
+    }
+    // One group at a time: member pages are paced by the shared Graph bucket anyway.
+    for (const [index, group] of groups.entries()) {
+      const keys = new Set<string>();
+      for await (const page of graph.groupMembers(String(group.id))) {
+        const relationships: GraphRelationship[] = [];
+        for (const member of page) {
+          const relationship = createGroupMemberRelationship(group, member);
+          if (keys.has(relationship._key)) continue;
+          keys.add(relationship._key);
+          relationships.push(relationship);
+        }
+        await jobState.addRelationships(relationships);
+      }
+      progress(index + 1, groups.length);
+    }
+  },
+};
