@@ -1,4 +1,27 @@
+import { randomUUID } from 'node:crypto';
 import type { Dialect, SqlConnection } from './sql/connection.js';
+import { StoreError } from './sql/connection.js';
+import {
+  acquireInstanceLock,
+  releaseInstanceLock,
+  SyncBusyError,
+  thisProcess,
+} from './instance-lock.js';
+import { SyncSession } from './sync-session.js';
+import { SYNC_SELECT, syncFromRow, type SyncRecord, type SyncRow } from './sync-record.js';
+import { changesOfSyncs, historyOf, type ChangeSet, type ObjectVersion } from './changes.js';
+import {
+  iterateCommitted,
+  type CommittedObject,
+  type IterateOptions,
+} from './committed-objects.js';
+
+export interface Instance {
+  id: string;
+  name: string;
+}
+
+export const DEFAULT_MAX_DELETE_SHARE = 0.5;
 
 /** The graph database: committed graph, sync records, sync sessions. */
 export interface GraphStore {
@@ -10,11 +33,35 @@ export interface GraphStore {
    * `$1..$n` on PostgreSQL.
    */
   read<T>(sql: string, params: unknown[]): Promise<T[]>;
+  instances(): Promise<Instance[]>;
+  findInstance(name: string): Promise<Instance | undefined>;
+  /**
+   * Starts a sync of one instance: takes its lock (SyncBusyError if held), marks syncs interrupted
+   * by a crash as failed, and returns the session to collect into.
+   */
+  beginSync(instanceName: string, options?: { maxDeleteShare?: number }): Promise<SyncSession>;
+  /** Marks `running` syncs whose process is gone as failed (any instance not currently locked). */
+  recoverInterruptedSyncs(): Promise<number[]>;
+  getSync(id: number): Promise<SyncRecord | undefined>;
+  listSyncs(filter?: {
+    instanceId?: string;
+    since?: number;
+    limit?: number;
+  }): Promise<SyncRecord[]>;
+  changes(syncIds: number[]): Promise<ChangeSet>;
+  history(key: string, instanceId?: string): Promise<ObjectVersion[]>;
+  /** Committed objects, streamed in pages, with their metadata. */
+  iterate(
+    options: IterateOptions,
+    each: (object: CommittedObject) => void | Promise<void>,
+  ): Promise<void>;
   close(): Promise<void>;
 }
 
 export class SqlGraphStore implements GraphStore {
   readonly dialect: Dialect;
+  /** Instances this store object is syncing: PostgreSQL advisory locks are re-entrant per session. */
+  private readonly syncing = new Set<string>();
 
   constructor(
     private readonly writer: SqlConnection,
@@ -26,6 +73,149 @@ export class SqlGraphStore implements GraphStore {
 
   async read<T>(sql: string, params: unknown[]): Promise<T[]> {
     return this.reader.allNative<T>(sql, params);
+  }
+
+  async instances(): Promise<Instance[]> {
+    return this.reader.all<Instance>('SELECT id, name FROM instances ORDER BY name');
+  }
+
+  async findInstance(name: string): Promise<Instance | undefined> {
+    const [row] = await this.reader.all<Instance>('SELECT id, name FROM instances WHERE name = ?', [
+      name,
+    ]);
+    return row;
+  }
+
+  private async ensureInstance(name: string): Promise<Instance> {
+    await this.writer.run(
+      'INSERT INTO instances (id, name) VALUES (?, ?) ON CONFLICT (name) DO NOTHING',
+      [randomUUID(), name],
+    );
+    const [row] = await this.writer.all<Instance>('SELECT id, name FROM instances WHERE name = ?', [
+      name,
+    ]);
+    if (!row) throw new StoreError(`instance "${name}" could not be recorded`);
+    return row;
+  }
+
+  async beginSync(
+    instanceName: string,
+    options: { maxDeleteShare?: number } = {},
+  ): Promise<SyncSession> {
+    const maxDeleteShare = options.maxDeleteShare ?? DEFAULT_MAX_DELETE_SHARE;
+    const instance = await this.ensureInstance(instanceName);
+    if (this.syncing.has(instance.id))
+      throw new SyncBusyError(`instance "${instanceName}" is already being synced by this process`);
+    await acquireInstanceLock(this.writer, instance.id, instance.name);
+    this.syncing.add(instance.id);
+    try {
+      await this.markInterrupted(instance.id);
+      const now = Date.now();
+      const [row] = await this.writer.all<{ id: number }>(
+        `INSERT INTO syncs (instance_id, status, started_on, holder, heartbeat_on, max_delete_share)
+         VALUES (?, 'running', ?, ?, ?, ?) RETURNING id`,
+        [instance.id, now, JSON.stringify(thisProcess()), now, maxDeleteShare],
+      );
+      const syncId = Number(row!.id);
+      if (this.dialect === 'sqlite')
+        await this.writer.run('UPDATE instance_locks SET sync_id = ? WHERE instance_id = ?', [
+          syncId,
+          instance.id,
+        ]);
+      return new SyncSession(
+        this.writer,
+        syncId,
+        instance.id,
+        instance.name,
+        maxDeleteShare,
+        async (id) => (await this.getSync(id))!,
+        () => this.syncing.delete(instance.id),
+      );
+    } catch (err) {
+      this.syncing.delete(instance.id);
+      await releaseInstanceLock(this.writer, instance.id);
+      throw err;
+    }
+  }
+
+  /** With the instance lock held, any `running` sync of it belongs to a process that died. */
+  private async markInterrupted(instanceId: string): Promise<number[]> {
+    const rows = await this.writer.all<{ id: number }>(
+      `UPDATE syncs SET status = 'failed', ended_on = heartbeat_on,
+         error = 'interrupted: the sync process ended before it committed; the previous graph was kept'
+       WHERE instance_id = ? AND status = 'running' RETURNING id`,
+      [instanceId],
+    );
+    const ids = rows.map((r) => Number(r.id));
+    for (const id of ids) {
+      await this.writer.run('DELETE FROM staged_entities WHERE sync_id = ?', [id]);
+      await this.writer.run('DELETE FROM staged_relationships WHERE sync_id = ?', [id]);
+    }
+    return ids;
+  }
+
+  async recoverInterruptedSyncs(): Promise<number[]> {
+    const running = await this.writer.all<Instance>(
+      `SELECT DISTINCT i.id, i.name FROM syncs s JOIN instances i ON i.id = s.instance_id WHERE s.status = 'running'`,
+    );
+    const recovered: number[] = [];
+    for (const instance of running) {
+      if (this.syncing.has(instance.id)) continue;
+      try {
+        await acquireInstanceLock(this.writer, instance.id, instance.name);
+      } catch (err) {
+        if (err instanceof SyncBusyError) continue;
+        throw err;
+      }
+      try {
+        recovered.push(...(await this.markInterrupted(instance.id)));
+      } finally {
+        await releaseInstanceLock(this.writer, instance.id);
+      }
+    }
+    return recovered;
+  }
+
+  async getSync(id: number): Promise<SyncRecord | undefined> {
+    const [row] = await this.writer.all<SyncRow>(`${SYNC_SELECT} WHERE s.id = ?`, [id]);
+    return row ? syncFromRow(row) : undefined;
+  }
+
+  async listSyncs(
+    filter: { instanceId?: string; since?: number; limit?: number } = {},
+  ): Promise<SyncRecord[]> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (filter.instanceId) {
+      where.push('s.instance_id = ?');
+      params.push(filter.instanceId);
+    }
+    if (filter.since !== undefined) {
+      where.push('s.started_on >= ?');
+      params.push(filter.since);
+    }
+    const rows = await this.reader.all<SyncRow>(
+      `${SYNC_SELECT} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY s.id DESC LIMIT ${
+        filter.limit ?? 1000
+      }`,
+      params,
+    );
+    return rows.map(syncFromRow);
+  }
+
+  async changes(syncIds: number[]): Promise<ChangeSet> {
+    return changesOfSyncs(this.reader, syncIds);
+  }
+
+  async history(key: string, instanceId?: string): Promise<ObjectVersion[]> {
+    return historyOf(this.reader, key, instanceId);
+  }
+
+  async iterate(
+    options: IterateOptions,
+    each: (object: CommittedObject) => void | Promise<void>,
+  ): Promise<void> {
+    await iterateCommitted(this.reader, options, each);
   }
 
   async close(): Promise<void> {

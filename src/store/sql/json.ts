@@ -1,0 +1,43 @@
+import type { Dialect } from './connection.js';
+
+/**
+ * The JSON SQL that differs between SQLite (json1) and PostgreSQL (jsonb). Each returns a
+ * condition with `?` placeholders and the parameters it needs for `value`.
+ */
+export interface JsonSql {
+  /** FROM-clause item yielding one `value` per element of a JSON array of strings, aliased `j`. */
+  arrayElements(column: string): string;
+  /** `column` (a JSON array) contains the string `value`. */
+  arrayContains(column: string, value: string): { sql: string; params: unknown[] };
+  /** The JSON object `column` has `name` equal to `value`, or an array under `name` containing it. */
+  propertyMatches(column: string, name: string, value: unknown): { sql: string; params: unknown[] };
+}
+
+const sqliteJson: JsonSql = {
+  arrayElements: (column) => `json_each(${column}) AS j`,
+  arrayContains: (column, value) => ({
+    sql: `EXISTS (SELECT 1 FROM json_each(${column}) AS c WHERE c.value = ?)`,
+    params: [value],
+  }),
+  // json_each over a scalar yields the scalar itself, so one form covers scalars and arrays.
+  propertyMatches: (column, name, value) => ({
+    sql: `EXISTS (SELECT 1 FROM json_each(${column}, ?) AS p WHERE p.value = ?)`,
+    params: [`$.${JSON.stringify(name)}`, typeof value === 'boolean' ? Number(value) : value],
+  }),
+};
+
+const postgresJson: JsonSql = {
+  arrayElements: (column) => `jsonb_array_elements_text(${column}) AS j(value)`,
+  arrayContains: (column, value) => ({
+    sql: `${column} @> CAST(? AS JSONB)`,
+    params: [JSON.stringify([value])],
+  }),
+  propertyMatches: (column, name, value) => ({
+    sql: `(${column} -> CAST(? AS TEXT) = CAST(? AS JSONB) OR ${column} -> CAST(? AS TEXT) @> CAST(? AS JSONB))`,
+    params: [name, JSON.stringify(value), name, JSON.stringify([value])],
+  }),
+};
+
+export function jsonSql(dialect: Dialect): JsonSql {
+  return dialect === 'sqlite' ? sqliteJson : postgresJson;
+}

@@ -1,0 +1,280 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type {
+  Entity,
+  GraphObjectStore,
+  GraphRelationship,
+  IntegrationRunResult,
+} from '../graph/types.js';
+import type { SqlConnection } from './sql/connection.js';
+import { applyStaging, countUnseen } from './commit.js';
+import { ENTITY_KIND, RELATIONSHIP_KIND } from './object-kinds.js';
+import { partialTypeReasons, planDeletions } from './protection.js';
+import { resolveMappedRelationships } from './mapping.js';
+import { HEARTBEAT_MS, releaseInstanceLock } from './instance-lock.js';
+import {
+  entityFromRow,
+  relationshipFromRow,
+  toStagedEntity,
+  toStagedRelationship,
+  type EntityRow,
+  type RelationshipRow,
+} from './rows.js';
+import type { SyncRecord } from './sync-record.js';
+
+/** Rows per multi-row INSERT: well under both drivers' parameter limits. */
+const INSERT_BATCH = 200;
+/** Rows per page when later steps iterate staging (memory stays flat). */
+const READ_BATCH = 1000;
+
+export class DuplicateKeyError extends Error {
+  override name = 'DuplicateKeyError';
+}
+
+/**
+ * Test hook (documented in docs/operations.md): `DEFENDER_GRAPH_TEST_PAUSE_IN_COMMIT=1` sleeps
+ * 60 s (or N ms when N > 1) inside the commit transaction so a test can SIGKILL the process there.
+ */
+async function pauseInCommitForTests(): Promise<void> {
+  const value = Number(process.env.DEFENDER_GRAPH_TEST_PAUSE_IN_COMMIT ?? 0);
+  if (!(value > 0)) return;
+  process.stderr.write('defender-graph: test hook: paused inside the commit transaction\n');
+  await sleep(value > 1 ? value : 60_000);
+}
+
+export interface CommitOptions {
+  onPhase?: (phase: 'resolving mapped relationships' | 'committing') => void;
+}
+
+/**
+ * One run of one instance: a GraphObjectStore over this run's staging rows, then the commit (or
+ * the failure record). Holds the instance's sync lock from creation to `commit`/`fail`.
+ */
+export class SyncSession implements GraphObjectStore {
+  readonly staged = { entities: 0, relationships: 0 };
+  private readonly heartbeat: NodeJS.Timeout;
+  private finished = false;
+
+  constructor(
+    private readonly db: SqlConnection,
+    readonly syncId: number,
+    readonly instanceId: string,
+    readonly instanceName: string,
+    private readonly maxDeleteShare: number,
+    private readonly readRecord: (id: number) => Promise<SyncRecord>,
+    private readonly onFinish: () => void,
+  ) {
+    this.heartbeat = setInterval(() => {
+      void this.beat().catch(() => undefined);
+    }, HEARTBEAT_MS);
+    this.heartbeat.unref();
+  }
+
+  private async beat(): Promise<void> {
+    const now = Date.now();
+    await this.db.run('UPDATE syncs SET heartbeat_on = ? WHERE id = ?', [now, this.syncId]);
+    if (this.db.dialect === 'sqlite')
+      await this.db.run('UPDATE instance_locks SET heartbeat_on = ? WHERE instance_id = ?', [
+        now,
+        this.instanceId,
+      ]);
+  }
+
+  private async insertBatched(
+    table: string,
+    columns: string[],
+    stepId: string,
+    rows: { key: string; values: unknown[] }[],
+  ): Promise<void> {
+    for (let i = 0; i < rows.length; i += INSERT_BATCH) {
+      const batch = rows.slice(i, i + INSERT_BATCH);
+      const tuple = `(${['?', '?', '?', ...columns.map(() => '?')].join(', ')})`;
+      const inserted = await this.db.all<{ key: string }>(
+        `INSERT INTO ${table} (sync_id, key, step_id, ${columns.join(', ')})
+         VALUES ${batch.map(() => tuple).join(', ')}
+         ON CONFLICT (sync_id, key) DO NOTHING RETURNING key`,
+        batch.flatMap((r) => [this.syncId, r.key, stepId, ...r.values]),
+      );
+      if (inserted.length !== batch.length) {
+        const seen = new Set(inserted.map((r) => r.key));
+        const duplicate = batch.find((r) => !seen.delete(r.key))?.key;
+        throw new DuplicateKeyError(
+          `duplicate _key "${duplicate}" in step "${stepId}": an object with this key was already added in this run`,
+        );
+      }
+    }
+  }
+
+  async addEntities(stepId: string, entities: Entity[]): Promise<void> {
+    const rows = entities.map((e) => {
+      const r = toStagedEntity(e);
+      return {
+        key: r.key,
+        values: [r.type, r.classes, r.properties, r.raw, r.hash, 'integration-managed'],
+      };
+    });
+    await this.insertBatched(
+      'staged_entities',
+      ['type', 'classes', 'properties', 'raw', 'hash', 'source'],
+      stepId,
+      rows,
+    );
+    this.staged.entities += entities.length;
+  }
+
+  async addRelationships(stepId: string, relationships: GraphRelationship[]): Promise<void> {
+    const rows = relationships.map((rel) => {
+      const r = toStagedRelationship(rel);
+      return {
+        key: r.key,
+        values: [r.type, r.class, r.fromKey, r.toKey, r.mapping, r.properties, r.raw, r.hash],
+      };
+    });
+    await this.insertBatched(
+      'staged_relationships',
+      ['type', 'class', 'from_key', 'to_key', 'mapping', 'properties', 'raw', 'hash'],
+      stepId,
+      rows,
+    );
+    this.staged.relationships += relationships.length;
+  }
+
+  async findEntity(key: string): Promise<Entity | undefined> {
+    const [row] = await this.db.all<EntityRow>(
+      'SELECT key, type, classes, properties, raw FROM staged_entities WHERE sync_id = ? AND key = ?',
+      [this.syncId, key],
+    );
+    return row ? entityFromRow(row) : undefined;
+  }
+
+  /** Keyset pages, so callbacks may write to staging while iterating. */
+  private async iterateStaged<R extends { key: string }>(
+    select: string,
+    table: string,
+    type: string,
+    each: (row: R) => void | Promise<void>,
+  ): Promise<void> {
+    let after = '';
+    for (;;) {
+      const page = await this.db.all<R>(
+        `SELECT ${select} FROM ${table} WHERE sync_id = ? AND type = ? AND key > ? ORDER BY key LIMIT ${READ_BATCH}`,
+        [this.syncId, type, after],
+      );
+      for (const row of page) await each(row);
+      if (page.length < READ_BATCH) return;
+      after = page[page.length - 1]!.key;
+    }
+  }
+
+  async iterateEntities(
+    filter: { _type: string },
+    each: (entity: Entity) => void | Promise<void>,
+  ): Promise<void> {
+    await this.iterateStaged<EntityRow>(
+      'key, type, classes, properties, raw',
+      'staged_entities',
+      filter._type,
+      (row) => each(entityFromRow(row)),
+    );
+  }
+
+  async iterateRelationships(
+    filter: { _type: string },
+    each: (relationship: GraphRelationship) => void | Promise<void>,
+  ): Promise<void> {
+    await this.iterateStaged<RelationshipRow>(
+      'key, type, class, from_key, to_key, mapping, properties, raw',
+      'staged_relationships',
+      filter._type,
+      (row) => each(relationshipFromRow(row)),
+    );
+  }
+
+  /** Every add is written at once; there is nothing buffered to flush. */
+  async flush(): Promise<void> {}
+
+  /**
+   * Commits the run in one transaction: diff, versions, protected deletions, sync record. A run in
+   * which no step succeeded commits nothing and is recorded as failed.
+   */
+  async commit(run: IntegrationRunResult, options: CommitOptions = {}): Promise<SyncRecord> {
+    const ran = run.stepResults.filter((s) => s.status !== 'disabled');
+    if (ran.length > 0 && !ran.some((s) => s.status === 'success')) {
+      return this.fail(new Error('no step succeeded; nothing was committed'), run);
+    }
+    try {
+      options.onPhase?.('resolving mapped relationships');
+      await resolveMappedRelationships(this.scope());
+      options.onPhase?.('committing');
+      await this.db.transaction(async () => {
+        const scope = { ...this.scope(), now: Date.now() };
+        const unseen = {
+          entities: await countUnseen(scope, ENTITY_KIND),
+          relationships: await countUnseen(scope, RELATIONSHIP_KIND),
+        };
+        const plan = planDeletions(run, unseen, this.maxDeleteShare);
+        const counts = await applyStaging(
+          scope,
+          { entityTypes: plan.entityTypes, relationshipTypes: plan.relationshipTypes, unseen },
+          pauseInCommitForTests,
+        );
+        const ok = run.stepResults.every((s) => s.status === 'success' || s.status === 'disabled');
+        await this.db.run(
+          `UPDATE syncs SET status = ?, ended_on = ?, step_results = ?, type_counts = ?,
+             held_back = ?, api_calls = ?, partial_types = ? WHERE id = ?`,
+          [
+            ok ? 'success' : 'partial',
+            Date.now(),
+            JSON.stringify(run.stepResults),
+            JSON.stringify(counts),
+            JSON.stringify(plan.heldBack),
+            JSON.stringify(run.apiCalls),
+            JSON.stringify(partialTypeReasons(run)),
+            this.syncId,
+          ],
+        );
+        await this.dropStaging();
+      });
+    } catch (err) {
+      return this.fail(err, run);
+    }
+    await this.finish();
+    return this.readRecord(this.syncId);
+  }
+
+  /** Records the sync as failed; the committed graph is left as it was. */
+  async fail(error: unknown, run?: IntegrationRunResult): Promise<SyncRecord> {
+    const message = error instanceof Error ? error.message : String(error);
+    await this.db.run(
+      `UPDATE syncs SET status = 'failed', ended_on = ?, error = ?, step_results = ?, api_calls = ?,
+         partial_types = ? WHERE id = ?`,
+      [
+        Date.now(),
+        message,
+        JSON.stringify(run?.stepResults ?? []),
+        JSON.stringify(run?.apiCalls ?? {}),
+        JSON.stringify(run ? partialTypeReasons(run) : []),
+        this.syncId,
+      ],
+    );
+    await this.dropStaging();
+    await this.finish();
+    return this.readRecord(this.syncId);
+  }
+
+  private scope() {
+    return { db: this.db, instanceId: this.instanceId, syncId: this.syncId };
+  }
+
+  private async dropStaging(): Promise<void> {
+    await this.db.run('DELETE FROM staged_entities WHERE sync_id = ?', [this.syncId]);
+    await this.db.run('DELETE FROM staged_relationships WHERE sync_id = ?', [this.syncId]);
+  }
+
+  private async finish(): Promise<void> {
+    if (this.finished) return;
+    this.finished = true;
+    clearInterval(this.heartbeat);
+    await releaseInstanceLock(this.db, this.instanceId);
+    this.onFinish();
+  }
+}
