@@ -43,7 +43,7 @@ export function loadConfigFile(file: string, env: NodeJS.ProcessEnv = process.en
     throw new ConfigError(`${file}: cannot read the config file (${(err as Error).message})`);
   }
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
+  const doc = parseDocument(text, { lineCounter });
   const syntaxError = doc.errors[0];
   if (syntaxError) {
     const line = syntaxError.linePos?.[0]?.line;
@@ -161,7 +161,9 @@ function describeIssue(
   lineCounter: LineCounter,
 ): string {
   const path = issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p));
-  const node = path.length > 0 ? nearestNode(doc, path) : undefined;
+  // An unknown key is reported on its object: point the line at the key itself.
+  const linePath = issue.code === 'unrecognized_keys' ? [...path, ...issue.keys.slice(0, 1)] : path;
+  const node = linePath.length > 0 ? nearestNode(doc, linePath) : undefined;
   const line = node?.range ? lineCounter.linePos(node.range[0]).line : undefined;
   const raw = doc.toJS() as unknown;
   let where = '';
@@ -173,9 +175,7 @@ function describeIssue(
       where += where === '' ? part : `.${part}`;
     }
   }
-  const unknownKeys =
-    issue.code === 'unrecognized_keys' ? ` ${issue.keys.map((k) => `"${k}"`).join(', ')}` : '';
-  return `${file}${line ? `:${line}` : ''}: ${where || '(top level)'}: ${issue.message}${unknownKeys}`;
+  return `${file}${line ? `:${line}` : ''}: ${where || '(top level)'}: ${issue.message}`;
 }
 
 /** The deepest YAML node that exists along the path (a missing field points at its parent). */
