@@ -1,0 +1,327 @@
+import { isoFraction } from './context.js';
+import { distinctIndexes } from './groups.js';
+import { logonKey, type LogonEntry } from './logons.js';
+import { DEPARTMENTS, JOB_TITLES, OFFICES } from './names.js';
+import { randomFor, Stream, type Random } from './random.js';
+import type { TenantState } from './state.js';
+import type { ChangeReport, GraphUser, LogonPair, Machine, MachineCvePair } from './types.js';
+
+/** Simulated time between rounds, so `lastSeen` of updated machines moves forward. */
+const ROUND_MS = 10 * 60_000;
+
+/** About 1% of n, at least one. */
+function share(n: number, fraction = 0.01): number {
+  return Math.max(1, Math.round(n * fraction));
+}
+
+function pickDistinct<T>(r: Random, items: readonly T[], k: number): T[] {
+  return distinctIndexes(r, items.length, Math.min(k, items.length)).map((i) => items[i] as T);
+}
+
+function pickOther<T>(r: Random, options: readonly T[], current: T): T {
+  const others = options.filter((o) => o !== current);
+  return others.length > 0 ? r.pick(others) : current;
+}
+
+function emptyReport(round: number): ChangeReport {
+  return {
+    round,
+    users: { added: [], disabled: [], deleted: [], updated: [] },
+    groups: { membersAdded: [], membersRemoved: [] },
+    machines: { onboarded: [], offboarded: [], updated: [] },
+    vulnerabilities: { found: [], remediated: [], newCves: [], removedCves: [] },
+    logons: { added: [], removed: [], newLogonUsers: [], removedLogonUsers: [] },
+  };
+}
+
+interface Round {
+  s: TenantState;
+  r: Random;
+  now: number;
+  report: ChangeReport;
+}
+
+function churnUsers({ s, r, report }: Round): { added: number[]; deleted: Set<number> } {
+  const live = [...s.users.indexes()];
+  const k = live.length === 0 ? 0 : share(live.length);
+  const disabled: number[] = [];
+  const deleted: number[] = [];
+  const updated: number[] = [];
+  for (const u of pickDistinct(r, live, 3 * k + 10)) {
+    if (disabled.length < k && (s.users.get(u) as GraphUser).accountEnabled) disabled.push(u);
+    else if (deleted.length < k) deleted.push(u);
+    else if (updated.length < k) updated.push(u);
+  }
+  const id = (u: number): string => s.userFactory.ids.id(u);
+  for (const u of disabled) s.users.patch(u, { accountEnabled: false });
+  for (const u of deleted) s.users.remove(u);
+  for (const u of updated) {
+    const user = s.users.get(u) as GraphUser;
+    s.users.patch(u, {
+      jobTitle: pickOther(r, JOB_TITLES, user.jobTitle),
+      department: pickOther(r, DEPARTMENTS, user.department as string),
+      officeLocation: pickOther(r, OFFICES, user.officeLocation),
+    });
+  }
+  const added = Array.from({ length: share(live.length) }, () => s.users.append());
+  report.users = {
+    added: added.map(id),
+    disabled: disabled.map(id),
+    deleted: deleted.map(id),
+    updated: updated.map(id),
+  };
+  return { added, deleted: new Set(deleted) };
+}
+
+function churnGroups(
+  { s, r, report }: Round,
+  addedUsers: number[],
+  deletedUsers: Set<number>,
+): void {
+  const groups = [...s.groups.indexes()];
+  if (groups.length === 0) return;
+  const pair = (g: number, u: number) => ({
+    groupId: s.groupFactory.ids.id(g),
+    memberId: s.userFactory.ids.id(u),
+  });
+  for (const g of groups) {
+    for (const ref of s.memberRefs(g)) {
+      if (ref.type !== 'user' || !deletedUsers.has(ref.index)) continue;
+      s.removeUserMember(g, ref.index);
+      report.groups.membersRemoved.push(pair(g, ref.index));
+    }
+  }
+  const joined = new Set<string>();
+  const join = (g: number, u: number): void => {
+    if (s.hasUserMember(g, u)) return;
+    s.addUserMember(g, u);
+    joined.add(`${g}:${u}`);
+    report.groups.membersAdded.push(pair(g, u));
+  };
+  for (const u of addedUsers) join(r.pick(groups), u);
+  const k = share(groups.length, 0.05);
+  const stayingUsers = [...s.users.indexes()].filter((u) => !addedUsers.includes(u));
+  if (stayingUsers.length > 0)
+    for (let i = 0; i < k; i++) join(r.pick(groups), r.pick(stayingUsers));
+  for (let i = 0; i < k; i++) {
+    const g = r.pick(groups);
+    const leavers = s
+      .memberRefs(g)
+      .filter((m) => m.type === 'user' && !joined.has(`${g}:${m.index}`));
+    if (leavers.length === 0) continue;
+    const u = r.pick(leavers).index;
+    s.removeUserMember(g, u);
+    report.groups.membersRemoved.push(pair(g, u));
+  }
+}
+
+const MACHINE_FIELDS = ['riskScore', 'healthStatus', 'exposureLevel', 'lastSeen'] as const;
+
+function machinePatch(
+  r: Random,
+  now: number,
+  machine: Machine,
+  fields: readonly (typeof MACHINE_FIELDS)[number][],
+): Partial<Machine> {
+  const patch: Partial<Machine> = {};
+  for (const field of fields) {
+    if (field === 'riskScore')
+      patch.riskScore = pickOther(
+        r,
+        ['None', 'Informational', 'Low', 'Medium', 'High'],
+        machine.riskScore,
+      );
+    if (field === 'exposureLevel')
+      patch.exposureLevel = pickOther(r, ['None', 'Low', 'Medium', 'High'], machine.exposureLevel);
+    if (field === 'healthStatus') {
+      patch.healthStatus =
+        machine.healthStatus === 'Active'
+          ? r.pick(['Inactive', 'ImpairedCommunication'])
+          : 'Active';
+    }
+    if (field === 'lastSeen')
+      patch.lastSeen = isoFraction(now - r.int(ROUND_MS), r.between(3, 7), r.hex(4));
+  }
+  return patch;
+}
+
+interface MachineChurn {
+  remaining: number[];
+  onboarded: number[];
+  offboardedCves: MachineCvePair[];
+  offboardedLogons: LogonPair[];
+}
+
+function churnMachines({ s, r, now, report }: Round): MachineChurn {
+  const live = [...s.machines.indexes()];
+  const k = share(live.length);
+  const picks = pickDistinct(r, live, 2 * k);
+  const offboarded = picks.slice(0, Math.min(k, live.length - 1));
+  const updated = picks.slice(offboarded.length);
+  const id = (m: number): string => s.machineFactory.ids.id(m);
+  const offboardedCves: MachineCvePair[] = [];
+  const offboardedLogons: LogonPair[] = [];
+  for (const m of offboarded) {
+    for (const c of s.cveIndexes(m))
+      offboardedCves.push({ machineId: id(m), cveId: s.catalog.id(c) });
+    for (const e of s.logonEntries(m))
+      offboardedLogons.push({ machineId: id(m), domain: e.domain, accountName: e.accountName });
+    s.machines.remove(m);
+  }
+  for (const m of updated) {
+    const fields = pickDistinct(r, MACHINE_FIELDS, r.between(1, 3));
+    s.machines.patch(m, machinePatch(r, now, s.machines.get(m) as Machine, fields));
+    report.machines.updated.push({
+      id: id(m),
+      fields: MACHINE_FIELDS.filter((f) => fields.includes(f)),
+    });
+  }
+  const onboarded = Array.from({ length: k }, () => s.machines.append());
+  report.machines.onboarded = onboarded.map(id);
+  report.machines.offboarded = offboarded.map(id);
+  const gone = new Set(offboarded);
+  return {
+    remaining: live.filter((m) => !gone.has(m)),
+    onboarded,
+    offboardedCves,
+    offboardedLogons,
+  };
+}
+
+function churnCves(
+  { s, r, report }: Round,
+  machines: MachineChurn,
+  exposureBefore: Int32Array,
+  liveCvesBefore: number[],
+): void {
+  const { remaining } = machines;
+  const pair = (m: number, c: number): MachineCvePair => ({
+    machineId: s.machineFactory.ids.id(m),
+    cveId: s.catalog.id(c),
+  });
+  const { found, remediated } = report.vulnerabilities;
+  const foundNow = new Set<string>();
+  const find = (m: number, c: number): void => {
+    s.addCve(m, c);
+    foundNow.add(`${m}:${c}`);
+    found.push(pair(m, c));
+  };
+  // The least widespread CVE gets fixed everywhere, so it leaves /api/vulnerabilities.
+  let gone: number | undefined;
+  for (const c of liveCvesBefore)
+    if (gone === undefined || (exposureBefore[c] as number) < (exposureBefore[gone] as number))
+      gone = c;
+  if (gone !== undefined) {
+    for (const m of remaining) {
+      if (!s.cveIndexes(m).includes(gone)) continue;
+      s.removeCve(m, gone);
+      remediated.push(pair(m, gone));
+    }
+  }
+  const fresh = s.cveCatalogSize++;
+  for (const m of pickDistinct(r, remaining, r.between(1, 3))) find(m, fresh);
+  const k = share(remaining.length);
+  const catalogue = s.ctx.sizes.cves;
+  for (const m of pickDistinct(r, remaining, k)) {
+    if (catalogue === 0) break;
+    const has = new Set(s.cveIndexes(m));
+    for (let attempt = 0; attempt < 10; attempt++) {
+      const c = r.skewed(catalogue);
+      if (c === gone || has.has(c)) continue;
+      find(m, c);
+      break;
+    }
+  }
+  for (const m of pickDistinct(r, remaining, k)) {
+    const fixable = s.cveIndexes(m).filter((c) => c !== gone && !foundNow.has(`${m}:${c}`));
+    if (fixable.length === 0) continue;
+    const c = r.pick(fixable);
+    s.removeCve(m, c);
+    remediated.push(pair(m, c));
+  }
+  for (const m of machines.onboarded) for (const c of s.cveIndexes(m)) found.push(pair(m, c));
+  remediated.push(...machines.offboardedCves);
+}
+
+function churnLogons(
+  { s, r, now, report }: Round,
+  machines: MachineChurn,
+  addedUsers: number[],
+): void {
+  const id = (m: number): string => s.machineFactory.ids.id(m);
+  const eligible = machines.remaining.filter((m) => !s.machineFactory.profile(m).canBeOnboarded);
+  const baseUsers = s.ctx.sizes.users;
+  pickDistinct(r, eligible, share(eligible.length)).forEach((m, i) => {
+    const present = new Set(s.logonEntries(m).map(logonKey));
+    let identity:
+      | Omit<LogonEntry, 'logonTypes' | 'isOnlyNetworkUser' | 'firstSeenMs' | 'lastSeenMs'>
+      | undefined;
+    if (i === 0) {
+      // One account no machine has seen before: a user added this round, or a new local admin.
+      const newcomer = addedUsers
+        .map((u) => s.userFactory.profile(u))
+        .find((p) => p.kind !== 'guest');
+      identity = newcomer
+        ? s.logonFactory.userIdentity(newcomer)
+        : s.logonFactory.localIdentity(s.machineFactory.profile(m), `tempadmin${s.round}`);
+    } else {
+      for (let attempt = 0; attempt < 10 && baseUsers > 0 && identity === undefined; attempt++) {
+        const u = r.skewed(baseUsers, 2);
+        const candidate = s.users.isLive(u)
+          ? s.logonFactory.userIdentity(s.userFactory.profile(u))
+          : undefined;
+        if (candidate && !present.has(logonKey(candidate))) identity = candidate;
+      }
+    }
+    if (!identity || present.has(logonKey(identity))) return;
+    s.addLogon(m, { ...s.logonFactory.entry(identity, r, now), firstSeenMs: now });
+    report.logons.added.push({
+      machineId: id(m),
+      domain: identity.domain,
+      accountName: identity.accountName,
+    });
+  });
+  for (const m of machines.onboarded) {
+    for (const e of s.logonEntries(m))
+      report.logons.added.push({ machineId: id(m), domain: e.domain, accountName: e.accountName });
+  }
+  report.logons.removed = machines.offboardedLogons;
+}
+
+/**
+ * One round of churn. Derived lists in the report (new and removed CVEs and logon accounts) come
+ * from comparing the aggregates before and after, so they are exact by construction.
+ */
+export function advanceTenant(s: TenantState): ChangeReport {
+  const before = s.aggregate();
+  s.round++;
+  const round: Round = {
+    s,
+    r: randomFor(s.ctx.seed, Stream.advance, s.round),
+    now: s.ctx.now + s.round * ROUND_MS,
+    report: emptyReport(s.round),
+  };
+  const users = churnUsers(round);
+  churnGroups(round, users.added, users.deleted);
+  const machines = churnMachines(round);
+  churnCves(round, machines, before.exposure, before.liveCves);
+  churnLogons(round, machines, users.added);
+  s.invalidate();
+  const after = s.aggregate();
+  const { vulnerabilities, logons } = round.report;
+  for (let c = 0; c < after.exposure.length; c++) {
+    const was = before.exposure[c] ?? 0;
+    const is = after.exposure[c] as number;
+    if (was === 0 && is > 0) vulnerabilities.newCves.push(s.catalog.id(c));
+    if (was > 0 && is === 0) vulnerabilities.removedCves.push(s.catalog.id(c));
+  }
+  for (const [key, use] of after.logonAccounts) {
+    if (!before.logonAccounts.has(key))
+      logons.newLogonUsers.push({ domain: use.domain, accountName: use.accountName });
+  }
+  for (const [key, use] of before.logonAccounts) {
+    if (!after.logonAccounts.has(key))
+      logons.removedLogonUsers.push({ domain: use.domain, accountName: use.accountName });
+  }
+  return round.report;
+}

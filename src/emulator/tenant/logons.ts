@@ -1,0 +1,139 @@
+import { DAY_MS, isoSeconds, type TenantContext } from './context.js';
+import { cloudSid } from './ids.js';
+import type { MachineProfile } from './machines.js';
+import { LOCAL_ACCOUNTS, LOGON_TYPES, SERVICE_ACCOUNTS } from './names.js';
+import { hash32, randomFor, Stream, type Random } from './random.js';
+import type { UserFactory, UserProfile } from './users.js';
+import type { LogonUser } from './types.js';
+
+/** One account seen on one machine. */
+export interface LogonEntry {
+  domain: string;
+  accountName: string;
+  accountSid: string | null;
+  isDomainAdmin: boolean;
+  logonTypes: string;
+  isOnlyNetworkUser: boolean | null;
+  firstSeenMs: number;
+  lastSeenMs: number;
+}
+
+/** Case-insensitive DOMAIN\account: the identity of a logon user across machines. */
+export function logonKey(entry: { domain: string; accountName: string }): string {
+  return `${entry.domain}\\${entry.accountName}`.toLowerCase();
+}
+
+export function logonUserObject(entry: LogonEntry): LogonUser {
+  return {
+    id: `${entry.domain}\\${entry.accountName}`,
+    accountName: entry.accountName,
+    accountDomain: entry.domain,
+    accountSid: entry.accountSid,
+    firstSeen: isoSeconds(entry.firstSeenMs),
+    lastSeen: isoSeconds(entry.lastSeenMs),
+    mostPrevalentMachineId: null,
+    leastPrevalentMachineId: null,
+    logonTypes: entry.logonTypes,
+    logOnMachinesCount: null,
+    isDomainAdmin: entry.isDomainAdmin,
+    isOnlyNetworkUser: entry.isOnlyNetworkUser,
+  };
+}
+
+type Identity = Pick<LogonEntry, 'domain' | 'accountName' | 'accountSid' | 'isDomainAdmin'>;
+
+/**
+ * Who logs on where: hybrid users as NETBIOS\sAMAccountName with their on-premises SID, cloud-only
+ * users as AzureAD\{UPN local part}, plus local and service accounts that match no directory user.
+ */
+export class LogonFactory {
+  constructor(
+    private readonly ctx: TenantContext,
+    private readonly users: UserFactory,
+  ) {}
+
+  /** A directory user's logon identity; guests never log on to company machines. */
+  userIdentity(user: UserProfile): Identity | undefined {
+    if (user.kind === 'hybrid') {
+      return {
+        domain: this.ctx.netbios,
+        accountName: user.samAccountName as string,
+        accountSid: user.sid,
+        isDomainAdmin: user.isDomainAdmin,
+      };
+    }
+    if (user.kind === 'cloud') {
+      return {
+        domain: 'AzureAD',
+        accountName: user.cloudAccountName,
+        accountSid: cloudSid(user.id),
+        isDomainAdmin: false,
+      };
+    }
+    return undefined;
+  }
+
+  localIdentity(machine: MachineProfile, accountName: string): Identity {
+    const h = (part: number): number => hash32(this.ctx.seed, machine.index, part) % 4e9;
+    const rid =
+      accountName === 'administrator'
+        ? 500
+        : 1000 + (hash32(accountName.length, machine.index) % 20);
+    return {
+      domain: machine.hostName.toUpperCase(),
+      accountName,
+      accountSid: `S-1-5-21-${h(1)}-${h(2)}-${h(3)}-${rid}`,
+      isDomainAdmin: false,
+    };
+  }
+
+  private serviceIdentity(r: Random): Identity {
+    const k = r.int(SERVICE_ACCOUNTS.length);
+    return {
+      domain: this.ctx.netbios,
+      accountName: SERVICE_ACCOUNTS[k] as string,
+      accountSid: `${this.ctx.domainSid}-${9000 + k}`,
+      isDomainAdmin: k === 0,
+    };
+  }
+
+  entry(identity: Identity, r: Random, lastSeenMs: number, service = false): LogonEntry {
+    const logonTypes = service ? r.pick(['Batch', 'Service', 'Network']) : r.pick(LOGON_TYPES);
+    return {
+      ...identity,
+      logonTypes,
+      isOnlyNetworkUser: identity.accountSid === null ? null : logonTypes === 'Network',
+      firstSeenMs: lastSeenMs - r.int(300) * DAY_MS - r.int(DAY_MS),
+      lastSeenMs,
+    };
+  }
+
+  baseLogons(machine: MachineProfile): LogonEntry[] {
+    const { sizes, seed, now } = this.ctx;
+    if (machine.canBeOnboarded) return [];
+    const r = randomFor(seed, Stream.machineLogons, machine.index);
+    const wanted = sizes.logonUsersPerMachine;
+    const seen = new Set<string>();
+    const entries: LogonEntry[] = [];
+    const newest = now - (machine.inactive ? r.between(35, 150) : r.int(10)) * DAY_MS;
+    for (let attempt = 0; entries.length < wanted && attempt < wanted * 6; attempt++) {
+      const roll = entries.length === 0 ? 0 : r.next();
+      let identity: Identity | undefined;
+      let service = false;
+      if (roll < 0.65 && sizes.users > 0) {
+        identity = this.userIdentity(
+          this.users.profile(entries.length === 0 ? r.int(sizes.users) : r.skewed(sizes.users, 2)),
+        );
+      } else if (roll < 0.85) {
+        service = true;
+        identity = this.serviceIdentity(r);
+      }
+      identity ??= this.localIdentity(machine, r.pick(LOCAL_ACCOUNTS));
+      const key = logonKey(identity);
+      if (seen.has(key)) continue;
+      seen.add(key);
+      entries.push(this.entry(identity, r, newest - r.int(5) * DAY_MS - r.int(DAY_MS), service));
+    }
+    return entries;
+  }
+}
