@@ -1,0 +1,70 @@
+import { json, type Reply, type RequestContext, type Route } from './http.js';
+import { faultsSchema } from './faults.js';
+import type { EmulatorServices, FamilyResponses } from './services.js';
+
+/** The Admin API under `/admin`: ground truth, churn, faults and stats. No auth: loopback only. */
+
+function adminError(status: number, message: string, headers: Record<string, string> = {}): Reply {
+  return json(
+    status,
+    { error: { code: status === 404 ? 'NotFound' : 'BadRequest', message } },
+    headers,
+  );
+}
+
+function setFaults(services: EmulatorServices, ctx: RequestContext): Reply {
+  let body: unknown;
+  try {
+    body = ctx.body.trim() === '' ? {} : JSON.parse(ctx.body);
+  } catch (err) {
+    return adminError(400, `The body is not valid JSON: ${(err as Error).message}`);
+  }
+  const parsed = faultsSchema.safeParse(body);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const field = issue.path.join('.') || '(body)';
+    return adminError(400, `Invalid fault field '${field}': ${issue.message}`);
+  }
+  services.faults.set(parsed.data);
+  return json(200, { faults: services.faults.current });
+}
+
+export function adminRoutes(services: EmulatorServices): Route[] {
+  const route = (method: string, pattern: string, handle: Route['handle']): Route => ({
+    method,
+    pattern,
+    family: 'admin',
+    handle,
+  });
+  return [
+    route('GET', '/admin/truth', (ctx) => {
+      const lists = ctx.query.get('lists') !== 'false';
+      const truth = services.tenant.truth({ lists });
+      return json(200, lists ? truth : { counts: truth.counts });
+    }),
+    route('POST', '/admin/advance', () => json(200, services.tenant.advance())),
+    route('GET', '/admin/faults', () => json(200, { faults: services.faults.current })),
+    route('POST', '/admin/faults', (ctx) => setFaults(services, ctx)),
+    route('DELETE', '/admin/faults', () => {
+      services.faults.set({});
+      return json(200, { faults: {} });
+    }),
+    route('GET', '/admin/stats', () => json(200, services.stats.snapshot())),
+    route('DELETE', '/admin/stats', () => {
+      services.stats.reset();
+      return json(200, services.stats.snapshot());
+    }),
+  ];
+}
+
+export const adminResponses: FamilyResponses = {
+  notFound: (ctx) => adminError(404, `No admin endpoint ${ctx.url.pathname}.`),
+  methodNotAllowed: (ctx, allowed) =>
+    adminError(
+      405,
+      `${ctx.method} is not allowed on ${ctx.url.pathname}; use ${allowed.join(' or ')}.`,
+      {
+        Allow: allowed.join(', '),
+      },
+    ),
+};

@@ -1,0 +1,495 @@
+import { checkBearer, hasAnyRole, quotaKey, type BearerProblem } from './auth.js';
+import { json, type Reply, type RequestContext, type Route } from './http.js';
+import { FilterSyntaxError, filterUsage, parseFilter, type FilterNode } from './odata-filter.js';
+import { countMatches, integerOption, link, project, readPage, selectList } from './odata.js';
+import { graphBucketSize, graphRequestCost } from './quotas.js';
+import type { EmulatorServices, FaultableResponses } from './services.js';
+import { DEVICE_DEFAULT_PROPERTIES, USER_DEFAULT_PROPERTIES } from './tenant/index.js';
+import { fields, sequenceOf, type Sequence } from './tenant-view.js';
+
+/** Microsoft Graph v1.0 under `/graph` (graph-api.md §4–§8). */
+
+const BASE = '/graph/v1.0';
+const METADATA = 'https://graph.microsoft.com/v1.0/$metadata';
+
+/** Application permissions that grant each resource (graph-api.md §8), least privileged first. */
+const ROLES = {
+  organization: [
+    'Organization.Read.All',
+    'Directory.Read.All',
+    'Organization.ReadWrite.All',
+    'Directory.ReadWrite.All',
+  ],
+  users: ['User.Read.All', 'User.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All'],
+  groups: [
+    'Group.Read.All',
+    'GroupMember.Read.All',
+    'Directory.Read.All',
+    'Group.ReadWrite.All',
+    'Directory.ReadWrite.All',
+  ],
+  members: [
+    'GroupMember.Read.All',
+    'Group.Read.All',
+    'Directory.Read.All',
+    'GroupMember.ReadWrite.All',
+    'Group.ReadWrite.All',
+  ],
+  devices: [
+    'Device.Read.All',
+    'Device.ReadWrite.All',
+    'Directory.Read.All',
+    'Directory.ReadWrite.All',
+  ],
+} as const;
+
+const MAX_TOP = 999;
+const DEFAULT_TOP = 100;
+
+/** Operators that need `ConsistencyLevel: eventual` and `$count=true` (graph-api.md §5.2). */
+const ADVANCED_OPERATORS = ['ne', 'not', 'endswith', 'contains'];
+
+function graphHeaders(ctx: RequestContext, resourceUnits?: number): Record<string, string> {
+  return {
+    'request-id': ctx.requestId,
+    'client-request-id': ctx.clientRequestId,
+    'x-ms-ags-diagnostic': JSON.stringify({
+      ServerInfo: {
+        DataCenter: 'Loopback',
+        Slice: 'E',
+        Ring: '0',
+        ScaleUnit: '000',
+        RoleInstance: 'emulator',
+      },
+    }),
+    ...(resourceUnits === undefined ? {} : { 'x-ms-resource-unit': String(resourceUnits) }),
+    'Cache-Control': 'no-cache',
+    'Strict-Transport-Security': 'max-age=31536000',
+  };
+}
+
+/** Graph's error envelope: `innerError` with a zone-less date (graph-api.md §4.3). */
+export function graphError(
+  ctx: RequestContext,
+  status: number,
+  code: string,
+  message: string,
+  headers: Record<string, string> = {},
+): Reply {
+  return json(
+    status,
+    {
+      error: {
+        code,
+        message,
+        innerError: {
+          date: new Date().toISOString().slice(0, 19),
+          'request-id': ctx.requestId,
+          'client-request-id': ctx.clientRequestId,
+        },
+      },
+    },
+    { ...graphHeaders(ctx), 'Content-Type': 'application/json', ...headers },
+  );
+}
+
+function ok(ctx: RequestContext, body: object, resourceUnits: number): Reply {
+  return json(200, body, {
+    ...graphHeaders(ctx, resourceUnits),
+    'Content-Type':
+      'application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8',
+    'OData-Version': '4.0',
+  });
+}
+
+const WWW_AUTHENTICATE =
+  'Bearer realm="", authorization_uri="https://login.microsoftonline.com/common/oauth2/authorize", client_id="00000003-0000-0000-c000-000000000000"';
+
+const TOKEN_MESSAGES: Record<BearerProblem, string> = {
+  missing: 'Access token is empty.',
+  malformed:
+    "IDX14100: JWT is not well formed, there are no dots (.).\nThe token needs to be in JWS or JWE Compact Serialization Format. (JWS): 'EncodedHeader.EndcodedPayload.EncodedSignature'. (JWE): 'EncodedProtectedHeader.EncodedEncryptedKey.EncodedInitializationVector.EncodedCiphertext.EncodedAuthenticationTag'.",
+  signature: 'Access token validation failure. Invalid signature.',
+  expired: 'Lifetime validation failed, the token is expired.',
+  audience: 'Access token validation failure. Invalid audience.',
+  tenant: 'Access token validation failure. Invalid audience.',
+};
+
+class GraphFailure extends Error {
+  constructor(readonly reply: Reply) {
+    super('graph request refused');
+  }
+}
+
+const unsupported = (ctx: RequestContext, message: string) =>
+  new GraphFailure(graphError(ctx, 400, 'Request_UnsupportedQuery', message));
+
+interface Authorized {
+  resourceUnits: number;
+}
+
+/** Token, role and resource-unit checks shared by every Graph route. */
+async function authorize(
+  services: EmulatorServices,
+  ctx: RequestContext,
+  accepted: readonly string[],
+): Promise<Authorized> {
+  const check = await checkBearer(
+    ctx,
+    services.tokens,
+    services.faults,
+    'graph',
+    services.tenant.tenantId,
+  );
+  if (!check.ok)
+    throw new GraphFailure(
+      graphError(ctx, 401, 'InvalidAuthenticationToken', TOKEN_MESSAGES[check.problem], {
+        'WWW-Authenticate': WWW_AUTHENTICATE,
+      }),
+    );
+  if (!hasAnyRole(check.roles, accepted))
+    throw new GraphFailure(
+      graphError(
+        ctx,
+        403,
+        'Authorization_RequestDenied',
+        'Insufficient privileges to complete the operation.',
+      ),
+    );
+  const cost = graphRequestCost(ctx.route, ctx.query);
+  const refusal = services.graphUnits.take(
+    quotaKey(check.claims, 'graph'),
+    cost,
+    graphBucketSize(services.tenant.users.count()),
+  );
+  if (refusal)
+    throw new GraphFailure(
+      graphError(
+        ctx,
+        429,
+        'TooManyRequests',
+        'Too many requests. Please retry after the interval given in the Retry-After header.',
+        {
+          'Retry-After': String(refusal.retryAfterSeconds),
+          'x-ms-throttle-scope': `Tenant_Application/ReadOnly/${check.claims.appid}/${check.claims.tid}`,
+          'x-ms-throttle-information': 'ResourceUnitLimitExceeded',
+        },
+      ),
+    );
+  return { resourceUnits: cost };
+}
+
+interface SkipToken {
+  position: number;
+}
+
+function encodeSkipToken(token: SkipToken): string {
+  return Buffer.from(JSON.stringify({ v: 1, p: token.position })).toString('base64url');
+}
+
+function decodeSkipToken(ctx: RequestContext, raw: string): SkipToken {
+  try {
+    const parsed = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as {
+      v?: number;
+      p?: number;
+    };
+    if (parsed.v === 1 && Number.isInteger(parsed.p) && (parsed.p as number) >= 0)
+      return { position: parsed.p as number };
+  } catch {
+    // falls through to the error below
+  }
+  // The wording of Graph's error for a tampered token is UNCONFIRMED.
+  throw new GraphFailure(
+    graphError(ctx, 400, 'Request_BadRequest', 'The specified page token value is invalid.'),
+  );
+}
+
+/** What a collection endpoint lists and how its items are shaped. */
+interface CollectionSpec {
+  /** `users`, `groups`, `devices` or `directoryObjects`: the `$metadata#` context. */
+  entitySet: string;
+  /** OData type name used in error messages, e.g. `User`. */
+  typeName: string;
+  /** Properties returned without `$select`; undefined = every property of the item. */
+  defaults?: readonly string[];
+}
+
+function knownProperties(item: object | undefined): string[] {
+  return item === undefined ? [] : Object.keys(fields(item)).filter((k) => !k.startsWith('@'));
+}
+
+function shape(
+  ctx: RequestContext,
+  item: object,
+  spec: CollectionSpec,
+  select: string[] | undefined,
+): Record<string, unknown> {
+  const names = select ?? spec.defaults;
+  if (names === undefined) return fields(item);
+  const result = project(item, names, knownProperties(item));
+  if ('unknown' in result)
+    throw new GraphFailure(
+      graphError(
+        ctx,
+        400,
+        'Request_BadRequest',
+        `Could not find a property named '${result.unknown}' on type 'microsoft.graph.${spec.typeName.toLowerCase()}'.`,
+      ),
+    );
+  return result.value;
+}
+
+function parseGraphFilter(
+  ctx: RequestContext,
+  spec: CollectionSpec,
+  sample: object | undefined,
+): FilterNode | undefined {
+  const raw = ctx.query.get('$filter');
+  if (raw === null) return undefined;
+  let filter: FilterNode;
+  try {
+    filter = parseFilter(raw);
+  } catch (err) {
+    if (!(err instanceof FilterSyntaxError)) throw err;
+    throw new GraphFailure(
+      graphError(ctx, 400, 'BadRequest', `Invalid filter clause: ${err.message}.`),
+    );
+  }
+  const usage = filterUsage(filter);
+  const advanced = isAdvancedQuery(ctx);
+  const needsAdvanced = ADVANCED_OPERATORS.find((op) => usage.operators.has(op));
+  if (needsAdvanced !== undefined && !advanced)
+    throw unsupported(
+      ctx,
+      `Operator '${needsAdvanced}' is not supported because the required parameters might be missing. Try adding $count=true query parameter and ConsistencyLevel:eventual header. Refer to https://aka.ms/graph-docs/advanced-queries for more information`,
+    );
+  const known = new Set(knownProperties(sample).map((k) => k.toLowerCase()));
+  for (const property of usage.properties)
+    if (sample !== undefined && !known.has(property.toLowerCase()))
+      throw unsupported(
+        ctx,
+        `Unsupported or invalid query filter clause specified for property '${property}' of resource '${spec.typeName}'.`,
+      );
+  return filter;
+}
+
+function isAdvancedQuery(ctx: RequestContext): boolean {
+  const consistency = ctx.req.headers.consistencylevel;
+  return (
+    typeof consistency === 'string' &&
+    consistency.toLowerCase() === 'eventual' &&
+    ctx.query.get('$count')?.toLowerCase() === 'true'
+  );
+}
+
+function listCollection(
+  services: EmulatorServices,
+  ctx: RequestContext,
+  source: Sequence,
+  spec: CollectionSpec,
+  resourceUnits: number,
+): Reply {
+  const top = integerOption(ctx.query, '$top');
+  if (top !== undefined && !(top >= 1 && top <= MAX_TOP))
+    throw unsupported(
+      ctx,
+      `Invalid page size specified: '${ctx.query.get('$top')}'. Must be between 1 and ${MAX_TOP} inclusive.`,
+    );
+  if (ctx.query.has('$skip'))
+    throw new GraphFailure(
+      graphError(ctx, 400, 'Request_BadRequest', "'$skip' is not supported by the service."),
+    );
+  const select = selectList(ctx.query);
+  const filter = parseGraphFilter(ctx, spec, source.at(0));
+  const rawToken = ctx.query.get('$skiptoken');
+  if (rawToken !== null && services.faults.graphPageTokensExpired(ctx.url.pathname))
+    throw new GraphFailure(
+      graphError(
+        ctx,
+        400,
+        'Directory_ExpiredPageToken',
+        'The specified page token value has expired and can no longer be included in your request.',
+      ),
+    );
+  const start = rawToken === null ? 0 : decodeSkipToken(ctx, rawToken).position;
+  const page = readPage(source, {
+    startPosition: start,
+    skipMatches: 0,
+    size: top ?? DEFAULT_TOP,
+    filter,
+  });
+
+  const body: Record<string, unknown> = {
+    '@odata.context': `${METADATA}#${spec.entitySet}${select ? `(${select.join(',')})` : ''}`,
+  };
+  if (rawToken === null && isAdvancedQuery(ctx))
+    body['@odata.count'] = countMatches(source, filter);
+  if (page.nextPosition !== undefined) {
+    const params = [...ctx.query].filter(([k]) => k.toLowerCase() !== '$skiptoken');
+    params.push(['$skiptoken', encodeSkipToken({ position: page.nextPosition })]);
+    body['@odata.nextLink'] = link(ctx.origin, ctx.url.pathname, params);
+  }
+  body.value = page.items.map((item) => shape(ctx, item, spec, select));
+  return ok(ctx, body, resourceUnits);
+}
+
+function single(
+  ctx: RequestContext,
+  item: object | undefined,
+  spec: CollectionSpec,
+  units: number,
+): Reply {
+  if (item === undefined) throw notFoundResource(ctx, ctx.params.id ?? '');
+  const select = selectList(ctx.query);
+  return ok(
+    ctx,
+    {
+      '@odata.context': `${METADATA}#${spec.entitySet}${select ? `(${select.join(',')})` : ''}/$entity`,
+      ...shape(ctx, item, spec, select),
+    },
+    units,
+  );
+}
+
+function notFoundResource(ctx: RequestContext, id: string): GraphFailure {
+  return new GraphFailure(
+    graphError(
+      ctx,
+      404,
+      'Request_ResourceNotFound',
+      `Resource '${id}' does not exist or one of its queried reference-property objects are not present.`,
+    ),
+  );
+}
+
+const SPECS = {
+  organization: { entitySet: 'organization', typeName: 'Organization' },
+  // Without $select, users and devices return only their default properties (graph-api.md §5.2, §5.5).
+  users: { entitySet: 'users', typeName: 'User', defaults: USER_DEFAULT_PROPERTIES },
+  groups: { entitySet: 'groups', typeName: 'Group' },
+  devices: { entitySet: 'devices', typeName: 'Device', defaults: DEVICE_DEFAULT_PROPERTIES },
+  members: { entitySet: 'directoryObjects', typeName: 'DirectoryObject' },
+} satisfies Record<string, CollectionSpec>;
+
+function findUser(services: EmulatorServices, idOrUpn: string): object | undefined {
+  const byId = services.tenant.users.byId(idOrUpn);
+  if (byId !== undefined || !idOrUpn.includes('@')) return byId;
+  const upn = idOrUpn.toLowerCase();
+  for (const user of services.tenant.users)
+    if (String(fields(user).userPrincipalName).toLowerCase() === upn) return user;
+  return undefined;
+}
+
+type GraphHandler = (services: EmulatorServices, ctx: RequestContext, units: number) => Reply;
+
+function members(kind: 'groupMembers' | 'groupTransitiveMembers'): GraphHandler {
+  return (services, ctx, units) => {
+    const list = services.tenant[kind](ctx.params.id ?? '');
+    if (list === undefined) throw notFoundResource(ctx, ctx.params.id ?? '');
+    return listCollection(services, ctx, sequenceOf(list), SPECS.members, units);
+  };
+}
+
+const ENDPOINTS: { path: string; roles: readonly string[]; handle: GraphHandler }[] = [
+  {
+    path: '/organization',
+    roles: ROLES.organization,
+    handle: (s, ctx, units) =>
+      listCollection(s, ctx, sequenceOf([s.tenant.organization()]), SPECS.organization, units),
+  },
+  {
+    path: '/organization/{id}',
+    roles: ROLES.organization,
+    handle: (s, ctx, units) => {
+      const org = s.tenant.organization();
+      const match = String(fields(org).id).toLowerCase() === ctx.params.id?.toLowerCase();
+      return single(ctx, match ? org : undefined, SPECS.organization, units);
+    },
+  },
+  {
+    path: '/users',
+    roles: ROLES.users,
+    handle: (s, ctx, u) => listCollection(s, ctx, s.tenant.users, SPECS.users, u),
+  },
+  {
+    path: '/users/{id}',
+    roles: ROLES.users,
+    handle: (s, ctx, u) => single(ctx, findUser(s, ctx.params.id ?? ''), SPECS.users, u),
+  },
+  {
+    path: '/groups',
+    roles: ROLES.groups,
+    handle: (s, ctx, u) => listCollection(s, ctx, s.tenant.groups, SPECS.groups, u),
+  },
+  {
+    path: '/groups/{id}',
+    roles: ROLES.groups,
+    handle: (s, ctx, u) => single(ctx, s.tenant.groups.byId(ctx.params.id ?? ''), SPECS.groups, u),
+  },
+  { path: '/groups/{id}/members', roles: ROLES.members, handle: members('groupMembers') },
+  {
+    path: '/groups/{id}/transitiveMembers',
+    roles: ROLES.members,
+    handle: members('groupTransitiveMembers'),
+  },
+  {
+    path: '/devices',
+    roles: ROLES.devices,
+    handle: (s, ctx, u) => listCollection(s, ctx, s.tenant.devices, SPECS.devices, u),
+  },
+  {
+    path: '/devices/{id}',
+    roles: ROLES.devices,
+    handle: (s, ctx, u) =>
+      single(ctx, s.tenant.devices.byId(ctx.params.id ?? ''), SPECS.devices, u),
+  },
+];
+
+export function graphRoutes(services: EmulatorServices): Route[] {
+  return ENDPOINTS.map((endpoint) => ({
+    method: 'GET',
+    pattern: `${BASE}${endpoint.path}`,
+    family: 'graph' as const,
+    handle: async (ctx: RequestContext) => {
+      try {
+        const { resourceUnits } = await authorize(services, ctx, endpoint.roles);
+        return endpoint.handle(services, ctx, resourceUnits);
+      } catch (err) {
+        if (err instanceof GraphFailure) return err.reply;
+        throw err;
+      }
+    },
+  }));
+}
+
+export const graphResponses: FaultableResponses = {
+  notFound: (ctx) => {
+    const segment = ctx.url.pathname.split('/').filter(Boolean).at(-1) ?? '';
+    return graphError(ctx, 400, 'BadRequest', `Resource not found for the segment '${segment}'.`);
+  },
+  methodNotAllowed: (ctx) =>
+    graphError(
+      ctx,
+      405,
+      'Request_BadRequest',
+      `The HTTP method '${ctx.method}' is not allowed on this resource.`,
+    ),
+  injected429: (ctx, retryAfter) =>
+    graphError(
+      ctx,
+      429,
+      'TooManyRequests',
+      'Too many requests. Please retry after the interval given in the Retry-After header.',
+      { 'Retry-After': String(retryAfter) },
+    ),
+  injected5xx: (ctx) =>
+    graphError(
+      ctx,
+      503,
+      'serviceNotAvailable',
+      'The service is temporarily unavailable. Please retry.',
+      {
+        'Retry-After': '1',
+      },
+    ),
+};

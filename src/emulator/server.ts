@@ -1,0 +1,245 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type Server } from 'node:https';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { InstanceConfig } from '../config/instance-config.js';
+import { createLogger } from '../util/logger.js';
+import { adminResponses, adminRoutes } from './admin.js';
+import { createApplicationRegistry, type AppCredentials } from './applications.js';
+import { ensureCertificates } from './certificates.js';
+import { defenderResponses, defenderRoutes } from './defender.js';
+import { FaultInjector } from './faults.js';
+import { graphResponses, graphRoutes } from './graph.js';
+import { Router, type ApiFamily, type Reply, type RequestContext } from './http.js';
+import { identityResponses, identityRoutes } from './identity.js';
+import { DefenderQuotas, GraphResourceUnits } from './quotas.js';
+import type { EmulatorServices, FamilyResponses } from './services.js';
+import { RequestStats } from './stats.js';
+import { SimulatedTenant } from './tenant/index.js';
+import type { TenantSizes } from './tenant/types.js';
+import { createTokenIssuer } from './tokens.js';
+
+export interface EmulatorOptions extends Partial<TenantSizes> {
+  /** 0 (default) picks any free port. */
+  port?: number;
+  host?: '127.0.0.1';
+  seed?: number;
+  /** Where the CA, certificates and app secrets are kept (created if missing, reused if present). */
+  dataDir: string;
+  /** Multiplies every quota; 1 (default) = Microsoft's documented quotas. */
+  quotaScale?: number;
+  /** Access-token lifetime; default 3599 s as Entra issues. */
+  tokenLifetimeSeconds?: number;
+}
+
+export const DEFAULT_TENANT_SIZES: TenantSizes = {
+  users: 200,
+  groups: 30,
+  machines: 150,
+  cves: 120,
+  logonUsersPerMachine: 3,
+  vulnerabilitiesPerMachine: 8,
+};
+
+export interface RunningEmulator {
+  url: string;
+  port: number;
+  caFile: string;
+  tenantId: string;
+  clientId: string;
+  clientSecret: string;
+  /** PEM with the registered certificate and its private key, for ClientCertificateCredential. */
+  clientCertificateFile: string;
+  /** A second registered app whose only secret has expired (token requests get AADSTS7000222). */
+  expiredSecretApp: AppCredentials;
+  sizes: TenantSizes;
+  /** A ready-to-use instance configuration pointing the collector at this emulator. */
+  instanceConfig(name?: string): InstanceConfig;
+  tenant: SimulatedTenant;
+  close(): Promise<void>;
+}
+
+const MAX_BODY_BYTES = 1024 * 1024;
+
+const RESPONSES: Record<ApiFamily, FamilyResponses> = {
+  identity: identityResponses,
+  graph: graphResponses,
+  defender: defenderResponses,
+  admin: adminResponses,
+};
+
+const FAULTABLE = {
+  identity: identityResponses,
+  graph: graphResponses,
+  defender: defenderResponses,
+};
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) throw new Error('request body too large');
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function send(res: ServerResponse, reply: Reply): void {
+  const headers: Record<string, string> = { Date: new Date().toUTCString(), ...reply.headers };
+  let payload = '';
+  if (reply.body !== undefined) {
+    payload = typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body);
+    headers['Content-Type'] ??= 'application/json; charset=utf-8';
+  }
+  headers['Content-Length'] = String(Buffer.byteLength(payload));
+  res.writeHead(reply.status, headers);
+  res.end(payload);
+}
+
+function createHandler(services: EmulatorServices, router: Router, origin: () => string) {
+  const log = createLogger({ name: 'emulator' });
+  return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const method = req.method ?? 'GET';
+    const url = new URL(req.url ?? '/', origin());
+    const path = url.pathname;
+    const match = router.match(method, path);
+    const found = match !== undefined && 'route' in match ? match : undefined;
+    const family = found?.route.family ?? router.familyOf(path);
+    const requestId = randomUUID();
+    const clientRequestId = String(
+      req.headers['client-request-id'] ?? req.headers['x-ms-client-request-id'] ?? requestId,
+    );
+    const ctx: RequestContext = {
+      req,
+      method,
+      url,
+      origin: origin(),
+      params: found?.params ?? {},
+      query: url.searchParams,
+      body: '',
+      requestId,
+      clientRequestId,
+      route: found ? `${method} ${found.route.pattern}` : `${method} (unmatched ${family})`,
+    };
+    try {
+      ctx.body = await readBody(req);
+      if (family !== 'admin') {
+        const latency = services.faults.latencyMs(path);
+        if (latency > 0) await sleep(latency);
+        const decision = services.faults.decide(path);
+        if (decision === 'reset') {
+          services.stats.record(ctx.route, 'reset');
+          req.socket.destroy();
+          return;
+        }
+        if (decision !== undefined) {
+          const responses = FAULTABLE[family];
+          const reply =
+            decision === '429'
+              ? responses.injected429(ctx, services.faults.current.retryAfterSeconds ?? 1)
+              : responses.injected5xx(ctx);
+          services.stats.record(ctx.route, reply.status);
+          return send(res, reply);
+        }
+      }
+      const reply = found
+        ? await found.route.handle(ctx)
+        : match !== undefined && 'allowed' in match
+          ? RESPONSES[family].methodNotAllowed(ctx, match.allowed)
+          : RESPONSES[family].notFound(ctx);
+      services.stats.record(ctx.route, reply.status);
+      send(res, reply);
+    } catch (err) {
+      log.error({ route: ctx.route, err: (err as Error).message }, 'emulator request failed');
+      services.stats.record(ctx.route, 500);
+      if (!res.headersSent)
+        send(res, { status: 500, body: { error: { code: 'InternalServerError', message: '' } } });
+    }
+  };
+}
+
+function listen(server: Server, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+export async function startEmulator(options: EmulatorOptions): Promise<RunningEmulator> {
+  const host = options.host ?? '127.0.0.1';
+  const seed = options.seed ?? 1;
+  const quotaScale = options.quotaScale ?? 1;
+  if (!(quotaScale > 0)) throw new Error(`quotaScale must be a positive number, got ${quotaScale}`);
+  const sizes: TenantSizes = { ...DEFAULT_TENANT_SIZES };
+  for (const key of Object.keys(sizes) as (keyof TenantSizes)[])
+    if (options[key] !== undefined) sizes[key] = options[key];
+
+  const certificates = ensureCertificates(options.dataDir);
+  const apps = createApplicationRegistry(seed, options.dataDir, certificates.clientCertPem);
+  const tenant = new SimulatedTenant({ seed, ...sizes });
+  const services: EmulatorServices = {
+    tenant,
+    apps,
+    tokens: await createTokenIssuer(
+      certificates.tokenSigningKeyPem,
+      options.tokenLifetimeSeconds ?? 3599,
+    ),
+    faults: new FaultInjector(seed),
+    defenderQuotas: new DefenderQuotas(quotaScale),
+    graphUnits: new GraphResourceUnits(quotaScale),
+    stats: new RequestStats(),
+  };
+  const router = new Router();
+  router.add(
+    ...adminRoutes(services),
+    ...graphRoutes(services),
+    ...defenderRoutes(services),
+    ...identityRoutes(services),
+  );
+
+  let url = '';
+  const server = createServer(
+    { key: certificates.serverKeyPem, cert: certificates.serverCertPem },
+    createHandler(services, router, () => url),
+  );
+  const port = await listen(server, options.port ?? 0, host);
+  url = `https://${host}:${port}`;
+
+  return {
+    url,
+    port,
+    caFile: certificates.caFile,
+    tenantId: tenant.tenantId,
+    clientId: apps.main.clientId,
+    clientSecret: apps.main.secret,
+    clientCertificateFile: certificates.clientCertificateFile,
+    expiredSecretApp: {
+      clientId: apps.expiredSecretApp.clientId,
+      clientSecret: apps.expiredSecretApp.expiredSecret,
+    },
+    sizes,
+    tenant,
+    instanceConfig: (name = 'Emulated tenant') => ({
+      name,
+      tenantId: tenant.tenantId,
+      clientId: apps.main.clientId,
+      clientSecret: apps.main.secret,
+      pollingInterval: 'ONE_DAY',
+      tagAccountName: false,
+      disabledSources: [],
+      cloud: 'public',
+      endpoints: { authority: url, graph: `${url}/graph`, defender: `${url}/defender` },
+      caFile: certificates.caFile,
+    }),
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.closeAllConnections();
+        server.close((err) => (err ? reject(err) : resolve()));
+      }),
+  };
+}

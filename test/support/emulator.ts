@@ -1,0 +1,84 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Agent, request } from 'undici';
+import type { InstanceConfig } from '../../src/config/instance-config.js';
+import type { Faults } from '../../src/emulator/faults.js';
+import {
+  startEmulator,
+  type EmulatorOptions,
+  type RunningEmulator,
+} from '../../src/emulator/server.js';
+import type { StatsSnapshot } from '../../src/emulator/stats.js';
+import type { ChangeReport, GroundTruth } from '../../src/emulator/tenant/types.js';
+
+/** Small tenant and generous quotas so tests run fast; override anything per test. */
+export const TEST_EMULATOR_DEFAULTS = {
+  seed: 7,
+  users: 60,
+  groups: 12,
+  machines: 40,
+  cves: 30,
+  logonUsersPerMachine: 3,
+  vulnerabilitiesPerMachine: 5,
+  quotaScale: 1000,
+} satisfies Partial<EmulatorOptions>;
+
+export interface TestEmulator {
+  emulator: RunningEmulator;
+  config: InstanceConfig;
+  /** Trusts the emulator's CA only; pass as `dispatcher` to undici `request`/`fetch`. */
+  dispatcher: Agent;
+  ca: string;
+  truth(options?: { lists?: boolean }): Promise<GroundTruth>;
+  advance(): Promise<ChangeReport>;
+  setFaults(faults: Faults): Promise<void>;
+  clearFaults(): Promise<void>;
+  stats(): Promise<StatsSnapshot>;
+  resetStats(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startTestEmulator(
+  overrides: Partial<EmulatorOptions> = {},
+): Promise<TestEmulator> {
+  const dataDir = overrides.dataDir ?? mkdtempSync(join(tmpdir(), 'dg-emulator-'));
+  const emulator = await startEmulator({ ...TEST_EMULATOR_DEFAULTS, ...overrides, dataDir });
+  const ca = readFileSync(emulator.caFile, 'utf8');
+  const dispatcher = new Agent({ connect: { ca } });
+
+  const admin = async <T>(
+    method: 'GET' | 'POST' | 'DELETE',
+    path: string,
+    body?: unknown,
+  ): Promise<T> => {
+    const res = await request(`${emulator.url}/admin${path}`, {
+      method,
+      dispatcher,
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.body.text();
+    if (res.statusCode !== 200)
+      throw new Error(`admin ${method} ${path}: ${res.statusCode} ${text}`);
+    return JSON.parse(text) as T;
+  };
+
+  return {
+    emulator,
+    config: emulator.instanceConfig(),
+    dispatcher,
+    ca,
+    truth: (options = {}) => admin('GET', `/truth${options.lists === false ? '?lists=false' : ''}`),
+    advance: () => admin('POST', '/advance'),
+    setFaults: async (faults) => void (await admin('POST', '/faults', faults)),
+    clearFaults: async () => void (await admin('DELETE', '/faults')),
+    stats: () => admin('GET', '/stats'),
+    resetStats: async () => void (await admin('DELETE', '/stats')),
+    close: async () => {
+      await emulator.close();
+      await dispatcher.close();
+      if (overrides.dataDir === undefined) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
