@@ -5,7 +5,6 @@ import type { CallCounter } from './call-counter.js';
 import type { EndpointSpec } from './endpoints.js';
 import { MicrosoftApiError } from './errors.js';
 import type { Pacer } from './pacing.js';
-import type { TokenProvider } from './tokens.js';
 
 export interface RetryPolicy {
   /** Retries after the first attempt for 429, 5xx, timeouts and network errors. */
@@ -26,14 +25,22 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = {
   timeoutMs: 120_000,
 };
 
+/** Where bearer tokens come from (a TokenProvider): `invalidate` after a 401. */
+export interface BearerTokenSource {
+  getToken(): Promise<string>;
+  invalidate(): void;
+}
+
 export interface ApiClientOptions {
   api: 'graph' | 'defender';
-  tokens: TokenProvider;
+  tokens: BearerTokenSource;
   pacer: Pacer;
   counter: CallCounter;
   dispatcher: Dispatcher;
   retry?: Partial<RetryPolicy>;
   logger?: Logger;
+  /** How to wait before a retry (tests record the delays instead of sleeping). */
+  sleep?: (ms: number) => Promise<unknown>;
 }
 
 /** An undici dispatcher that trusts `ca` (the emulator's CA) in place of the default roots. */
@@ -116,7 +123,7 @@ export class ApiClient {
 
   private async wait(endpoint: EndpointSpec, why: string, ms: number): Promise<void> {
     this.options.logger?.warn({ endpoint: endpoint.label, delayMs: ms }, `retrying: ${why}`);
-    await sleep(ms);
+    await (this.options.sleep ?? sleep)(ms);
   }
 
   private networkError(endpoint: EndpointSpec, err: unknown): MicrosoftApiError {

@@ -16,6 +16,7 @@ export class SlidingWindowLimiter {
   constructor(
     private readonly windows: QuotaWindow[],
     private readonly now: () => number = Date.now,
+    private readonly wait: (ms: number) => Promise<unknown> = sleep,
   ) {
     this.starts = windows.map(() => 0);
     this.sums = windows.map(() => 0);
@@ -30,9 +31,9 @@ export class SlidingWindowLimiter {
 
   private async waitForRoom(cost: number): Promise<void> {
     for (;;) {
-      const wait = this.delayFor(cost, this.now());
-      if (wait <= 0) break;
-      await sleep(wait);
+      const delay = this.delayFor(cost, this.now());
+      if (delay <= 0) break;
+      await this.wait(delay);
     }
     this.times.push(this.now());
     this.costs.push(cost);
@@ -76,10 +77,11 @@ export class Pacer {
 
   constructor(quotas: Record<string, QuotaWindow[]>) {
     for (const [bucket, windows] of Object.entries(quotas)) {
-      // A little headroom: the server stamps arrival, we stamp departure, and latencies differ.
+      // Headroom: the server stamps arrival, we stamp departure, and latencies differ (a new
+      // TLS connection can delay one request by tens of milliseconds).
       const padded = windows.map((w) => ({
         limit: w.limit,
-        windowMs: Math.ceil(w.windowMs * 1.02),
+        windowMs: w.windowMs + Math.max(250, Math.ceil(w.windowMs * 0.02)),
       }));
       this.limiters.set(bucket, new SlidingWindowLimiter(padded));
     }

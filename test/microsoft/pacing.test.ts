@@ -1,0 +1,95 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { CallCounter } from '../../src/microsoft/call-counter.js';
+import { DefenderClient } from '../../src/microsoft/defender-client.js';
+import { effectiveQuotas } from '../../src/microsoft/endpoints.js';
+import { ApiClient, createDispatcher } from '../../src/microsoft/http.js';
+import { Pacer, SlidingWindowLimiter } from '../../src/microsoft/pacing.js';
+import { sendJson, startHttpsServer, type TestServer } from './https-server.js';
+
+/** A clock that only moves when the limiter waits: deterministic, no wall-clock. */
+function fakeClock() {
+  let now = 0;
+  return { now: () => now, sleep: async (ms: number) => void (now += ms) };
+}
+
+describe('sliding-window pacing', () => {
+  it('never lets more than the limit into any window', async () => {
+    const clock = fakeClock();
+    const limiter = new SlidingWindowLimiter(
+      [{ limit: 3, windowMs: 1_000 }],
+      clock.now,
+      clock.sleep,
+    );
+    const starts: number[] = [];
+    for (let i = 0; i < 7; i++) {
+      await limiter.acquire();
+      starts.push(clock.now());
+    }
+    expect(starts).toEqual([0, 0, 0, 1_001, 1_001, 1_001, 2_002]);
+  });
+
+  it('applies the per-minute and the per-hour window together, and weights by cost', async () => {
+    const clock = fakeClock();
+    const limiter = new SlidingWindowLimiter(
+      [
+        { limit: 2, windowMs: 60_000 },
+        { limit: 3, windowMs: 3_600_000 },
+      ],
+      clock.now,
+      clock.sleep,
+    );
+    const starts: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      await limiter.acquire();
+      starts.push(clock.now());
+    }
+    // Third waits for the minute window; fourth for the hour window to drop the first request.
+    expect(starts).toEqual([0, 0, 60_001, 3_600_001]);
+
+    const weighted = new SlidingWindowLimiter(
+      [{ limit: 10, windowMs: 1_000 }],
+      clock.now,
+      clock.sleep,
+    );
+    const before = clock.now();
+    await weighted.acquire(6);
+    await weighted.acquire(6);
+    expect(clock.now() - before).toBe(1_001);
+  });
+
+  it('scales and overrides Microsoft quotas from the config', () => {
+    const quotas = effectiveQuotas(0.5, { 'defender:logonusers': { perMinute: 10 } });
+    expect(quotas['defender:machines']).toEqual([
+      { limit: 50, windowMs: 60_000 },
+      { limit: 750, windowMs: 3_600_000 },
+    ]);
+    expect(quotas['defender:logonusers']).toEqual([{ limit: 5, windowMs: 60_000 }]);
+    expect(() => effectiveQuotas(1, { nope: { perMinute: 1 } })).toThrow(/unknown bucket nope/);
+  });
+});
+
+describe('pacing over real TLS', () => {
+  let server: TestServer | undefined;
+  afterEach(async () => server?.close());
+
+  it('keeps concurrent per-machine calls under the bucket quota at the server', async () => {
+    server = await startHttpsServer((_req, res) => sendJson(res, 200, { value: [] }));
+    const windowMs = 400;
+    const limit = 4;
+    const http = new ApiClient({
+      api: 'defender',
+      tokens: { getToken: async () => 't', invalidate: () => undefined },
+      pacer: new Pacer({ 'defender:logonusers': [{ limit, windowMs }] }),
+      counter: new CallCounter(),
+      dispatcher: createDispatcher(server.ca),
+    });
+    const defender = new DefenderClient(http, server.url);
+    await Promise.all(Array.from({ length: 10 }, (_, i) => defender.machineLogonUsers(`m${i}`)));
+    const arrivals = server.requests.map((r) => r.at).sort((a, b) => a - b);
+    expect(arrivals).toHaveLength(10);
+    // Any limit+1 consecutive arrivals span at least one window.
+    for (let i = limit; i < arrivals.length; i++) {
+      expect(arrivals[i]! - arrivals[i - limit]!).toBeGreaterThanOrEqual(windowMs);
+    }
+  });
+});
