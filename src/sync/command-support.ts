@@ -1,0 +1,70 @@
+import { UsageError } from '../cli/errors.js';
+import { ConfigError, loadConfig, selectInstance } from '../config/load.js';
+import type { InstanceConfig } from '../config/instance-config.js';
+import { openGraphStore, resolveStoreUrl, type GraphStore } from '../store/index.js';
+
+/** Shared by the store's commands: `--db` / DEFENDER_GRAPH_DB, opened and always closed. */
+export async function withStore<T>(
+  db: string | undefined,
+  fn: (store: GraphStore) => Promise<T>,
+): Promise<T> {
+  const store = await openGraphStore(resolveStoreUrl(db));
+  try {
+    return await fn(store);
+  } finally {
+    await store.close();
+  }
+}
+
+export const DB_OPTION_HELP =
+  'store URL: sqlite:PATH or postgres://USER@HOST:PORT/DB (default: $DEFENDER_GRAPH_DB, else sqlite:./data/defender-graph.db)';
+
+/** A config problem is a usage problem: exit 2 with the file, line and field named. */
+export function loadInstance(
+  configFile: string | undefined,
+  name: string | undefined,
+): InstanceConfig {
+  try {
+    return selectInstance(loadConfig({ file: configFile }), name);
+  } catch (err) {
+    if (err instanceof ConfigError) throw new UsageError(err.message);
+    throw err;
+  }
+}
+
+export function parseShare(value: string): number {
+  const share = Number(value);
+  if (value.trim() === '' || !Number.isFinite(share) || share < 0 || share > 1)
+    throw new UsageError(`--max-delete-share must be a number from 0 to 1, got '${value}'`);
+  return share;
+}
+
+const UNITS: Record<string, number> = {
+  s: 1_000,
+  m: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+  w: 604_800_000,
+};
+
+/** `30m`, `24h`, `7d`, `2w` → milliseconds. */
+export function parseDuration(flag: string, value: string): number {
+  const match = /^(\d+(?:\.\d+)?)([smhdw])$/.exec(value.trim());
+  if (!match)
+    throw new UsageError(`--${flag} must be a duration such as 30m, 24h or 7d, got '${value}'`);
+  return Number(match[1]) * UNITS[match[2]!]!;
+}
+
+/** `--instance NAME` as the store knows it; unknown names are a usage error listing the known ones. */
+export async function instanceIdOf(
+  store: GraphStore,
+  name: string | undefined,
+): Promise<string | undefined> {
+  if (name === undefined) return undefined;
+  const found = await store.findInstance(name);
+  if (found) return found.id;
+  const known = (await store.instances()).map((i) => i.name);
+  throw new UsageError(
+    `--instance: no instance named "${name}" in the store (${known.length ? `have: ${known.join(', ')}` : 'nothing synced yet'})`,
+  );
+}

@@ -1,0 +1,43 @@
+import type { InstanceConfig } from '../config/instance-config.js';
+import { runIntegration, type ProgressEvent } from '../integration/index.js';
+import type { MicrosoftClients } from '../microsoft/index.js';
+import type { GraphStore } from '../store/index.js';
+import type { SyncRecord } from '../store/sync-record.js';
+import type { Logger } from '../util/logger.js';
+
+export type SyncProgress =
+  ProgressEvent | { type: 'phase'; phase: 'resolving mapped relationships' | 'committing' };
+
+export interface SyncOptions {
+  instance: InstanceConfig;
+  store: GraphStore;
+  maxDeleteShare?: number;
+  onProgress?: (event: SyncProgress) => void;
+  logger?: Logger;
+  clients?: MicrosoftClients;
+}
+
+/**
+ * One sync: collect the instance into a staging session, then commit it. Throws only when the sync
+ * cannot start (store unreachable, instance locked); every later failure is a `failed` record.
+ */
+export async function syncInstance(options: SyncOptions): Promise<SyncRecord> {
+  const session = await options.store.beginSync(options.instance.name, {
+    maxDeleteShare: options.maxDeleteShare,
+  });
+  let result;
+  try {
+    result = await runIntegration({
+      instance: options.instance,
+      store: session,
+      onProgress: options.onProgress,
+      logger: options.logger,
+      clients: options.clients,
+    });
+  } catch (err) {
+    return session.fail(err);
+  }
+  return session.commit(result, {
+    onPhase: (phase) => options.onProgress?.({ type: 'phase', phase }),
+  });
+}
