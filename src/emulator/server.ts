@@ -123,6 +123,10 @@ function createHandler(services: EmulatorServices, router: Router, origin: () =>
       clientRequestId,
       route: found ? `${method} ${found.route.pattern}` : `${method} (unmatched ${family})`,
     };
+    // The admin API is the control plane: stats count only what clients of the emulated APIs see.
+    const record = (status: number | 'reset') => {
+      if (family !== 'admin') services.stats.record(ctx.route, status);
+    };
     try {
       ctx.body = await readBody(req);
       if (family !== 'admin') {
@@ -130,7 +134,7 @@ function createHandler(services: EmulatorServices, router: Router, origin: () =>
         if (latency > 0) await sleep(latency);
         const decision = services.faults.decide(path);
         if (decision === 'reset') {
-          services.stats.record(ctx.route, 'reset');
+          record('reset');
           req.socket.destroy();
           return;
         }
@@ -140,7 +144,7 @@ function createHandler(services: EmulatorServices, router: Router, origin: () =>
             decision === '429'
               ? responses.injected429(ctx, services.faults.current.retryAfterSeconds ?? 1)
               : responses.injected5xx(ctx);
-          services.stats.record(ctx.route, reply.status);
+          record(reply.status);
           return send(res, reply);
         }
       }
@@ -149,11 +153,11 @@ function createHandler(services: EmulatorServices, router: Router, origin: () =>
         : match !== undefined && 'allowed' in match
           ? RESPONSES[family].methodNotAllowed(ctx, match.allowed)
           : RESPONSES[family].notFound(ctx);
-      services.stats.record(ctx.route, reply.status);
+      record(reply.status);
       send(res, reply);
     } catch (err) {
       log.error({ route: ctx.route, err: (err as Error).message }, 'emulator request failed');
-      services.stats.record(ctx.route, 500);
+      record(500);
       if (!res.headersSent)
         send(res, { status: 500, body: { error: { code: 'InternalServerError', message: '' } } });
     }

@@ -1,4 +1,4 @@
-/** Requests served per normalised route and status, for `GET /admin/stats`. */
+/** Requests to the emulated APIs (not the admin API) per normalised route and status, for `GET /admin/stats`. */
 export interface StatsSnapshot {
   total: number;
   /** `{ "GET /graph/v1.0/users": { "200": 3, "429": 1 } }`; a destroyed connection counts as "reset". */
