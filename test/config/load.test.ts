@@ -2,6 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { instanceSchema } from '../../src/config/instance-config.js';
 import {
   ConfigError,
   loadConfig,
@@ -128,15 +129,12 @@ describe('config loading', () => {
   });
 
   it('resolves endpoints from cloud, region and overrides', () => {
-    const base = {
+    const base = instanceSchema.parse({
       name: 'x',
       tenantId: 't',
       clientId: 'c',
       clientSecret: 's',
-      pollingInterval: 'ONE_DAY',
-      tagAccountName: false,
-      disabledSources: [],
-    } as const;
+    });
     const gov = resolveEndpoints({ ...base, cloud: 'usgov-gcchigh', endpoints: {} });
     expect(gov).toMatchObject({
       authority: 'https://login.microsoftonline.us',

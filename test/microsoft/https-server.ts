@@ -1,5 +1,6 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:https';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import forge from 'node-forge';
 
@@ -14,8 +15,8 @@ function makeCertificates(): { ca: string; key: string; cert: string } {
   const build = (
     serial: string,
     subject: string,
-    pub: forge.pki.PublicKey,
-    signer: forge.pki.PrivateKey,
+    pub: forge.pki.rsa.PublicKey,
+    signer: forge.pki.rsa.PrivateKey,
     issuer: string,
     extensions: object[],
   ) => {

@@ -1,0 +1,129 @@
+import type { InstanceConfig } from '../config/instance-config.js';
+import { MicrosoftApiError } from '../microsoft/errors.js';
+import { createMicrosoftClients, type MicrosoftClients } from '../microsoft/index.js';
+import type { Logger } from '../util/logger.js';
+import { STEP_DECLARATIONS } from './declarations.js';
+
+export interface PermissionCheck {
+  api: 'graph' | 'defender';
+  permission: string;
+  /** null: could not be probed (the reason says why). */
+  granted: boolean | null;
+  /** `_type`s the steps needing this permission produce: lost (kept from the last sync) without it. */
+  typesLost: string[];
+  steps: string[];
+  reason?: string;
+}
+
+export interface TokenCheck {
+  api: 'graph' | 'defender';
+  ok: boolean;
+  reason?: string;
+}
+
+export interface PermissionReport {
+  instanceName: string;
+  tokens: TokenCheck[];
+  permissions: PermissionCheck[];
+  apiCalls: Record<string, number>;
+}
+
+type Probe = (clients: MicrosoftClients) => Promise<'probed' | 'no-machine' | void>;
+
+/** The cheapest call that proves each permission (one item, `$top=1`). */
+const PROBES: { api: 'graph' | 'defender'; permission: string; probe: Probe }[] = [
+  {
+    api: 'graph',
+    permission: 'Organization.Read.All',
+    probe: (c) => c.graph.probe('organization'),
+  },
+  { api: 'graph', permission: 'User.Read.All', probe: (c) => c.graph.probe('users') },
+  { api: 'graph', permission: 'Group.Read.All', probe: (c) => c.graph.probe('groups') },
+  { api: 'graph', permission: 'GroupMember.Read.All', probe: (c) => c.graph.probe('groupMembers') },
+  { api: 'defender', permission: 'Machine.Read.All', probe: (c) => c.defender.probe('machines') },
+  {
+    api: 'defender',
+    permission: 'User.Read.All',
+    probe: (c) => c.defender.probe('machineLogonUsers'),
+  },
+  {
+    api: 'defender',
+    permission: 'Vulnerability.Read.All',
+    probe: (c) => c.defender.probe('vulnerabilities'),
+  },
+];
+
+/**
+ * Gets both tokens, then probes every permission the steps need. A token failure is thrown (the
+ * caller exits 1 with its AADSTS reason); a missing permission is reported, not thrown.
+ */
+export async function checkPermissions(
+  instance: InstanceConfig,
+  options: { logger?: Logger; clients?: MicrosoftClients } = {},
+): Promise<PermissionReport> {
+  const clients =
+    options.clients ??
+    createMicrosoftClients(instance, { logger: options.logger, retry: { maxRetries: 2 } });
+  try {
+    const tokens: TokenCheck[] = [];
+    for (const [api, provider] of [
+      ['graph', clients.graphTokens],
+      ['defender', clients.defenderTokens],
+    ] as const) {
+      try {
+        await provider.getToken();
+        tokens.push({ api, ok: true });
+      } catch (err) {
+        tokens.push({ api, ok: false, reason: err instanceof Error ? err.message : String(err) });
+      }
+    }
+    const permissions: PermissionCheck[] = [];
+    for (const { api, permission, probe } of PROBES) {
+      const needing = STEP_DECLARATIONS.filter((s) =>
+        s.permissions.some((p) => p.api === api && p.permission === permission),
+      );
+      const check: PermissionCheck = {
+        api,
+        permission,
+        granted: null,
+        steps: needing.map((s) => s.id),
+        typesLost: needing.flatMap((s) => [
+          ...s.entities.map((e) => e._type),
+          ...s.relationships.map((r) => r._type),
+        ]),
+      };
+      permissions.push(check);
+      if (!tokens.find((t) => t.api === api)?.ok) {
+        check.reason = 'no token';
+        continue;
+      }
+      try {
+        const outcome = await probe(clients);
+        if (outcome === 'no-machine')
+          check.reason = 'no machine to probe with (needs Machine.Read.All and one machine)';
+        else check.granted = true;
+      } catch (err) {
+        if (err instanceof MicrosoftApiError && err.code === 'FORBIDDEN') {
+          check.granted = false;
+          check.reason = err.message;
+        } else if (
+          err instanceof MicrosoftApiError &&
+          err.endpoint.includes('/api/machines') &&
+          permission === 'User.Read.All'
+        ) {
+          check.reason = `could not list a machine to probe with: ${err.message}`;
+        } else {
+          check.reason = err instanceof Error ? err.message : String(err);
+        }
+      }
+    }
+    return {
+      instanceName: instance.name,
+      tokens,
+      permissions,
+      apiCalls: { ...clients.counter.byLabel },
+    };
+  } finally {
+    if (!options.clients) await clients.close();
+  }
+}
