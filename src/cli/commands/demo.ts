@@ -1,11 +1,147 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
+import { stringify } from 'yaml';
+import { UsageError } from '../errors.js';
+import { configFileSchema, type InstanceConfig } from '../../config/instance-config.js';
+import { DEFAULT_TENANT_SIZES, startEmulator } from '../../emulator/server.js';
+import { syncInstance } from '../../sync/run-sync.js';
+import { stderrProgress } from '../../sync/progress.js';
+import { syncExitCode } from '../../sync/summary.js';
+import { DB_OPTION_HELP, withStore } from '../../sync/command-support.js';
+import { resolveStoreUrl } from '../../store/index.js';
+import { createLogger } from '../../util/logger.js';
+import { printSyncSummary } from './sync.js';
 
-// Placeholder until its issue lands: replaced wholesale by the owning module.
+interface DemoFlags {
+  dataDir: string;
+  db?: string;
+  seed: string;
+  users?: string;
+  groups?: string;
+  machines?: string;
+  cves?: string;
+  quotaScale: string;
+  keepRunning?: boolean;
+}
+
+const DEMO_INSTANCE = 'demo';
+
+function count(flag: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value) || Number(value) > 1_000_000)
+    throw new UsageError(`--${flag} must be a whole number up to 1000000, got '${value}'`);
+  return Number(value);
+}
+
+/** The config the demo synced with; valid while this emulator runs (its port changes per run). */
+function writeDemoConfig(dataDir: string, instance: InstanceConfig): string {
+  const path = join(dataDir, 'defender-graph.yaml');
+  const config = configFileSchema.parse({ instances: [instance] });
+  writeFileSync(
+    path,
+    `# Written by \`defender-graph demo\` for its simulated tenant; the secret is the emulator's own.\n${stringify(config)}`,
+    { mode: 0o600 },
+  );
+  return path;
+}
+
+function nextSteps(
+  db: string,
+  configPath: string,
+  keepRunning: boolean,
+  exampleKey: string,
+): string {
+  const dbFlag = db === resolveStoreUrl() ? '' : ` --db '${db}'`;
+  return [
+    '',
+    'Where to look next:',
+    `  defender-graph query "FIND microsoft_defender_machine THAT IDENTIFIED microsoft_defender_vulnerability WITH severity = 'Critical'"${dbFlag}`,
+    `  defender-graph query "FIND microsoft_defender_logon_user THAT IS microsoft_defender_user"${dbFlag}`,
+    `  defender-graph changes${dbFlag}             what the last sync created, updated and deleted`,
+    `  defender-graph history '${exampleKey}'${dbFlag}   every version of one entity or relationship`,
+    `  defender-graph export --format jsonl --output graph.jsonl${dbFlag}`,
+    keepRunning
+      ? `  defender-graph sync --config ${configPath}${dbFlag}   syncs this running tenant again (Ctrl+C stops it)`
+      : `  defender-graph emulator --write-config ${configPath} keeps a simulated tenant running; then: defender-graph sync --config ${configPath}${dbFlag}`,
+    '',
+  ].join('\n');
+}
+
 export function registerDemo(program: Command): void {
   program
     .command('demo')
-    .description('(not yet available)')
-    .action(() => {
-      throw new Error('demo is not available yet');
+    .description(
+      'Try it without a tenant: start the simulated tenant in this process, sync it into the store, and show what to look at next.',
+    )
+    .option(
+      '--data-dir <dir>',
+      "where the emulator's CA and the demo config are kept",
+      './data/demo',
+    )
+    .option('--db <url>', DB_OPTION_HELP)
+    .option('--seed <n>', 'seed of the simulated tenant', '1')
+    .option('--users <n>', `directory users (default ${DEFAULT_TENANT_SIZES.users})`)
+    .option('--groups <n>', `groups (default ${DEFAULT_TENANT_SIZES.groups})`)
+    .option('--machines <n>', `Defender machines (default ${DEFAULT_TENANT_SIZES.machines})`)
+    .option('--cves <n>', `distinct CVEs (default ${DEFAULT_TENANT_SIZES.cves})`)
+    .option(
+      '--quota-scale <x>',
+      "multiplies the API quotas of the emulator and the collector's pacing alike",
+      '50',
+    )
+    .option('--keep-running', 'keep the simulated tenant running after the sync, until Ctrl+C')
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 synced, 1 failed, 2 bad flag, 3 committed with partial data.',
+    )
+    .action(async (flags: DemoFlags) => {
+      const quotaScale = Number(flags.quotaScale);
+      if (!(quotaScale > 0))
+        throw new UsageError(`--quota-scale must be a positive number, got '${flags.quotaScale}'`);
+      const dataDir = resolve(flags.dataDir);
+      mkdirSync(dataDir, { recursive: true });
+      const db = resolveStoreUrl(flags.db);
+      const emulator = await startEmulator({
+        dataDir: join(dataDir, 'emulator'),
+        seed: count('seed', flags.seed),
+        users: count('users', flags.users),
+        groups: count('groups', flags.groups),
+        machines: count('machines', flags.machines),
+        cves: count('cves', flags.cves),
+        quotaScale,
+      });
+      try {
+        const instance = { ...emulator.instanceConfig(DEMO_INSTANCE), quotaScale };
+        const configPath = writeDemoConfig(dataDir, instance);
+        process.stderr.write(
+          `simulated tenant ${emulator.tenantId} at ${emulator.url}; syncing into ${db}\n`,
+        );
+        const { record, exampleKey } = await withStore(db, async (store) => {
+          const synced = await syncInstance({
+            instance,
+            store,
+            onProgress: stderrProgress(),
+            logger: createLogger(),
+          });
+          const [machine] = await store.read<{ key: string }>(
+            "SELECT key FROM entities WHERE type = 'microsoft_defender_machine' ORDER BY key LIMIT 1",
+            [],
+          );
+          return { record: synced, exampleKey: machine?.key ?? 'KEY' };
+        });
+        printSyncSummary(record);
+        process.stdout.write(nextSteps(db, configPath, flags.keepRunning === true, exampleKey));
+        process.exitCode = syncExitCode(record);
+        if (flags.keepRunning) {
+          process.stdout.write(`simulated tenant running at ${emulator.url}; Ctrl+C stops it\n`);
+          await new Promise<void>((done) => {
+            process.once('SIGINT', done);
+            process.once('SIGTERM', done);
+          });
+        }
+      } finally {
+        await emulator.close();
+      }
     });
 }

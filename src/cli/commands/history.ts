@@ -1,11 +1,71 @@
 import type { Command } from 'commander';
+import { printJson, printTable } from '../output.js';
+import { DB_OPTION_HELP, instanceIdOf, withStore } from '../../sync/command-support.js';
+import { diffProperties } from '../../store/changes.js';
+import { METADATA_FIELDS } from '../../store/rows.js';
+import type { PropertyValue } from '../../graph/types.js';
 
-// Placeholder until its issue lands: replaced wholesale by the owning module.
+interface HistoryFlags {
+  instance?: string;
+  db?: string;
+  json?: boolean;
+}
+
+const time = (ms: PropertyValue | undefined) =>
+  typeof ms === 'number' ? new Date(ms).toISOString() : '';
+
+function withoutMetadata(object: Record<string, PropertyValue>): Record<string, PropertyValue> {
+  const copy = { ...object };
+  for (const field of METADATA_FIELDS) delete copy[field];
+  return copy;
+}
+
 export function registerHistory(program: Command): void {
   program
     .command('history')
-    .description('(not yet available)')
-    .action(() => {
-      throw new Error('history is not available yet');
+    .argument('<key>', 'the _key of an entity or relationship')
+    .description(
+      'Every version of one entity or relationship: when it began and ended, and what changed.',
+    )
+    .option('--instance <name>', 'only this instance (when several hold the key)')
+    .option('--db <url>', DB_OPTION_HELP)
+    .option('--json', 'print every version with all its properties as JSON')
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 found, 1 no object with that key (or store unreachable), 2 bad flag.',
+    )
+    .action(async (key: string, flags: HistoryFlags) => {
+      await withStore(flags.db, async (store) => {
+        const versions = await store.history(key, await instanceIdOf(store, flags.instance));
+        if (versions.length === 0)
+          throw new Error(`no entity or relationship with _key "${key}" in the store`);
+        if (flags.json) return printJson(versions);
+        printTable(
+          ['version', 'sync', 'begin', 'end', 'deleted', 'changes'],
+          versions.map((v, i) => {
+            const previous =
+              i > 0 &&
+              versions[i - 1]!.object._integrationInstanceId === v.object._integrationInstanceId
+                ? withoutMetadata(versions[i - 1]!.object)
+                : undefined;
+            const changes = previous
+              ? diffProperties(previous, withoutMetadata(v.object))
+                  .map(
+                    (c) =>
+                      `${c.property}: ${JSON.stringify(c.before) ?? '(none)'} → ${JSON.stringify(c.after) ?? '(none)'}`,
+                  )
+                  .join('\n')
+              : 'first version';
+            return [
+              v.object._version as number,
+              v.syncId,
+              time(v.object._beginOn),
+              time(v.object._endOn),
+              String(v.object._deleted),
+              changes,
+            ];
+          }),
+        );
+      });
     });
 }

@@ -1,0 +1,99 @@
+import { once } from 'node:events';
+import { createWriteStream } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { stringify } from 'csv-stringify';
+import type { Writable } from 'node:stream';
+import type { GraphStore } from './graph-store.js';
+import type { CommittedObject } from './committed-objects.js';
+import { METADATA_FIELDS } from './rows.js';
+
+export interface ExportScope {
+  instanceId?: string;
+  includeDeleted?: boolean;
+}
+
+export interface ExportCounts {
+  entities: number;
+  relationships: number;
+}
+
+/** Writes with back-pressure, so a large graph streams through constant memory. */
+async function write(stream: Writable, chunk: unknown): Promise<void> {
+  if (!stream.write(chunk)) await once(stream, 'drain');
+}
+
+async function finish(
+  stream: Writable,
+  file: NodeJS.WritableStream & { close?: unknown },
+): Promise<void> {
+  stream.end();
+  await once(file, 'finish');
+}
+
+async function walk(
+  store: GraphStore,
+  scope: ExportScope,
+  each: (object: CommittedObject, kind: 'entity' | 'relationship') => Promise<void>,
+): Promise<ExportCounts> {
+  const counts: ExportCounts = { entities: 0, relationships: 0 };
+  for (const kind of ['entity', 'relationship'] as const) {
+    await store.iterate({ kind, ...scope }, async (object) => {
+      await each(object, kind);
+      counts[kind === 'entity' ? 'entities' : 'relationships']++;
+    });
+  }
+  return counts;
+}
+
+/** One JSON object per line: entities first, then relationships (they carry `_fromEntityKey`). */
+export async function exportJsonl(
+  store: GraphStore,
+  path: string,
+  scope: ExportScope,
+): Promise<ExportCounts> {
+  await mkdir(dirname(path), { recursive: true });
+  const file = createWriteStream(path);
+  const counts = await walk(store, scope, (object) => write(file, `${JSON.stringify(object)}\n`));
+  await finish(file, file);
+  return counts;
+}
+
+const CSV_COLUMNS = [
+  'kind',
+  '_key',
+  '_type',
+  '_class',
+  '_fromEntityKey',
+  '_toEntityKey',
+  ...METADATA_FIELDS,
+  'properties',
+];
+
+/** One row per object: the J1 columns, then every other property as one JSON object. */
+export async function exportCsv(
+  store: GraphStore,
+  path: string,
+  scope: ExportScope,
+): Promise<ExportCounts> {
+  await mkdir(dirname(path), { recursive: true });
+  const file = createWriteStream(path);
+  const csv = stringify({
+    header: true,
+    columns: CSV_COLUMNS,
+    cast: { boolean: (b) => String(b) },
+  });
+  csv.pipe(file);
+  const fixed = new Set(CSV_COLUMNS);
+  const counts = await walk(store, scope, (object, kind) => {
+    const properties = Object.fromEntries(Object.entries(object).filter(([k]) => !fixed.has(k)));
+    const row: Record<string, unknown> = { kind, properties: JSON.stringify(properties) };
+    for (const column of CSV_COLUMNS.slice(1, -1)) {
+      const value = object[column];
+      row[column] = Array.isArray(value) ? JSON.stringify(value) : value;
+    }
+    return write(csv, row);
+  });
+  await finish(csv, file);
+  return counts;
+}
