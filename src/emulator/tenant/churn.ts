@@ -293,7 +293,7 @@ function churnLogons(
  * from comparing the aggregates before and after, so they are exact by construction.
  */
 export function advanceTenant(s: TenantState): ChangeReport {
-  const before = s.aggregate();
+  const before = { exposure: s.exposure(), logonAccounts: s.logonAccounts() };
   s.round++;
   const round: Round = {
     s,
@@ -304,14 +304,14 @@ export function advanceTenant(s: TenantState): ChangeReport {
   const users = churnUsers(round);
   churnGroups(round, users.added, users.deleted);
   const machines = churnMachines(round);
-  churnCves(round, machines, before.exposure, before.liveCves);
+  churnCves(round, machines, before.exposure.counts, before.exposure.live);
   churnLogons(round, machines, users.added);
   s.invalidate();
-  const after = s.aggregate();
+  const after = { exposure: s.exposure(), logonAccounts: s.logonAccounts() };
   const { vulnerabilities, logons } = round.report;
-  for (let c = 0; c < after.exposure.length; c++) {
-    const was = before.exposure[c] ?? 0;
-    const is = after.exposure[c] as number;
+  for (let c = 0; c < after.exposure.counts.length; c++) {
+    const was = before.exposure.counts[c] ?? 0;
+    const is = after.exposure.counts[c] as number;
     if (was === 0 && is > 0) vulnerabilities.newCves.push(s.catalog.id(c));
     if (was > 0 && is === 0) vulnerabilities.removedCves.push(s.catalog.id(c));
   }

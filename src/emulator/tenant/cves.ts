@@ -58,9 +58,16 @@ export function severityOf(cvss: number): Vulnerability['severity'] {
 export class CveCatalog {
   private static readonly NUMBER_BASE = 20000;
 
+  /** CVE ids by index: the catalogue is small and ids are needed for every machine × CVE pair. */
+  private readonly ids: string[] = [];
+
   constructor(private readonly ctx: TenantContext) {}
 
   id(index: number): string {
+    return (this.ids[index] ??= this.makeId(index));
+  }
+
+  private makeId(index: number): string {
     const year =
       index >= this.ctx.sizes.cves
         ? new Date(this.ctx.now).getUTCFullYear()

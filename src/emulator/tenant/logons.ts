@@ -66,7 +66,7 @@ export class LogonFactory {
       return {
         domain: 'AzureAD',
         accountName: user.cloudAccountName,
-        accountSid: cloudSid(user.id),
+        accountSid: cloudSid(this.users.ids.id(user.index)),
         isDomainAdmin: false,
       };
     }
@@ -100,7 +100,10 @@ export class LogonFactory {
   entry(identity: Identity, r: Random, lastSeenMs: number, service = false): LogonEntry {
     const logonTypes = service ? r.pick(['Batch', 'Service', 'Network']) : r.pick(LOGON_TYPES);
     return {
-      ...identity,
+      domain: identity.domain,
+      accountName: identity.accountName,
+      accountSid: identity.accountSid,
+      isDomainAdmin: identity.isDomainAdmin,
       logonTypes,
       isOnlyNetworkUser: identity.accountSid === null ? null : logonTypes === 'Network',
       firstSeenMs: lastSeenMs - r.int(300) * DAY_MS - r.int(DAY_MS),

@@ -48,10 +48,10 @@ export class SimulatedTenant {
     this.devices = state.devices;
     this.machines = state.machines;
     this.vulnerabilities = new IndexListCollection(
-      () => state.aggregate().liveCves,
-      (c) => state.catalog.vulnerability(c, state.aggregate().exposure[c] ?? 0),
+      () => state.exposure().live,
+      (c) => state.catalog.vulnerability(c, state.exposure().counts[c] ?? 0),
       (id) => state.catalog.indexOf(id),
-      (c) => (state.aggregate().exposure[c] ?? 0) > 0,
+      (c) => (state.exposure().counts[c] ?? 0) > 0,
     );
     this.rows = new MachineVulnerabilityRows(state);
   }
@@ -133,10 +133,10 @@ export class SimulatedTenant {
   machineVulnerabilities(machineId: string): MachineVulnerability[] | undefined {
     const m = this.state.machines.indexOf(machineId);
     if (m === undefined) return undefined;
-    const { exposure } = this.state.aggregate();
+    const { counts } = this.state.exposure();
     return this.state.cveIndexes(m).map((c) => ({
       '@odata.type': PUBLIC_VULNERABILITY_DTO,
-      ...this.state.catalog.vulnerability(c, exposure[c] ?? 0),
+      ...this.state.catalog.vulnerability(c, counts[c] ?? 0),
     }));
   }
 
@@ -148,7 +148,12 @@ export class SimulatedTenant {
   truth(options: { lists?: boolean } = {}): GroundTruth {
     const lists = options.lists ?? true;
     const s = this.state;
-    const aggregate = s.aggregate();
+    const logonAccounts = s.logonAccounts();
+    const exposure = s.exposure();
+    let logonPairCount = 0;
+    for (const use of logonAccounts.values()) logonPairCount += use.machines;
+    let cvePairCount = 0;
+    for (const c of exposure.live) cvePairCount += exposure.counts[c] as number;
     const truth: GroundTruth = {
       counts: {
         users: s.users.count(),
@@ -156,10 +161,10 @@ export class SimulatedTenant {
         memberships: 0,
         machines: s.machines.count(),
         devices: s.devices.count(),
-        logonUsers: aggregate.logonAccounts.size,
-        machineLogonUserPairs: 0,
-        cves: aggregate.liveCves.length,
-        machineCvePairs: 0,
+        logonUsers: logonAccounts.size,
+        machineLogonUserPairs: logonPairCount,
+        cves: exposure.live.length,
+        machineCvePairs: cvePairCount,
       },
     };
     const memberships: NonNullable<GroundTruth['memberships']> = [];
@@ -173,14 +178,9 @@ export class SimulatedTenant {
     }
     const logonPairs: NonNullable<GroundTruth['machineLogonUserPairs']> = [];
     const cvePairs: NonNullable<GroundTruth['machineCvePairs']> = [];
-    for (const m of s.machines.indexes()) {
-      const entries = s.logonEntries(m);
-      const cves = s.cveIndexes(m);
-      truth.counts.machineLogonUserPairs += entries.length;
-      truth.counts.machineCvePairs += cves.length;
-      if (!lists) continue;
+    for (const m of lists ? s.machines.indexes() : []) {
       const machineId = s.machineFactory.ids.id(m);
-      for (const e of entries) {
+      for (const e of s.logonEntries(m)) {
         logonPairs.push({
           machineId,
           domain: e.domain,
@@ -188,7 +188,7 @@ export class SimulatedTenant {
           ...(e.accountSid === null ? {} : { accountSid: e.accountSid }),
         });
       }
-      for (const c of cves) cvePairs.push({ machineId, cveId: s.catalog.id(c) });
+      for (const c of s.cveIndexes(m)) cvePairs.push({ machineId, cveId: s.catalog.id(c) });
     }
     if (lists) {
       truth.users = [...s.users.indexes()].map((i) => s.userFactory.ids.id(i));

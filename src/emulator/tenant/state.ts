@@ -15,13 +15,12 @@ export interface LogonAccountUse {
   machines: number;
 }
 
-/** Whole-tenant aggregates that need a scan; computed on demand and dropped when churn changes data. */
-interface Aggregates {
-  /** Machines having each CVE, indexed by catalogue index. */
-  exposure: Int32Array;
-  /** Catalogue indexes with exposure > 0, ascending. */
-  liveCves: number[];
-  logonAccounts: Map<string, LogonAccountUse>;
+/** Machines having each CVE, from a scan of every machine. */
+interface Exposure {
+  /** Count per catalogue index. */
+  counts: Int32Array;
+  /** Catalogue indexes with a count above 0, ascending. */
+  live: number[];
 }
 
 /**
@@ -51,7 +50,8 @@ export class TenantState {
   private readonly logonsAdded = new Map<number, LogonEntry[]>();
   private readonly cvesAdded = new Map<number, number[]>();
   private readonly cvesRemoved = new Map<number, Set<number>>();
-  private aggregates: Aggregates | undefined;
+  private exposureCache: Exposure | undefined;
+  private logonAccountsCache: Map<string, LogonAccountUse> | undefined;
 
   constructor(options: TenantOptions) {
     for (const [name, value] of Object.entries(options)) {
@@ -168,36 +168,41 @@ export class TenantState {
     this.cvesRemoved.set(machineIndex, removed);
   }
 
-  // ---- aggregates ----
+  // ---- whole-tenant aggregates: computed on demand, dropped when churn changes data ----
 
-  aggregate(): Aggregates {
-    if (this.aggregates) return this.aggregates;
-    const exposure = new Int32Array(this.cveCatalogSize);
-    const logonAccounts = new Map<string, LogonAccountUse>();
+  exposure(): Exposure {
+    if (this.exposureCache) return this.exposureCache;
+    const counts = new Int32Array(this.cveCatalogSize);
+    for (const m of this.machines.indexes())
+      for (const c of this.cveIndexes(m)) counts[c] = (counts[c] as number) + 1;
+    const live: number[] = [];
+    counts.forEach((count, c) => {
+      if (count > 0) live.push(c);
+    });
+    this.exposureCache = { counts, live };
+    return this.exposureCache;
+  }
+
+  /** Distinct logon accounts (case-insensitive DOMAIN\account) over the current machines. */
+  logonAccounts(): Map<string, LogonAccountUse> {
+    if (this.logonAccountsCache) return this.logonAccountsCache;
+    const accounts = new Map<string, LogonAccountUse>();
     for (const m of this.machines.indexes()) {
-      for (const c of this.cveIndexes(m)) exposure[c] = (exposure[c] as number) + 1;
       for (const entry of this.logonEntries(m)) {
         const key = logonKey(entry);
-        const use = logonAccounts.get(key);
+        const use = accounts.get(key);
         if (use) use.machines++;
         else
-          logonAccounts.set(key, {
-            domain: entry.domain,
-            accountName: entry.accountName,
-            machines: 1,
-          });
+          accounts.set(key, { domain: entry.domain, accountName: entry.accountName, machines: 1 });
       }
     }
-    const liveCves: number[] = [];
-    exposure.forEach((count, c) => {
-      if (count > 0) liveCves.push(c);
-    });
-    this.aggregates = { exposure, liveCves, logonAccounts };
-    return this.aggregates;
+    this.logonAccountsCache = accounts;
+    return accounts;
   }
 
   /** Churn calls this after changing anything the aggregates summarise. */
   invalidate(): void {
-    this.aggregates = undefined;
+    this.exposureCache = undefined;
+    this.logonAccountsCache = undefined;
   }
 }

@@ -24,7 +24,6 @@ export type UserKind = 'hybrid' | 'cloud' | 'guest';
 /** The identity facts logons and group membership need, without building the whole object. */
 export interface UserProfile {
   index: number;
-  id: string;
   kind: UserKind;
   givenName: string;
   surname: string;
@@ -60,7 +59,6 @@ export class UserFactory {
     const givenName = r.pick(GIVEN_NAMES);
     const surname = r.pick(SURNAMES);
     const nick = `${givenName}.${surname}${index}`.toLowerCase();
-    const id = this.ids.id(index);
     const guestDomain = r.pick(GUEST_DOMAINS);
     const homeDomain = kind === 'cloud' && slot === 19 ? ctx.initialDomain : ctx.domain;
     const userPrincipalName =
@@ -72,7 +70,6 @@ export class UserFactory {
     const mailless = slot === 19 || (kind === 'hybrid' && (index + ctx.rotation) % 11 === 3);
     return {
       index,
-      id,
       kind,
       givenName,
       surname,
@@ -89,6 +86,7 @@ export class UserFactory {
   user(index: number): GraphUser {
     const ctx = this.ctx;
     const p = this.profile(index);
+    const id = this.ids.id(index);
     const r = randomFor(ctx.seed, Stream.user, index + 0x40000000);
     const member = p.kind !== 'guest';
     const created = ctx.now - r.between(30, 2000) * DAY_MS - r.int(DAY_MS);
@@ -108,7 +106,7 @@ export class UserFactory {
       preferredLanguage: member ? 'en-US' : null,
       surname: p.surname,
       userPrincipalName: p.userPrincipalName,
-      id: p.id,
+      id,
       accountEnabled: p.enabled,
       ageGroup: null,
       city: member ? r.pick(OFFICES) : null,
@@ -138,7 +136,7 @@ export class UserFactory {
         : null,
       onPremisesDomainName: hybrid ? ctx.adDomain : null,
       onPremisesImmutableId: hybrid
-        ? Buffer.from(p.id.replace(/-/g, ''), 'hex').toString('base64')
+        ? Buffer.from(id.replace(/-/g, ''), 'hex').toString('base64')
         : null,
       onPremisesLastSyncDateTime: hybrid ? isoSeconds(ctx.now - r.int(DAY_MS)) : null,
       onPremisesSamAccountName: p.samAccountName,
@@ -147,7 +145,7 @@ export class UserFactory {
       onPremisesUserPrincipalName: hybrid ? `${p.samAccountName}@${ctx.adDomain}` : null,
       otherMails: [],
       proxyAddresses: p.mail ? [`SMTP:${p.mail}`] : [],
-      securityIdentifier: cloudSid(p.id),
+      securityIdentifier: cloudSid(id),
       usageLocation: member ? 'US' : null,
       userType: member ? 'Member' : 'Guest',
     };
