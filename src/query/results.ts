@@ -1,0 +1,124 @@
+import { stringify } from 'csv-stringify/sync';
+import type { DialectName } from './sql/dialect.js';
+
+/** JupiterOne's result item for an entity (and, with `relationship`, for an edge). */
+export interface EntityResult {
+  id: string;
+  entity: Record<string, unknown>;
+  properties: Record<string, unknown>;
+}
+
+export interface RelationshipResult {
+  id: string;
+  relationship: Record<string, unknown>;
+  properties: Record<string, unknown>;
+}
+
+export interface TreeEdge extends RelationshipResult {
+  fromVertexId: string;
+  toVertexId: string;
+}
+
+export type TableRow = Record<string, unknown>;
+
+export type QueryResult =
+  | { type: 'list'; data: EntityResult[] }
+  | { type: 'table'; data: TableRow[] }
+  | { type: 'tree'; data: { vertices: EntityResult[]; edges: TreeEdge[] } };
+
+/** A row of the entities/relationships table as the compiler selects it. */
+export interface ObjectRow {
+  id: string;
+  key: string;
+  type: string;
+  properties: unknown;
+  version: number | string;
+  created_on: number | string;
+  begin_on: number | string;
+  end_on: number | string | null;
+  deleted: number | boolean;
+  source: string;
+  instance_id: string;
+  instance_name: string;
+  classes?: unknown;
+  class?: string;
+  from_key?: string;
+  to_key?: string;
+}
+
+/** SQLite hands JSON back as text; PostgreSQL's driver has already parsed jsonb. */
+export function decodeJson(dialect: DialectName, value: unknown): unknown {
+  if (value === null || value === undefined) return null;
+  return dialect === 'sqlite' && typeof value === 'string' ? JSON.parse(value) : value;
+}
+
+function metadata(row: ObjectRow): Record<string, unknown> {
+  const meta: Record<string, unknown> = {
+    _id: row.id,
+    _key: row.key,
+    _type: row.type,
+    _version: Number(row.version),
+    _createdOn: Number(row.created_on),
+    _beginOn: Number(row.begin_on),
+    _deleted: Boolean(row.deleted),
+    _source: row.source,
+    _integrationInstanceId: row.instance_id,
+    _integrationName: row.instance_name,
+  };
+  if (row.end_on !== null) meta._endOn = Number(row.end_on);
+  return meta;
+}
+
+export function entityResult(dialect: DialectName, row: ObjectRow): EntityResult {
+  const properties = decodeJson(dialect, row.properties) as Record<string, unknown>;
+  const entity: Record<string, unknown> = {
+    ...metadata(row),
+    _class: decodeJson(dialect, row.classes),
+  };
+  if (properties.displayName !== undefined) entity.displayName = properties.displayName;
+  return { id: row.id, entity, properties };
+}
+
+export function relationshipResult(dialect: DialectName, row: ObjectRow): RelationshipResult {
+  const properties = decodeJson(dialect, row.properties) as Record<string, unknown>;
+  const relationship: Record<string, unknown> = {
+    ...metadata(row),
+    _class: row.class,
+    _fromEntityKey: row.from_key,
+    _toEntityKey: row.to_key,
+  };
+  if (properties.displayName !== undefined) relationship.displayName = properties.displayName;
+  return { id: row.id, relationship, properties };
+}
+
+/** `alias.*`: metadata and properties flattened into one object. */
+export function flatten(result: EntityResult | RelationshipResult): Record<string, unknown> {
+  const meta = 'entity' in result ? result.entity : result.relationship;
+  return { ...meta, ...result.properties };
+}
+
+function csvCell(value: unknown): string {
+  if (value === null || value === undefined) return '';
+  if (typeof value === 'object') return JSON.stringify(value);
+  return String(value);
+}
+
+/** CSV of a list (one entity per line, metadata and properties as columns) or a table. */
+export function toCsv(result: QueryResult): string {
+  if (result.type === 'tree')
+    throw new Error('a RETURN TREE result has no CSV form: use --format json');
+  const rows: Record<string, unknown>[] =
+    result.type === 'list' ? result.data.map(flatten) : result.data;
+  const columns: string[] = [];
+  const seen = new Set<string>();
+  for (const row of rows)
+    for (const key of Object.keys(row))
+      if (!seen.has(key)) {
+        seen.add(key);
+        columns.push(key);
+      }
+  return stringify(
+    rows.map((row) => columns.map((c) => csvCell(row[c]))),
+    { header: true, columns },
+  );
+}

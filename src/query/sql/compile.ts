@@ -1,0 +1,641 @@
+import type { Expression, Filter, OrderKey, PropertyRef, ReturnItem, Selector } from '../ast.js';
+import { NotSupportedError, QueryValidationError } from '../errors.js';
+import {
+  requireAlias,
+  type EdgeSpec,
+  type Hop,
+  type NodeSpec,
+  type Plan,
+  type Variant,
+} from '../plan.js';
+import { parameterValue, type ValueContext } from '../values.js';
+import { dialectFor, Params, type Dialect, type DialectName, type ValueSource } from './dialect.js';
+import { compileFilter } from './filters.js';
+import { propertySource, type ObjectKind } from './sources.js';
+
+export interface CompileOptions {
+  dialect: DialectName;
+  values: ValueContext;
+  includeDeleted: boolean;
+  /** Limit when the query has no LIMIT. */
+  defaultLimit: number;
+  /** Restrict the starting entities to one instance (by name). */
+  instance?: string;
+}
+
+const OBJECT_COLUMNS = [
+  'id',
+  'key',
+  'type',
+  'properties',
+  'version',
+  'created_on',
+  'begin_on',
+  'end_on',
+  'deleted',
+  'source',
+  'instance_id',
+];
+
+/** The columns results are shaped from; `i` is the joined instances row. */
+export function entityColumns(table: string): string {
+  return [...OBJECT_COLUMNS, 'classes']
+    .map((c) => `${table}.${c}`)
+    .concat('i.name AS instance_name')
+    .join(', ');
+}
+
+export function relationshipColumns(table: string): string {
+  return [...OBJECT_COLUMNS, 'class', 'from_key', 'to_key']
+    .map((c) => `${table}.${c}`)
+    .concat('i.name AS instance_name')
+    .join(', ');
+}
+
+export const AGGREGATES = new Set(['COUNT', 'MIN', 'MAX', 'AVG', 'SUM']);
+export const SCALAR_FUNCTIONS = new Set([
+  'CONCAT',
+  'MERGE',
+  'COALESCE',
+  'ABS',
+  'SQRT',
+  'CEIL',
+  'FLOOR',
+  'ROUND',
+]);
+
+/** A value the SQL returns per row; RETURN expressions are evaluated over these. */
+export type Leaf =
+  | { kind: 'value'; alias: string; property: string; objectKind: ObjectKind }
+  | { kind: 'object'; alias: string; objectKind: ObjectKind }
+  | { kind: 'aggregate'; fn: string; alias: string; property?: string };
+
+export function leafKey(leaf: Leaf): string {
+  return leaf.kind === 'aggregate'
+    ? `${leaf.fn}(${leaf.alias}${leaf.property === undefined ? '' : `.${leaf.property}`})`
+    : leaf.kind === 'value'
+      ? `${leaf.alias}.${leaf.property}`
+      : leaf.alias;
+}
+
+export type CompiledQuery =
+  | { mode: 'list'; sql: string; params: unknown[] }
+  | {
+      mode: 'table';
+      sql: string;
+      params: unknown[];
+      leaves: Leaf[];
+      items: ReturnItem[];
+      /** Set when ORDER BY names a computed column: sort, skip and limit after evaluation. */
+      sortAfter?: { column: string; descending: boolean; skip: number; limit: number };
+    }
+  | {
+      mode: 'tree';
+      sql: string;
+      params: unknown[];
+      nodeColumns: string[];
+      edgeColumns: string[];
+    };
+
+class Compiler {
+  readonly dialect: Dialect;
+  readonly params: Params;
+
+  constructor(
+    readonly plan: Plan,
+    readonly options: CompileOptions,
+  ) {
+    this.dialect = dialectFor(options.dialect);
+    this.params = new Params(options.dialect);
+  }
+
+  private notDeleted(table: string): string[] {
+    return this.options.includeDeleted ? [] : [`${table}.deleted = ${this.dialect.falseFlag}`];
+  }
+
+  private selectorNames(selector: Selector): { classes: string[]; types: string[] } | undefined {
+    if (selector.kind === 'any') return undefined;
+    if (selector.kind === 'names') {
+      return {
+        classes: selector.names.filter((n) => n.kind === 'class').map((n) => n.value),
+        types: selector.names.filter((n) => n.kind === 'type').map((n) => n.value),
+      };
+    }
+    if (selector.kind === 'placeholder') {
+      const value = parameterValue(selector.name, this.options.values);
+      const names = (Array.isArray(value) ? value : [value]).map(String);
+      return {
+        classes: names.filter((n) => /^[A-Z]/.test(n)),
+        types: names.filter((n) => !/^[A-Z]/.test(n)),
+      };
+    }
+    throw new NotSupportedError(`smart class #${selector.tag}`);
+  }
+
+  private list(values: string[]): string {
+    return values.map((v) => this.params.add(v)).join(', ');
+  }
+
+  /** `drive`: the root table, where an IN over entity_classes lets the class index drive. */
+  private nodeConditions(node: NodeSpec, table: string, drive: boolean): string[] {
+    const conditions = this.notDeleted(table);
+    const names = this.selectorNames(node.selector);
+    if (names) {
+      const parts: string[] = [];
+      if (names.classes.length > 0)
+        parts.push(
+          drive
+            ? `(${table}.instance_id, ${table}.key) IN (SELECT instance_id, key FROM entity_classes WHERE class IN (${this.list(names.classes)}))`
+            : `EXISTS (SELECT 1 FROM entity_classes c WHERE c.instance_id = ${table}.instance_id AND c.key = ${table}.key AND c.class IN (${this.list(names.classes)}))`,
+        );
+      if (names.types.length > 0) parts.push(`${table}.type IN (${this.list(names.types)})`);
+      conditions.push(parts.length === 1 ? parts[0]! : `(${parts.join(' OR ')})`);
+    }
+    if (node.filter) conditions.push(this.withFilter(node.filter, table, 'entity'));
+    return conditions;
+  }
+
+  private withFilter(filter: Filter, table: string, kind: ObjectKind): string {
+    return compileFilter(filter, {
+      dialect: this.dialect,
+      params: this.params,
+      values: this.options.values,
+      propertyOnRight: false,
+      source: (ref) =>
+        propertySource(this.dialect, this.params, table, kind, ref.segments.join('.')),
+    });
+  }
+
+  /** One hop from the row `from`: the relationship `r{id}`, the entity `n{id}` at its other end. */
+  private hop(
+    from: string,
+    hop: Hop,
+  ): { r: string; n: string; on: string; otherEnd: string; conditions: string[] } {
+    const r = `r${hop.edge.id}`;
+    const n = `n${hop.node.id}`;
+    const { on, otherEnd } = edgeEnds(from, r, hop.edge);
+    const verbs = hop.edge.verbs ? [`${r}.class IN (${this.list(hop.edge.verbs)})`] : [];
+    const conditions = [
+      ...this.notDeleted(r),
+      ...verbs,
+      ...this.nodeConditions(hop.node, n, false),
+    ];
+    return { r, n, on, otherEnd, conditions };
+  }
+
+  private entityAt(n: string, r: string, otherEnd: string): string {
+    return `JOIN entities ${n} ON ${n}.instance_id = ${r}.instance_id AND ${n}.key = ${otherEnd}`;
+  }
+
+  /** Hops joined after `from` until a negated hop, which becomes a nested NOT EXISTS. */
+  private chain(from: string, hops: Hop[]): { joins: string[]; conditions: string[] } {
+    const joins: string[] = [];
+    const conditions: string[] = [];
+    let current = from;
+    for (let i = 0; i < hops.length; i++) {
+      const hop = hops[i]!;
+      if (hop.negated) {
+        conditions.push(this.negation(current, hops.slice(i)));
+        break;
+      }
+      const { r, n, on, otherEnd, conditions: own } = this.hop(current, hop);
+      joins.push(
+        `JOIN relationships ${r} ON ${r}.instance_id = ${current}.instance_id AND ${on}`,
+        this.entityAt(n, r, otherEnd),
+      );
+      conditions.push(...own);
+      current = n;
+    }
+    return { joins, conditions };
+  }
+
+  /** NOT EXISTS over a negated hop and the hops after it (§9.5 of the reference). */
+  private negation(from: string, hops: Hop[]): string {
+    const [first, ...rest] = hops;
+    const { r, n, on, otherEnd, conditions } = this.hop(from, first!);
+    const after = this.chain(n, rest);
+    const joins = [`relationships ${r}`, this.entityAt(n, r, otherEnd), ...after.joins].join(' ');
+    const where = [
+      `${r}.instance_id = ${from}.instance_id`,
+      on,
+      ...conditions,
+      ...after.conditions,
+    ];
+    return `NOT EXISTS (SELECT 1 FROM ${joins} WHERE ${where.join(' AND ')})`;
+  }
+
+  /** FROM … WHERE … of one variant's paths. */
+  variantBody(variant: Variant): string {
+    const conditions = this.nodeConditions(this.plan.root, 'n0', true);
+    if (this.options.instance !== undefined)
+      conditions.push(
+        `n0.instance_id = (SELECT id FROM instances WHERE name = ${this.params.add(this.options.instance)})`,
+      );
+    const { joins, conditions: hopConditions } = this.chain('n0', variant.hops);
+    conditions.push(...hopConditions);
+    for (const negation of variant.negations)
+      conditions.push(this.negation(`n${negation.from.id}`, negation.hops));
+    const where = this.plan.query.where;
+    if (where) conditions.push(this.whereFilter(where, variant));
+    const from = ['entities n0', ...joins].join(' ');
+    return `FROM ${from}${conditions.length > 0 ? ` WHERE ${conditions.join(' AND ')}` : ''}`;
+  }
+
+  private whereFilter(filter: Filter, variant: Variant): string {
+    return compileFilter(filter, {
+      dialect: this.dialect,
+      params: this.params,
+      values: this.options.values,
+      propertyOnRight: true,
+      source: (ref) => this.aliasedSource(ref, variant),
+    });
+  }
+
+  /** `alias.property` in one variant: absent when the variant does not bind the alias. */
+  aliasedSource(ref: PropertyRef, variant: Variant): ValueSource {
+    if (ref.segments.length < 2)
+      throw new QueryValidationError(
+        `${ref.segments.join('.')}: WHERE, RETURN and ORDER BY need alias.property`,
+        ref.position.line,
+        ref.position.column,
+      );
+    const alias = requireAlias(this.plan, ref.segments[0]!, ref.position.line, ref.position.column);
+    return this.sourceOf(alias, ref.segments.slice(1).join('.'), variant);
+  }
+
+  sourceOf(alias: string, property: string, variant: Variant): ValueSource {
+    const target = variant.aliases.get(alias);
+    if (!target) return this.dialect.absentSource();
+    return target.kind === 'entity'
+      ? propertySource(this.dialect, this.params, `n${target.node.id}`, 'entity', property)
+      : propertySource(this.dialect, this.params, `r${target.edge.id}`, 'relationship', property);
+  }
+
+  objectId(alias: string, variant: Variant): string {
+    const target = variant.aliases.get(alias);
+    if (!target) return 'NULL';
+    return target.kind === 'entity' ? `n${target.node.id}.id` : `r${target.edge.id}.id`;
+  }
+
+  limit(): string {
+    const limit = this.plan.query.limit ?? this.options.defaultLimit;
+    const skip = this.plan.query.skip ?? 0;
+    return ` LIMIT ${this.params.add(limit)} OFFSET ${this.params.add(skip)}`;
+  }
+
+  finish(sql: string): { sql: string; params: unknown[] } {
+    return this.params.finish(sql);
+  }
+}
+
+function edgeEnds(from: string, r: string, edge: EdgeSpec): { on: string; otherEnd: string } {
+  if (edge.direction === 'out')
+    return { on: `${r}.from_key = ${from}.key`, otherEnd: `${r}.to_key` };
+  if (edge.direction === 'in')
+    return { on: `${r}.to_key = ${from}.key`, otherEnd: `${r}.from_key` };
+  return {
+    on: `(${r}.from_key = ${from}.key OR ${r}.to_key = ${from}.key)`,
+    otherEnd: `CASE WHEN ${r}.from_key = ${from}.key THEN ${r}.to_key ELSE ${r}.from_key END`,
+  };
+}
+
+function compileList(c: Compiler): CompiledQuery {
+  const { plan } = c;
+  const single = plan.variants.length === 1 && plan.variants[0]!.hops.length === 0;
+  // Without traversal the starting entities are selected directly (as n0).
+  const table = single ? 'n0' : 'e';
+  const isRoot = (alias: string) =>
+    plan.variants.every((v) => {
+      const target = v.aliases.get(alias);
+      return target?.kind === 'entity' && target.node === plan.root;
+    });
+  const order = (plan.query.orderBy ?? []).map((key) => {
+    const segments = key.key.segments;
+    const qualified = segments.length > 1 && plan.aliasKinds.has(segments[0]!);
+    if (qualified && !isRoot(segments[0]!))
+      throw new NotSupportedError(
+        'ORDER BY an alias other than the starting entities without RETURN',
+        key.key.position.line,
+        key.key.position.column,
+      );
+    const property = (qualified ? segments.slice(1) : segments).join('.');
+    const source = propertySource(c.dialect, c.params, table, 'entity', property);
+    return `${source.native()} ${c.dialect.nullsLast(key.descending ? 'DESC' : 'ASC')}`;
+  });
+  const orderBy = ` ORDER BY ${[...order, `${table}.id`].join(', ')}`;
+  const columns = entityColumns(table);
+  if (single) {
+    const body = c
+      .variantBody(plan.variants[0]!)
+      .replace(/^FROM entities n0/, 'FROM entities n0 JOIN instances i ON i.id = n0.instance_id');
+    return { mode: 'list', ...c.finish(`SELECT ${columns} ${body}${orderBy}${c.limit()}`) };
+  }
+  const starts = plan.variants.flatMap((variant) => {
+    const body = c.variantBody(variant);
+    const nodes = plan.onlyOptional ? [plan.root, ...variant.hops.map((h) => h.node)] : [plan.root];
+    return nodes.map((node) => `SELECT n${node.id}.id AS s ${body}`);
+  });
+  const sql = `SELECT ${columns} FROM entities e JOIN instances i ON i.id = e.instance_id WHERE e.id IN (${starts.join(' UNION ALL ')})${orderBy}${c.limit()}`;
+  return { mode: 'list', ...c.finish(sql) };
+}
+
+function compileTree(c: Compiler): CompiledQuery {
+  const { plan } = c;
+  const nodeIds = [
+    plan.root.id,
+    ...new Set(plan.variants.flatMap((v) => v.hops.map((h) => h.node.id))),
+  ];
+  const edgeIds = [...new Set(plan.variants.flatMap((v) => v.hops.map((h) => h.edge.id)))];
+  const selects = plan.variants.map((variant) => {
+    const bound = new Set(variant.hops.map((h) => h.node.id));
+    const columns = [
+      ...nodeIds.map((id) => `${id === 0 || bound.has(id) ? `n${id}.id` : 'NULL'} AS v${id}`),
+      ...edgeIds.map((id) => `${bound.has(id) ? `r${id}.id` : 'NULL'} AS e${id}`),
+    ];
+    return `SELECT ${columns.join(', ')} ${c.variantBody(variant)}`;
+  });
+  const sql = `SELECT DISTINCT * FROM (${selects.join(' UNION ALL ')}) p${c.limit()}`;
+  return {
+    mode: 'tree',
+    ...c.finish(sql),
+    nodeColumns: nodeIds.map((id) => `v${id}`),
+    edgeColumns: edgeIds.map((id) => `e${id}`),
+  };
+}
+
+function containsAggregate(expression: Expression): boolean {
+  switch (expression.kind) {
+    case 'call':
+      return AGGREGATES.has(expression.name) || expression.args.some(containsAggregate);
+    case 'binary':
+      return containsAggregate(expression.left) || containsAggregate(expression.right);
+    case 'negate':
+      return containsAggregate(expression.operand);
+    default:
+      return false;
+  }
+}
+
+/** Leaves of RETURN expressions: alias properties, whole objects, aggregates. */
+function collectLeaves(plan: Plan, expression: Expression, into: Map<string, Leaf>): void {
+  const add = (leaf: Leaf) => into.set(leafKey(leaf), leaf);
+  switch (expression.kind) {
+    case 'property': {
+      const [first, ...rest] = expression.segments;
+      const alias = requireAlias(
+        plan,
+        first!,
+        expression.position.line,
+        expression.position.column,
+      );
+      add(
+        rest.length === 0
+          ? { kind: 'object', alias, objectKind: plan.aliasKinds.get(alias)! }
+          : {
+              kind: 'value',
+              alias,
+              property: rest.join('.'),
+              objectKind: plan.aliasKinds.get(alias)!,
+            },
+      );
+      return;
+    }
+    case 'allProperties': {
+      const alias = requireAlias(
+        plan,
+        expression.alias,
+        expression.position.line,
+        expression.position.column,
+      );
+      add({ kind: 'object', alias, objectKind: plan.aliasKinds.get(alias)! });
+      return;
+    }
+    case 'star':
+      throw new NotSupportedError(
+        '* outside COUNT',
+        expression.position.line,
+        expression.position.column,
+      );
+    case 'call': {
+      if (AGGREGATES.has(expression.name)) {
+        const arg = expression.args[0];
+        if (expression.args.length !== 1 || !arg)
+          throw new QueryValidationError(
+            `${expression.name} takes one argument`,
+            expression.position.line,
+            expression.position.column,
+          );
+        if (arg.kind === 'star')
+          throw new NotSupportedError(
+            `${expression.name}(*)`,
+            arg.position.line,
+            arg.position.column,
+          );
+        if (arg.kind !== 'property')
+          throw new NotSupportedError(
+            `${expression.name} of an expression (use alias or alias.property)`,
+            expression.position.line,
+            expression.position.column,
+          );
+        const [first, ...rest] = arg.segments;
+        const alias = requireAlias(plan, first!, arg.position.line, arg.position.column);
+        if (rest.length === 0 && expression.name !== 'COUNT')
+          throw new QueryValidationError(
+            `${expression.name} needs alias.property`,
+            arg.position.line,
+            arg.position.column,
+          );
+        add({
+          kind: 'aggregate',
+          fn: expression.name,
+          alias,
+          property: rest.length === 0 ? undefined : rest.join('.'),
+        });
+        return;
+      }
+      if (!SCALAR_FUNCTIONS.has(expression.name))
+        throw new QueryValidationError(
+          `unknown function ${expression.name}`,
+          expression.position.line,
+          expression.position.column,
+        );
+      expression.args.forEach((a) => collectLeaves(plan, a, into));
+      return;
+    }
+    case 'binary':
+      collectLeaves(plan, expression.left, into);
+      collectLeaves(plan, expression.right, into);
+      return;
+    case 'negate':
+      collectLeaves(plan, expression.operand, into);
+      return;
+    default:
+      return;
+  }
+}
+
+/** The leaf an expression is by itself (alias, alias.property, one aggregate), if any. */
+export function expressionLeaf(plan: Plan, expression: Expression): Leaf | undefined {
+  const isLeaf =
+    expression.kind === 'property' ||
+    expression.kind === 'allProperties' ||
+    (expression.kind === 'call' && AGGREGATES.has(expression.name));
+  if (!isLeaf) return undefined;
+  const probe = new Map<string, Leaf>();
+  collectLeaves(plan, expression, probe);
+  return [...probe.values()][0];
+}
+
+function compileTable(c: Compiler, items: ReturnItem[]): CompiledQuery {
+  const { plan } = c;
+  const leafMap = new Map<string, Leaf>();
+  items.forEach((item) => collectLeaves(plan, item.expression, leafMap));
+  const leaves = [...leafMap.values()];
+  const aggregated = items.some((item) => containsAggregate(item.expression));
+  const query = plan.query;
+
+  // ORDER BY: a returned column that is a single leaf, or alias.property, sorts in SQL.
+  let sortAfter: { column: string; descending: boolean } | undefined;
+  const orderTargets: { key: OrderKey; leafIndex?: number; ref?: PropertyRef }[] = [];
+  for (const key of query.orderBy ?? []) {
+    const name = key.key.segments.join('.');
+    const item = items.find((i) => i.column === name);
+    const ownLeaf = item && expressionLeaf(plan, item.expression);
+    const itemLeaf = ownLeaf ? leaves.findIndex((l) => leafKey(l) === leafKey(ownLeaf)) : -1;
+    if (item && itemLeaf >= 0 && leaves[itemLeaf]!.kind !== 'object')
+      orderTargets.push({ key, leafIndex: itemLeaf });
+    else if (item) {
+      if ((query.orderBy ?? []).length > 1)
+        throw new NotSupportedError('several ORDER BY keys when one is a computed column');
+      sortAfter = { column: item.column, descending: key.descending };
+    } else if (key.key.segments.length > 1 && plan.aliasKinds.has(key.key.segments[0]!))
+      orderTargets.push({ key, ref: key.key });
+    else
+      throw new QueryValidationError(
+        `ORDER BY ${name}: not a RETURN column or alias.property`,
+        key.key.position.line,
+        key.key.position.column,
+      );
+  }
+
+  const selects = plan.variants.map((variant) => {
+    const columns: string[] = [];
+    leaves.forEach((leaf, i) => {
+      if (leaf.kind === 'value')
+        columns.push(`${c.sourceOf(leaf.alias, leaf.property, variant).json()} AS c${i}`);
+      else if (leaf.kind === 'object') columns.push(`${c.objectId(leaf.alias, variant)} AS c${i}`);
+      else if (leaf.property === undefined)
+        columns.push(`${c.objectId(leaf.alias, variant)} AS c${i}`);
+      else {
+        const source = c.sourceOf(leaf.alias, leaf.property, variant);
+        columns.push(`${leaf.fn === 'COUNT' ? source.json() : source.numeric()} AS c${i}`);
+        if (leaf.fn === 'SUM' || leaf.fn === 'AVG')
+          columns.push(`${c.objectId(leaf.alias, variant)} AS d${i}`);
+      }
+    });
+    orderTargets.forEach((target, k) => {
+      if (target.ref) columns.push(`${c.aliasedSource(target.ref, variant).native()} AS o${k}`);
+      else {
+        const leaf = leaves[target.leafIndex!]!;
+        if (leaf.kind === 'value')
+          columns.push(`${c.sourceOf(leaf.alias, leaf.property, variant).native()} AS o${k}`);
+      }
+    });
+    return `SELECT ${columns.join(', ')} ${c.variantBody(variant)}`;
+  });
+  const paths = selects.join(' UNION ALL ');
+
+  const orderSql = (outer: (k: number) => string) =>
+    orderTargets.length === 0
+      ? ''
+      : ` ORDER BY ${orderTargets.map((t, k) => `${outer(k)} ${c.dialect.nullsLast(t.key.descending ? 'DESC' : 'ASC')}`).join(', ')}`;
+  const limitSql = sortAfter ? '' : c.limit();
+
+  let sql: string;
+  if (!aggregated) {
+    const columns = [...leaves.map((_, i) => `c${i}`), ...orderTargets.map((_, k) => `o${k}`)];
+    const distinct = query.unique ? 'DISTINCT ' : '';
+    sql = `SELECT ${distinct}${columns.join(', ')} FROM (${paths}) p${orderSql((k) => `o${k}`)}${limitSql}`;
+  } else {
+    const groupColumns = [
+      ...leaves.flatMap((leaf, i) => (leaf.kind === 'aggregate' ? [] : [`c${i}`])),
+      ...orderTargets.flatMap((t, k) =>
+        t.ref || leaves[t.leafIndex!]!.kind === 'value' ? [`o${k}`] : [],
+      ),
+    ];
+    const windows = leaves.flatMap((leaf, i) =>
+      leaf.kind === 'aggregate' && (leaf.fn === 'SUM' || leaf.fn === 'AVG')
+        ? [`ROW_NUMBER() OVER (PARTITION BY ${[...groupColumns, `d${i}`].join(', ')}) AS w${i}`]
+        : [],
+    );
+    const source =
+      windows.length > 0 ? `(SELECT q.*, ${windows.join(', ')} FROM (${paths}) q)` : `(${paths})`;
+    const outputs = leaves.map((leaf, i) => {
+      if (leaf.kind !== 'aggregate') return `c${i}`;
+      if (leaf.fn === 'COUNT') return `COUNT(DISTINCT c${i}) AS c${i}`;
+      if (leaf.fn === 'SUM' || leaf.fn === 'AVG')
+        return `${leaf.fn}(CASE WHEN w${i} = 1 THEN c${i} END) AS c${i}`;
+      return `${leaf.fn}(c${i}) AS c${i}`;
+    });
+    const orderColumns = orderTargets.map((t, k) =>
+      t.ref || leaves[t.leafIndex!]!.kind === 'value' ? `o${k}` : `c${t.leafIndex}`,
+    );
+    const groupBy = groupColumns.length > 0 ? ` GROUP BY ${groupColumns.join(', ')}` : '';
+    const extraOrder = orderTargets.flatMap((t, k) =>
+      orderColumns[k]!.startsWith('o') ? [`o${k}`] : [],
+    );
+    let grouped = `SELECT ${[...outputs, ...extraOrder].join(', ')} FROM ${source} p${groupBy}`;
+    if (query.having)
+      grouped = `SELECT * FROM (${grouped}) h WHERE ${havingFilter(c, query.having, items, leaves)}`;
+    sql = `SELECT * FROM (${grouped}) g${orderSql((k) => orderColumns[k]!)}${limitSql}`;
+  }
+  if (!aggregated && query.having)
+    throw new QueryValidationError('HAVING needs an aggregate in RETURN');
+  const finished = c.finish(sql);
+  return {
+    mode: 'table',
+    ...finished,
+    leaves,
+    items,
+    sortAfter: sortAfter && {
+      ...sortAfter,
+      skip: query.skip ?? 0,
+      limit: query.limit ?? c.options.defaultLimit,
+    },
+  };
+}
+
+/** HAVING compares RETURN columns that are single aggregates (`HAVING ruleCount < 13`). */
+function havingFilter(c: Compiler, having: Filter, items: ReturnItem[], leaves: Leaf[]): string {
+  return compileFilter(having, {
+    dialect: c.dialect,
+    params: c.params,
+    values: c.options.values,
+    propertyOnRight: false,
+    source: (ref) => {
+      const name = ref.segments.join('.');
+      const item = items.find((i) => i.column === name);
+      const expression = item?.expression;
+      if (!expression || expression.kind !== 'call' || !AGGREGATES.has(expression.name))
+        throw new NotSupportedError(
+          `HAVING on ${name} (only RETURN columns that are one aggregate)`,
+          ref.position.line,
+          ref.position.column,
+        );
+      const own = expressionLeaf(c.plan, expression)!;
+      const index = leaves.findIndex((l) => leafKey(l) === leafKey(own));
+      return c.dialect.columnSource(`h.c${index}`, 'number', true, c.params);
+    },
+  });
+}
+
+export function compileQuery(plan: Plan, options: CompileOptions): CompiledQuery {
+  const compiler = new Compiler(plan, options);
+  const returnClause = plan.query.return;
+  if (!returnClause) {
+    if (plan.query.having) throw new QueryValidationError('HAVING needs RETURN');
+    return compileList(compiler);
+  }
+  if (returnClause.kind === 'tree') return compileTree(compiler);
+  return compileTable(compiler, returnClause.items);
+}
