@@ -1,11 +1,17 @@
+import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
+import { renderDataModel } from '../../integration/data-model-doc.js';
 
-// Placeholder until its issue lands: replaced wholesale by the owning module.
 export function registerDocs(program: Command): void {
-  program
-    .command('docs')
-    .description('(not yet available)')
-    .action(() => {
-      throw new Error('docs is not available yet');
+  const docs = program.command('docs').description('Generate documentation from the code');
+  docs
+    .command('model')
+    .description(
+      'Write the data-model tables (entities, relationships, steps, permissions) from the step declarations',
+    )
+    .requiredOption('-o, --output <file>', 'Markdown file to write (docs/data-model.md)')
+    .action((options: { output: string }) => {
+      writeFileSync(options.output, renderDataModel());
+      process.stdout.write(`Wrote ${options.output}\n`);
     });
 }

@@ -1,11 +1,56 @@
 import type { Command } from 'commander';
+import { checkPermissions } from '../../integration/permissions.js';
+import { createLogger } from '../../util/logger.js';
+import { ExitCode } from '../exit-codes.js';
+import { printJson, printTable } from '../output.js';
+import { loadCliInstance } from './collect.js';
 
-// Placeholder until its issue lands: replaced wholesale by the owning module.
 export function registerValidate(program: Command): void {
   program
     .command('validate')
-    .description('(not yet available)')
-    .action(() => {
-      throw new Error('validate is not available yet');
+    .description(
+      'Get both tokens and probe every permission the collector needs, with the cheapest call each',
+    )
+    .option(
+      '-c, --config <file>',
+      'instance configuration file (default: ./defender-graph.yaml, else AZURE_* variables)',
+    )
+    .option('-i, --instance <name>', 'instance to check (required when the file lists several)')
+    .option('--json', 'print the report as JSON')
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 everything granted; 4 a permission is missing (or could not be probed);\n1 a token cannot be obtained (the AADSTS code and its meaning are printed); 2 bad flag or configuration.',
+    )
+    .action(async (options: { config?: string; instance?: string; json?: boolean }) => {
+      const instance = loadCliInstance(options);
+      const report = await checkPermissions(instance, { logger: createLogger() });
+      const tokenFailed = report.tokens.some((t) => !t.ok);
+      const missing = report.permissions.some((p) => p.granted !== true);
+      process.exitCode = tokenFailed
+        ? ExitCode.FAILED
+        : missing
+          ? ExitCode.MISSING_PERMISSIONS
+          : ExitCode.OK;
+      if (options.json) {
+        printJson({ ...report, exitCode: process.exitCode });
+        return;
+      }
+      for (const token of report.tokens) {
+        process.stdout.write(
+          `${token.api === 'graph' ? 'Microsoft Graph' : 'Defender'} token: ${token.ok ? 'ok' : `FAILED: ${token.reason}`}\n`,
+        );
+      }
+      printTable(
+        ['permission', 'API', 'granted', 'lost without it'],
+        report.permissions.map((p) => [
+          p.permission,
+          p.api === 'graph' ? 'Microsoft Graph' : 'WindowsDefenderATP',
+          p.granted === true ? 'yes' : p.granted === false ? 'NO' : `unknown (${p.reason})`,
+          p.typesLost.join(', '),
+        ]),
+      );
+      for (const p of report.permissions.filter((check) => check.granted === false)) {
+        process.stdout.write(`Missing: ${p.reason}\n`);
+      }
     });
 }
