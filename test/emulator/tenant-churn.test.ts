@@ -148,17 +148,20 @@ function checkReport(before: Snapshot, after: Snapshot, report: ChangeReport): v
 }
 
 describe('SimulatedTenant.advance', () => {
-  it('reports exactly what changed, round after round', () => {
-    const t = new SimulatedTenant(OPTIONS);
-    let before = snapshot(t);
-    for (let round = 1; round <= 3; round++) {
-      const report = t.advance();
-      const after = snapshot(t);
-      expect(report.round).toBe(round);
-      checkReport(before, after, report);
-      before = after;
-    }
-  });
+  it.each([OPTIONS.seed, 12, 13])(
+    'reports exactly what changed, round after round (seed %i)',
+    (seed) => {
+      const t = new SimulatedTenant({ ...OPTIONS, seed });
+      let before = snapshot(t);
+      for (let round = 1; round <= 3; round++) {
+        const report = t.advance();
+        const after = snapshot(t);
+        expect(report.round).toBe(round);
+        checkReport(before, after, report);
+        before = after;
+      }
+    },
+  );
 
   it('changes at least one of every kind, about 1% of each collection', () => {
     const t = new SimulatedTenant(OPTIONS);

@@ -125,13 +125,15 @@ export class MachineFactory {
     return index + this.ctx.rotation;
   }
 
-  private hostName(index: number): string {
+  /** Short name and DNS name (short or FQDN) of the machine at an index; twins reuse their original's. */
+  private names(index: number): { hostName: string; dnsName: string } {
     const r = randomFor(this.ctx.seed, Stream.machine, index);
     const os = weightedPick(r, OPERATING_SYSTEMS, OS_WEIGHTS);
     const prefix = os.server
       ? r.pick(['srv', 'sql', 'web', 'build'])
       : r.pick(HOST_PREFIXES.slice(0, 3));
-    return `${prefix}-${r.hex(6)}`;
+    const hostName = `${prefix}-${r.hex(6)}`;
+    return { hostName, dnsName: r.chance(0.5) ? `${hostName}.${this.ctx.adDomain}` : hostName };
   }
 
   /** Base-range machines at index % 5 < 3 are Entra-registered; their device index follows from it. */
@@ -144,20 +146,20 @@ export class MachineFactory {
     const ctx = this.ctx;
     const r = randomFor(ctx.seed, Stream.machine, index);
     const os = weightedPick(r, OPERATING_SYSTEMS, OS_WEIGHTS);
-    const slot = this.slot(index);
-    const duplicateOf = index > 0 && slot % 30 === 11 ? index - 1 : null;
-    const mergedInto = index > 0 && slot % 40 === 13 ? index - 1 : null;
+    // Archetypes repeat every 20 machines, so each exists in any fleet of 20 or more.
+    const slot = this.slot(index) % 20;
+    const duplicateOf = index > 0 && slot === 11 ? index - 1 : null;
+    const mergedInto = index > 0 && slot === 13 ? index - 1 : null;
     const twin = duplicateOf ?? mergedInto;
-    const hostName = this.hostName(twin ?? index);
-    const fqdn = r.chance(0.5) ? `${hostName}.${ctx.adDomain}` : hostName;
+    const { hostName, dnsName } = this.names(twin ?? index);
     return {
       index,
       id: this.ids.id(index),
       hostName,
-      computerDnsName: slot % 25 === 7 ? null : fqdn,
+      computerDnsName: slot === 7 ? null : dnsName,
       os,
-      inactive: slot % 15 === 4 || mergedInto !== null,
-      canBeOnboarded: slot % 50 === 17,
+      inactive: slot === 4 || mergedInto !== null,
+      canBeOnboarded: slot === 17,
       duplicateOf,
       mergedInto,
       aadDeviceId:
