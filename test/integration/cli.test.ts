@@ -33,13 +33,12 @@ describe('validate and collect commands against the emulator', () => {
     te = await startTestEmulator({ seed: 9 });
     dir = mkdtempSync(join(tmpdir(), 'dg-cli-'));
     configFile = join(dir, 'defender-graph.yaml');
-    const { clientSecret: _secret, ...instance } = te.config;
+    // The secret stays out of the file: it comes from ${DG_SECRET}.
+    const instance = { ...te.config, clientSecret: '${DG_SECRET}' };
     writeFileSync(
       configFile,
       stringify({
-        instances: [
-          { ...instance, name: 'Emulated', clientSecret: '${DG_SECRET}', quotaScale: 1000 },
-        ],
+        instances: [{ ...instance, name: 'Emulated', quotaScale: 1000 }],
       }),
     );
   });
