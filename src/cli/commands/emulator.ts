@@ -126,6 +126,11 @@ export function registerEmulator(program: Command): void {
       '\nExit codes: 0 stopped by SIGINT/SIGTERM, 1 could not start (e.g. port in use), 2 bad flag.',
     )
     .action(async (flags: EmulatorFlags) => {
+      // Listening for signals before anything is printed: a supervisor may signal as soon as it reads the output.
+      const stopRequested = new Promise<void>((stop) => {
+        process.on('SIGINT', stop);
+        process.on('SIGTERM', stop);
+      });
       const seed = integer('seed', flags.seed, 0, 2 ** 31 - 1)!;
       const quotaScale = positiveNumber('quota-scale', flags.quotaScale);
       const size = (flag: string, value: string | undefined) => integer(flag, value, 0, 10_000_000);
@@ -167,15 +172,8 @@ export function registerEmulator(program: Command): void {
       } else {
         process.stdout.write(summary(emulator, seed, configPath));
       }
-      await new Promise<void>((done) => {
-        const stop = () => {
-          process.off('SIGINT', stop);
-          process.off('SIGTERM', stop);
-          void emulator.close().then(done);
-        };
-        process.on('SIGINT', stop);
-        process.on('SIGTERM', stop);
-      });
+      await stopRequested;
+      await emulator.close();
       if (!flags.json) process.stdout.write('emulator stopped\n');
     });
 }
