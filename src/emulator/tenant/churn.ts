@@ -139,8 +139,7 @@ function machinePatch(
           ? r.pick(['Inactive', 'ImpairedCommunication'])
           : 'Active';
     }
-    if (field === 'lastSeen')
-      patch.lastSeen = isoFraction(now - r.int(ROUND_MS), r.between(3, 7), r.hex(4));
+    if (field === 'lastSeen') patch.lastSeen = isoFraction(now - r.int(ROUND_MS), r);
   }
   return patch;
 }

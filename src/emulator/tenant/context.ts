@@ -1,6 +1,6 @@
 import { randomGuid } from './ids.js';
 import { ORGANIZATIONS } from './names.js';
-import { randomFor, Stream } from './random.js';
+import { randomFor, Stream, type Random } from './random.js';
 import type { TenantOptions, TenantSizes } from './types.js';
 
 /** 2026-11-01T00:00:00Z: the default "now", so data does not depend on the wall clock. */
@@ -62,10 +62,11 @@ export function isoSeconds(ms: number): string {
   return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
 }
 
-/** ISO-8601 with 3 to 7 fractional digits, as Defender's machine timestamps vary. */
-export function isoFraction(ms: number, digits: number, extra: string): string {
-  const base = new Date(ms).toISOString().slice(0, 23);
-  return `${base}${extra.replace(/[^0-9]/g, '0')}`.slice(0, 20 + digits) + 'Z';
+/** ISO-8601 with 3 to 7 fractional digits (sub-millisecond ones random), as Defender's vary. */
+export function isoFraction(ms: number, r: Random): string {
+  const digits = r.between(3, 7);
+  const subMillisecond = String(r.int(10_000)).padStart(4, '0');
+  return `${new Date(ms).toISOString().slice(0, 23)}${subMillisecond}`.slice(0, 20 + digits) + 'Z';
 }
 
 export const DAY_MS = DAY;

@@ -71,7 +71,7 @@ export class CveCatalog {
     const year =
       index >= this.ctx.sizes.cves
         ? new Date(this.ctx.now).getUTCFullYear()
-        : 2015 + (hash32(this.ctx.seed, Stream.cve, index) % 11);
+        : 2015 + (hash32(this.ctx.seed, Stream.cve, index, 1) % 11);
     return `CVE-${year}-${CveCatalog.NUMBER_BASE + index}`;
   }
 
@@ -123,14 +123,14 @@ export class CveCatalog {
   /** Chromium CVEs hit two products, so the bulk export has more rows than machine × CVE pairs. */
   products(index: number): Product[] {
     if (index % 7 === 3) return CHROMIUM_PAIR;
-    return [PRODUCTS[hash32(this.ctx.seed, Stream.cve, index, 1) % PRODUCTS.length] as Product];
+    return [PRODUCTS[hash32(this.ctx.seed, Stream.cve, index, 2) % PRODUCTS.length] as Product];
   }
 
   rows(machineId: string, cveIndex: number): MachineVulnerabilityRow[] {
     const cveId = this.id(cveIndex);
     const severity = severityOf(this.cvss(randomFor(this.ctx.seed, Stream.cve, cveIndex)));
-    return this.products(cveIndex).map((product) => {
-      const r = randomFor(this.ctx.seed, Stream.cve, hash32(cveIndex, product.name.length, 2));
+    return this.products(cveIndex).map((product, position) => {
+      const r = randomFor(this.ctx.seed, Stream.cveProduct, cveIndex, position);
       const productVersion = `${r.between(1, 120)}.${r.int(10)}.${r.between(1000, 9999)}.${r.int(300)}`;
       const fixingKbId = product.fixedByKb ? String(5000000 + r.int(99999)) : null;
       return {

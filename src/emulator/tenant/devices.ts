@@ -96,9 +96,7 @@ export class DeviceFactory {
       complianceExpirationDateTime: null,
       createdDateTime: isoSeconds(registered),
       deviceCategory: null,
-      deviceId:
-        machine?.aadDeviceId ??
-        randomGuid(ctx.seed, Stream.deviceRegistrationId, 0x50000000 + index),
+      deviceId: machine?.aadDeviceId ?? randomGuid(ctx.seed, Stream.deviceRegistrationId, index, 1),
       deviceMetadata: null,
       deviceOwnership: machine ? 'Company' : 'Personal',
       deviceVersion: 2,
@@ -129,9 +127,7 @@ export class DeviceFactory {
       operatingSystemVersion: machine?.os.osBuild
         ? `10.0.${machine.os.osBuild}.${r.between(1000, 5000)}`
         : (machine?.os.version ?? '17.5'),
-      physicalIds: machine
-        ? [`[ZDID]:${randomGuid(ctx.seed, Stream.device, 0x30000000 + index)}`]
-        : [],
+      physicalIds: machine ? [`[ZDID]:${randomGuid(ctx.seed, Stream.device, index, 1)}`] : [],
       profileType: 'RegisteredDevice',
       registrationDateTime: isoSeconds(registered),
       sourceType: null,

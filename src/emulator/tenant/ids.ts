@@ -54,8 +54,8 @@ export class IndexedIds {
 }
 
 /** A plain random GUID for things that are never looked up by id. */
-export function randomGuid(seed: number, stream: number, index: number): string {
-  const r = randomFor(seed, stream, index);
+export function randomGuid(seed: number, stream: number, index: number, part = 0): string {
+  const r = randomFor(seed, stream, index, part);
   return `${r.hex(8)}-${r.hex(4)}-4${r.hex(3)}-${r.pick(['8', '9', 'a', 'b'])}${r.hex(3)}-${r.hex(12)}`;
 }
 

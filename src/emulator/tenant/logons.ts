@@ -73,16 +73,21 @@ export class LogonFactory {
     return undefined;
   }
 
+  /** A machine-local account: domain = the host name, SID = the machine's SID plus a RID. */
   localIdentity(machine: MachineProfile, accountName: string): Identity {
-    const h = (part: number): number => hash32(this.ctx.seed, machine.index, part) % 4e9;
+    const r = randomFor(this.ctx.seed, Stream.localAccount, machine.index);
+    const machineSid = `S-1-5-21-${r.between(1e8, 4e9)}-${r.between(1e8, 4e9)}-${r.between(1e8, 4e9)}`;
+    const known = LOCAL_ACCOUNTS.indexOf(accountName);
     const rid =
       accountName === 'administrator'
         ? 500
-        : 1000 + (hash32(accountName.length, machine.index) % 20);
+        : known >= 0
+          ? 1001 + known
+          : 1100 + (hash32(...[...accountName].map((ch) => ch.charCodeAt(0))) % 800);
     return {
       domain: machine.hostName.toUpperCase(),
       accountName,
-      accountSid: `S-1-5-21-${h(1)}-${h(2)}-${h(3)}-${rid}`,
+      accountSid: `${machineSid}-${rid}`,
       isDomainAdmin: false,
     };
   }

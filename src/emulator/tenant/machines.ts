@@ -1,6 +1,6 @@
 import { DAY_MS, isoFraction, type TenantContext } from './context.js';
 import { IndexedIds, randomGuid } from './ids.js';
-import { HOST_PREFIXES } from './names.js';
+import { CLIENT_HOST_PREFIXES, SERVER_HOST_PREFIXES } from './names.js';
 import { randomFor, Stream, type Random } from './random.js';
 import type { IpAddress, Machine } from './types.js';
 
@@ -129,9 +129,7 @@ export class MachineFactory {
   private names(index: number): { hostName: string; dnsName: string } {
     const r = randomFor(this.ctx.seed, Stream.machine, index);
     const os = weightedPick(r, OPERATING_SYSTEMS, OS_WEIGHTS);
-    const prefix = os.server
-      ? r.pick(['srv', 'sql', 'web', 'build'])
-      : r.pick(HOST_PREFIXES.slice(0, 3));
+    const prefix = r.pick(os.server ? SERVER_HOST_PREFIXES : CLIENT_HOST_PREFIXES);
     const hostName = `${prefix}-${r.hex(6)}`;
     return { hostName, dnsName: r.chance(0.5) ? `${hostName}.${this.ctx.adDomain}` : hostName };
   }
@@ -231,8 +229,8 @@ export class MachineFactory {
   machine(index: number): Machine {
     const ctx = this.ctx;
     const p = this.profile(index);
-    const r = randomFor(ctx.seed, Stream.machine, index + 0x40000000);
-    const timestamp = (ms: number): string => isoFraction(ms, r.between(3, 7), r.hex(4));
+    const r = randomFor(ctx.seed, Stream.machine, index, 1);
+    const timestamp = (ms: number): string => isoFraction(ms, r);
     const lastSeen = this.lastSeenMs(p, r);
     const firstSeen = lastSeen - r.between(10, 700) * DAY_MS;
     const lastIp = p.os.server && r.chance(0.2) ? publicIp(r) : privateIp(r);
@@ -282,7 +280,7 @@ export class MachineFactory {
       ipAddresses: this.ipAddresses(r, p.os, lastIp),
       vmMetadata: azureVm
         ? {
-            vmId: randomGuid(ctx.seed, Stream.machine, index + 0x60000000),
+            vmId: randomGuid(ctx.seed, Stream.machine, index, 2),
             cloudProvider: 'Azure',
             resourceId: `/subscriptions/${randomGuid(ctx.seed, Stream.tenant, 7)}/resourceGroups/rg-servers/providers/Microsoft.Compute/virtualMachines/${p.hostName}`,
             subscriptionId: r.chance(0.8) ? randomGuid(ctx.seed, Stream.tenant, 7) : null,

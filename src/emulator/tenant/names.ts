@@ -150,7 +150,9 @@ export const GROUP_TOPICS = [
   'Project Phoenix',
 ];
 
-export const HOST_PREFIXES = ['desktop', 'laptop', 'ws', 'srv', 'build', 'sql', 'web', 'kiosk'];
+export const CLIENT_HOST_PREFIXES = ['desktop', 'laptop', 'ws'];
+
+export const SERVER_HOST_PREFIXES = ['srv', 'sql', 'web', 'build'];
 
 /** Local accounts seen on many machines; never a directory user. */
 export const LOCAL_ACCOUNTS = ['administrator', 'localadmin', 'defaultuser0', 'support', 'kiosk'];

@@ -86,8 +86,11 @@ export const Stream = {
   servicePrincipalId: 17,
   orgContactId: 18,
   deviceRegistrationId: 19,
+  cveProduct: 20,
+  localAccount: 21,
 } as const;
 
-export function randomFor(seed: number, stream: number, index: number): Random {
-  return new Random(hash32(seed, stream, index));
+/** The generator for one item; `part` gives an item further independent sequences. */
+export function randomFor(seed: number, stream: number, index: number, part = 0): Random {
+  return new Random(hash32(seed, stream, index, part));
 }

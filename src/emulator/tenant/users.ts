@@ -87,7 +87,7 @@ export class UserFactory {
     const ctx = this.ctx;
     const p = this.profile(index);
     const id = this.ids.id(index);
-    const r = randomFor(ctx.seed, Stream.user, index + 0x40000000);
+    const r = randomFor(ctx.seed, Stream.user, index, 1);
     const member = p.kind !== 'guest';
     const created = ctx.now - r.between(30, 2000) * DAY_MS - r.int(DAY_MS);
     const hybrid = p.kind === 'hybrid';
