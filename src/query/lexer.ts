@@ -8,7 +8,7 @@ export const Identifier = createToken({
 });
 
 /** Keywords are case-insensitive and also usable as property names (Word category). */
-export const Word = createToken({ name: 'Word', pattern: Lexer.NA });
+export const Word = createToken({ name: 'Word', label: 'a property name', pattern: Lexer.NA });
 
 function keyword(name: string, extraCategories: TokenType[] = []): TokenType {
   return createToken({

@@ -1,11 +1,181 @@
-import type { Command } from 'commander';
+import { readFileSync } from 'node:fs';
+import { Option, type Command } from 'commander';
+import { UsageError } from '../errors.js';
+import { ExitCode } from '../exit-codes.js';
+import { printJson, printTable } from '../output.js';
+import { DB_OPTION_HELP, withStore } from '../../sync/command-support.js';
+import { checkLines } from '../../query/check.js';
+import { DEFAULT_LIMIT, runQuery } from '../../query/engine.js';
+import { QueryError } from '../../query/errors.js';
+import { flatten, toCsv, type QueryResult } from '../../query/results.js';
+import type { ParameterValue } from '../../query/values.js';
 
-// Placeholder until its issue lands: replaced wholesale by the owning module.
+interface QueryFlags {
+  db?: string;
+  format: 'table' | 'json' | 'csv';
+  json?: boolean;
+  param: string[];
+  includeDeleted?: boolean;
+  limit?: string;
+  instance?: string;
+  check?: string;
+}
+
+/** `k=v`: the value is JSON when it parses as JSON (5, true, ["a","b"]), else the text itself. */
+function parseParams(pairs: string[]): Record<string, ParameterValue> {
+  const params: Record<string, ParameterValue> = {};
+  for (const pair of pairs) {
+    const at = pair.indexOf('=');
+    if (at <= 0) throw new UsageError(`--param ${pair}: expected NAME=VALUE`);
+    const text = pair.slice(at + 1);
+    let value: ParameterValue = text;
+    try {
+      const parsed: unknown = JSON.parse(text);
+      if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))
+        value = parsed as ParameterValue;
+    } catch {
+      // not JSON: the text is the value
+    }
+    params[
+      pair
+        .slice(0, at)
+        .trim()
+        .replace(/^param\./, '')
+    ] = value;
+  }
+  return params;
+}
+
+function parseLimit(value: string | undefined): number {
+  if (value === undefined) return DEFAULT_LIMIT;
+  const limit = Number(value);
+  if (!Number.isInteger(limit) || limit < 1)
+    throw new UsageError(`--limit must be a positive integer, got '${value}'`);
+  return limit;
+}
+
+function cell(value: unknown): string {
+  if (value === null || value === undefined) return '';
+  if (typeof value === 'object') {
+    const object = value as { entity?: { _key?: unknown } };
+    return object.entity?._key !== undefined ? String(object.entity._key) : JSON.stringify(value);
+  }
+  return String(value);
+}
+
+function printResultTable(result: QueryResult): void {
+  if (result.type === 'tree') {
+    const { vertices, edges } = result.data;
+    printTable(
+      ['_type', '_key', 'displayName'],
+      vertices.map((v) => [cell(v.entity._type), cell(v.entity._key), cell(v.entity.displayName)]),
+    );
+    printTable(
+      ['_class', 'from', 'to'],
+      edges.map((e) => [
+        cell(e.relationship._class),
+        cell(e.relationship._fromEntityKey),
+        cell(e.relationship._toEntityKey),
+      ]),
+    );
+    process.stdout.write(`${vertices.length} vertices, ${edges.length} edges\n`);
+    return;
+  }
+  if (result.type === 'list') {
+    printTable(
+      ['_type', '_key', 'displayName'],
+      result.data.map((item) => {
+        const flat = flatten(item);
+        return [cell(flat._type), cell(flat._key), cell(flat.displayName)];
+      }),
+    );
+  } else {
+    const head = [...new Set(result.data.flatMap((row) => Object.keys(row)))];
+    printTable(
+      head,
+      result.data.map((row) => head.map((column) => cell(row[column]))),
+    );
+  }
+  process.stdout.write(`${result.data.length} ${result.data.length === 1 ? 'row' : 'rows'}\n`);
+}
+
+function readCheckInput(source: string): string {
+  try {
+    return readFileSync(source === '-' ? 0 : source, 'utf8');
+  } catch (err) {
+    throw new UsageError(
+      `--check ${source}: cannot read it (${err instanceof Error ? err.message : String(err)})`,
+    );
+  }
+}
+
 export function registerQuery(program: Command): void {
   program
     .command('query')
-    .description('(not yet available)')
-    .action(() => {
-      throw new Error('query is not available yet');
+    .description(
+      'Run a J1QL query on the stored graph, or check a file of queries without running them.',
+    )
+    .argument('[query]', 'J1QL text, e.g. "FIND HostAgent WITH riskScore = \'High\'"')
+    .option('--db <url>', DB_OPTION_HELP)
+    .addOption(
+      new Option('--format <format>', 'output format')
+        .choices(['table', 'json', 'csv'])
+        .default('table'),
+    )
+    .option('--json', 'same as --format json')
+    .option(
+      '--param <name=value>',
+      'value of ${param.name} / {{name}} (repeatable; JSON values such as 5, true, ["a","b"] keep their type)',
+      (value: string, previous: string[]) => [...previous, value],
+      [] as string[],
+    )
+    .option('--include-deleted', 'include deleted entities and relationships')
+    .option('--limit <n>', `rows when the query has no LIMIT (default ${DEFAULT_LIMIT})`)
+    .option('--instance <name>', 'only starting entities of this instance')
+    .option(
+      '--check <file>',
+      'parse and validate every query in FILE (\'-\' = stdin; one per line, or JSON lines with a "query" field) without running them',
+    )
+    .addHelpText(
+      'after',
+      `
+Output: list (no RETURN), table (RETURN …) or tree (RETURN TREE) as JupiterOne shapes them.
+--check prints one JSON line per query: {"line":N,"ok":true} or {"line":N,"ok":false,"error":…}.
+Exit codes: 0 success, 1 the store failed, 2 bad flag, query syntax, unsupported feature or a
+failed --check line.`,
+    )
+    .action(async (text: string | undefined, flags: QueryFlags) => {
+      if (flags.check !== undefined) {
+        if (text !== undefined) throw new UsageError('give either a query or --check, not both');
+        const results = checkLines(readCheckInput(flags.check));
+        for (const result of results) process.stdout.write(`${JSON.stringify(result)}\n`);
+        if (results.some((r) => !r.ok)) process.exitCode = ExitCode.USAGE;
+        return;
+      }
+      if (text === undefined || text.trim() === '')
+        throw new UsageError('a query is required, e.g. defender-graph query "FIND HostAgent"');
+      const options = {
+        params: parseParams(flags.param),
+        includeDeleted: flags.includeDeleted ?? false,
+        defaultLimit: parseLimit(flags.limit),
+        instance: flags.instance,
+      };
+      const format = flags.json ? 'json' : flags.format;
+      const result = await withStore(flags.db, async (store) => {
+        try {
+          return await runQuery(store, text, options);
+        } catch (err) {
+          if (err instanceof QueryError) throw new UsageError(err.message);
+          throw err;
+        }
+      });
+      if (format === 'json') printJson(result);
+      else if (format === 'csv') {
+        if (result.type === 'tree')
+          throw new UsageError(
+            '--format csv needs a list or table result: RETURN TREE has no CSV form',
+          );
+        process.stdout.write(toCsv(result));
+      } else printResultTable(result);
     });
 }
