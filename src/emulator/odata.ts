@@ -19,15 +19,18 @@ export interface Page {
 }
 
 export function readPage(source: Sequence, request: PageRequest): Page {
-  const matches = (item: object) =>
-    request.filter === undefined || evaluateFilter(request.filter, fields(item));
+  const { filter } = request;
+  const matches = (item: object) => filter === undefined || evaluateFilter(filter, fields(item));
+  // Unfiltered, `$skip` is a jump: skipped items are never generated.
+  const start = request.startPosition + (filter === undefined ? request.skipMatches : 0);
+  const toSkip = filter === undefined ? 0 : request.skipMatches;
   const items: object[] = [];
   let skipped = 0;
   const total = source.count();
-  for (let position = request.startPosition; position < total; position++) {
+  for (let position = start; position < total; position++) {
     const item = source.at(position);
     if (item === undefined || !matches(item)) continue;
-    if (skipped < request.skipMatches) {
+    if (skipped < toSkip) {
       skipped++;
     } else if (items.length < request.size) {
       items.push(item);
