@@ -1,8 +1,16 @@
 import { STEP_DECLARATIONS, type StepDeclaration } from './declarations.js';
 
-const row = (cells: (string | number)[]) => `| ${cells.join(' | ')} |`;
-const table = (head: string[], rows: (string | number)[][]) =>
-  [row(head), row(head.map(() => '---')), ...rows.map(row)].join('\n');
+/** A Markdown table with padded columns, as Prettier formats it, so the file passes `prettier --check`. */
+function table(head: string[], rows: (string | number)[][]): string {
+  const cells = [head, ...rows.map((r) => r.map(String))];
+  const widths = head.map((_, i) => Math.max(3, ...cells.map((r) => r[i]!.length)));
+  const line = (r: string[]) => `| ${r.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
+  return [
+    line(cells[0]!),
+    line(widths.map((w) => '-'.repeat(w))),
+    ...cells.slice(1).map(line),
+  ].join('\n');
+}
 const code = (s: string) => `\`${s}\``;
 
 /** `docs/data-model.md`, generated from the step declarations (never edited by hand). */
