@@ -279,7 +279,16 @@ describe.each(SEEDS)('SimulatedTenant: data features (seed %i)', (seed) => {
     expect(matched.length).toBeGreaterThan(0);
     const domains = new Set(matched.map((l) => l.accountDomain));
     expect(domains.size).toBe(1);
-    expect([...domains][0]).toMatch(/^[A-Z]+$/);
+    // The NetBIOS domain is the first label of the users' on-premises DNS domain.
+    const netbios = [...domains][0] as string;
+    expect(netbios).toMatch(/^[A-Z]+$/);
+    for (const u of hybrid)
+      expect(String(u.onPremisesDomainName).split('.')[0]?.toUpperCase()).toBe(netbios);
+    // Some logons carry no SID, as real captures often do: only sAMAccountName + domain match them.
+    const sidless = logons.filter((l) => l.accountDomain === netbios && l.accountSid === null);
+    expect(sidless.length).toBeGreaterThan(0);
+    for (const l of sidless)
+      expect(hybrid.some((u) => u.onPremisesSamAccountName === l.accountName)).toBe(true);
   });
 
   it('has cloud-only users matched only by UPN (AzureAD logons)', () => {

@@ -19,7 +19,7 @@ export interface TenantContext {
   domain: string;
   /** The *.onmicrosoft.com initial domain. */
   initialDomain: string;
-  /** On-premises AD DNS domain of synced users, e.g. corp.contoso.com. */
+  /** On-premises AD DNS domain of synced users, e.g. contoso.corp: its first label is the NetBIOS name. */
   adDomain: string;
   /** NetBIOS name of the AD domain: the `accountDomain` of domain logons. */
   netbios: string;
@@ -50,7 +50,7 @@ export function createContext(options: TenantOptions): TenantContext {
     orgName: name,
     domain: `${slug}.com`,
     initialDomain: `${slug}.onmicrosoft.com`,
-    adDomain: `corp.${slug}.com`,
+    adDomain: `${name.toLowerCase()}.corp`,
     netbios: name.toUpperCase(),
     domainSid: `S-1-5-21-${r.between(1e9, 4e9)}-${r.between(1e9, 4e9)}-${r.between(1e8, 4e9)}`,
     rotation: r.int(1000),

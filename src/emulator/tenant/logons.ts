@@ -92,8 +92,8 @@ export class LogonFactory {
     };
   }
 
-  private serviceIdentity(r: Random): Identity {
-    const k = r.int(SERVICE_ACCOUNTS.length);
+  /** Service account k of SERVICE_ACCOUNTS; the first (svc_backup) is a domain admin. */
+  private serviceIdentity(k: number): Identity {
     return {
       domain: this.ctx.netbios,
       accountName: SERVICE_ACCOUNTS[k] as string,
@@ -129,12 +129,20 @@ export class LogonFactory {
       let identity: Identity | undefined;
       let service = false;
       if (roll < 0.65 && sizes.users > 0) {
-        identity = this.userIdentity(
-          this.users.profile(entries.length === 0 ? r.int(sizes.users) : r.skewed(sizes.users, 2)),
+        const user = this.users.profile(
+          entries.length === 0 ? r.int(sizes.users) : r.skewed(sizes.users, 2),
         );
+        identity = this.userIdentity(user);
+        // Real captures often lack the SID: then only sAMAccountName + domain identify the user.
+        if (identity && user.kind === 'hybrid' && r.chance(0.25))
+          identity = { ...identity, accountSid: null };
       } else if (roll < 0.85) {
         service = true;
-        identity = this.serviceIdentity(r);
+        identity = this.serviceIdentity(r.int(SERVICE_ACCOUNTS.length));
+      }
+      if (machine.backupAgent && entries.length === 1) {
+        service = true;
+        identity = this.serviceIdentity(0);
       }
       identity ??= this.localIdentity(machine, r.pick(LOCAL_ACCOUNTS));
       const key = logonKey(identity);

@@ -85,6 +85,8 @@ export interface MachineProfile {
   os: OsProfile;
   inactive: boolean;
   canBeOnboarded: boolean;
+  /** Runs a backup agent as the domain-admin service account (a classic finding). */
+  backupAgent: boolean;
   duplicateOf: number | null;
   mergedInto: number | null;
   aadDeviceId: string | null;
@@ -158,6 +160,7 @@ export class MachineFactory {
       os,
       inactive: slot === 4 || mergedInto !== null,
       canBeOnboarded: slot === 17,
+      backupAgent: slot === 3,
       duplicateOf,
       mergedInto,
       aadDeviceId:
