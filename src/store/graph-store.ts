@@ -87,6 +87,8 @@ export class SqlGraphStore implements GraphStore {
   }
 
   private async ensureInstance(name: string): Promise<Instance> {
+    const known = await this.findInstance(name);
+    if (known) return known;
     await this.writer.run(
       'INSERT INTO instances (id, name) VALUES (?, ?) ON CONFLICT (name) DO NOTHING',
       [randomUUID(), name],

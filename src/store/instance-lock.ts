@@ -65,21 +65,29 @@ export async function acquireInstanceLock(
     );
     acquired = row?.ok === true;
   } else {
-    acquired = await db.transaction(async () => {
+    const held = async () => {
       const [row] = await db.all<{ holder: unknown; heartbeat_on: number }>(
         'SELECT holder, heartbeat_on FROM instance_locks WHERE instance_id = ?',
         [instanceId],
       );
-      const now = Date.now();
-      if (row && holderAlive(parseJson<LockHolder>(row.holder), Number(row.heartbeat_on), now))
-        return false;
-      await db.run(
-        `INSERT INTO instance_locks (instance_id, sync_id, holder, heartbeat_on) VALUES (?, 0, ?, ?)
-         ON CONFLICT (instance_id) DO UPDATE SET sync_id = 0, holder = excluded.holder, heartbeat_on = excluded.heartbeat_on`,
-        [instanceId, JSON.stringify(holder), now],
+      return (
+        row !== undefined &&
+        holderAlive(parseJson<LockHolder>(row.holder), Number(row.heartbeat_on), Date.now())
       );
-      return true;
-    });
+    };
+    // Checked before taking the write lock, so a busy instance is reported at once even while
+    // its sync holds a long commit transaction.
+    acquired =
+      !(await held()) &&
+      (await db.transaction(async () => {
+        if (await held()) return false;
+        await db.run(
+          `INSERT INTO instance_locks (instance_id, sync_id, holder, heartbeat_on) VALUES (?, 0, ?, ?)
+           ON CONFLICT (instance_id) DO UPDATE SET sync_id = 0, holder = excluded.holder, heartbeat_on = excluded.heartbeat_on`,
+          [instanceId, JSON.stringify(holder), Date.now()],
+        );
+        return true;
+      }));
   }
   if (!acquired) {
     throw new SyncBusyError(

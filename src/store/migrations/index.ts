@@ -11,7 +11,30 @@ export const SCHEMA_VERSION = MIGRATIONS.length;
 /** Serialises concurrent migrators across processes on PostgreSQL (SQLite's BEGIN IMMEDIATE does it there). */
 const MIGRATION_LOCK_ID = 0x6466_6772;
 
+async function appliedVersion(db: SqlConnection): Promise<number | undefined> {
+  try {
+    const [row] = await db.all<{ version: number | null }>(
+      'SELECT MAX(version) AS version FROM schema_migrations',
+    );
+    return Number(row?.version ?? 0);
+  } catch {
+    return undefined;
+  }
+}
+
+function refuseNewer(current: number): void {
+  if (current > SCHEMA_VERSION) {
+    throw new StoreError(
+      `database schema version ${current} is newer than this program's schema version ${SCHEMA_VERSION}: upgrade defender-graph (the database was not changed)`,
+    );
+  }
+}
+
 export async function migrate(db: SqlConnection): Promise<number> {
+  // An up-to-date database is only read, so opening never waits for a sync's write transaction.
+  const applied = await appliedVersion(db);
+  if (applied !== undefined) refuseNewer(applied);
+  if (applied === SCHEMA_VERSION) return SCHEMA_VERSION;
   await db.exec(
     `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_on ${
       columnTypes(db.dialect).time
@@ -20,15 +43,8 @@ export async function migrate(db: SqlConnection): Promise<number> {
   return db.transaction(async () => {
     if (db.dialect === 'postgres')
       await db.all('SELECT pg_advisory_xact_lock(?)', [MIGRATION_LOCK_ID]);
-    const [row] = await db.all<{ version: number | null }>(
-      'SELECT MAX(version) AS version FROM schema_migrations',
-    );
-    const current = Number(row?.version ?? 0);
-    if (current > SCHEMA_VERSION) {
-      throw new StoreError(
-        `database schema version ${current} is newer than this program's schema version ${SCHEMA_VERSION}: upgrade defender-graph (the database was not changed)`,
-      );
-    }
+    const current = (await appliedVersion(db)) ?? 0;
+    refuseNewer(current);
     for (let version = current + 1; version <= SCHEMA_VERSION; version++) {
       const statements = MIGRATIONS[version - 1]!(columnTypes(db.dialect));
       for (const statement of statements) await db.exec(statement);
