@@ -107,7 +107,11 @@ export class GroupFactory {
     const { sizes, seed } = this.ctx;
     const r = randomFor(seed, Stream.groupMembers, index);
     const slot = this.slot(index);
-    const average = Math.max(2, Math.ceil((4 * sizes.users) / Math.max(1, sizes.groups)));
+    // Each user is in about four groups; the cap keeps one group's member list cheap to build.
+    const average = Math.min(
+      1000,
+      Math.max(2, Math.ceil((4 * sizes.users) / Math.max(1, sizes.groups))),
+    );
     const userCount = r.between(1, 2 * average);
     const members: MemberRef[] = distinctIndexes(r, sizes.users, userCount).map((i) => ({
       type: 'user',
