@@ -7,6 +7,9 @@ import type { GraphStore } from '../../src/store/index.js';
  * a CVE on several machines, a deleted user, dotted property names.
  */
 export const NOW = Date.UTC(2026, 10, 29, 12, 0, 0);
+/** A property name and value that would break SQL built by concatenation (on machine m2). */
+export const HOSTILE_NAME = `we"ird.na'me\\$.x[0 --`;
+export const HOSTILE_VALUE = `'; DROP TABLE entities; -- " OR 1=1 $1 ? \\ %_`;
 const DAY = 86_400_000;
 
 const TYPES = {
@@ -95,6 +98,7 @@ const machines = [
     healthStatus: 'Inactive',
     lastSeenOn: NOW - 40 * DAY,
     rbacGroupId: 3,
+    [HOSTILE_NAME]: HOSTILE_VALUE,
   }),
   entity(TYPES.machine, 'HostAgent', keys.machine('m3'), {
     displayName: 'srv-003',

@@ -33,6 +33,19 @@ function anchored(pattern: string, op: PositiveOperator): string {
   return op === '^=' ? `^(?:${pattern})` : op === '$=' ? `(?:${pattern})$` : pattern;
 }
 
+/** A bad pattern is the query's fault: say so before the database does. */
+function checkRegex(pattern: string, where: PropertyRef): void {
+  try {
+    new RegExp(pattern);
+  } catch (err) {
+    throw new QueryValidationError(
+      `invalid regular expression /${pattern}/: ${err instanceof Error ? err.message : String(err)}`,
+      where.position.line,
+      where.position.column,
+    );
+  }
+}
+
 function literalPredicate(
   source: ValueSource,
   op: PositiveOperator,
@@ -51,12 +64,14 @@ function literalPredicate(
     if (op !== '=') throw invalid('undefined');
     return source.missing();
   }
-  if (literal.kind === 'regex')
+  if (literal.kind === 'regex') {
+    checkRegex(literal.pattern, where);
     return source.anyElement((e) =>
       e.guard('string', (t) =>
         dialect.regexMatch(t, anchored(literal.pattern, op), literal.caseInsensitive, params),
       ),
     );
+  }
   if (literal.kind === 'boolean') {
     if (op !== '=') throw invalid('a boolean');
     return source.anyElement((e) => e.isBoolean(literal.value));
