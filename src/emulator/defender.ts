@@ -191,6 +191,9 @@ function findMachine(services: EmulatorServices, ctx: RequestContext): object {
   const id = ctx.params.id ?? '';
   const byId = services.tenant.machines.byId(id) ?? services.tenant.machines.byId(id.toLowerCase());
   if (byId !== undefined) return byId;
+  // A 40-hex id is a machine id, never a name: skip the scan of every machine.
+  if (/^[0-9a-f]{40}$/i.test(id))
+    throw fail(ctx, 404, 'ResourceNotFound', `Machine ${id} was not found`);
   const name = id.toLowerCase();
   for (const machine of services.tenant.machines)
     if (String(fields(machine).computerDnsName ?? '').toLowerCase() === name) return machine;

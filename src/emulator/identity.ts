@@ -223,6 +223,22 @@ async function authenticateClient(
   );
 }
 
+/** `client_secret_basic` (RFC 6749 §2.3.1): id and secret, form-encoded, in `Authorization: Basic`. */
+function withBasicCredentials(
+  form: URLSearchParams,
+  authorization: string | undefined,
+): URLSearchParams {
+  const encoded = /^Basic\s+(\S+)$/i.exec(authorization ?? '')?.[1];
+  if (encoded === undefined) return form;
+  const decoded = Buffer.from(encoded, 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon < 0) return form;
+  const unescape = (v: string) => decodeURIComponent(v.replace(/\+/g, ' '));
+  if (!form.has('client_id')) form.set('client_id', unescape(decoded.slice(0, colon)));
+  form.set('client_secret', unescape(decoded.slice(colon + 1)));
+  return form;
+}
+
 function grantedRoles(services: EmulatorServices, api: ResourceApi): string[] {
   return DEFAULT_ROLES[api].filter((role) => !services.faults.isRevoked(api, role));
 }
@@ -232,7 +248,10 @@ function tokenEndpoint(services: EmulatorServices, v1: boolean) {
     try {
       const tenant = ctx.params.tenant ?? '';
       resolveTenant(services, tenant);
-      const form = new URLSearchParams(ctx.body);
+      const form = withBasicCredentials(
+        new URLSearchParams(ctx.body),
+        ctx.req.headers.authorization,
+      );
       const grantType = form.get('grant_type');
       if (grantType === null) throw missingParameter('grant_type');
       if (grantType !== 'client_credentials')

@@ -75,12 +75,18 @@ const FAULTABLE = {
   defender: defenderResponses,
 };
 
+class BodyTooLarge extends Error {
+  constructor() {
+    super(`request body over ${MAX_BODY_BYTES} bytes`);
+  }
+}
+
 async function readBody(req: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) throw new Error('request body too large');
+    if (size > MAX_BODY_BYTES) throw new BodyTooLarge();
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks).toString('utf8');
@@ -156,10 +162,20 @@ function createHandler(services: EmulatorServices, router: Router, origin: () =>
       record(reply.status);
       send(res, reply);
     } catch (err) {
-      log.error({ route: ctx.route, err: (err as Error).message }, 'emulator request failed');
-      record(500);
+      const tooLarge = err instanceof BodyTooLarge;
+      if (!tooLarge)
+        log.error({ route: ctx.route, err: (err as Error).message }, 'emulator request failed');
+      record(tooLarge ? 413 : 500);
       if (!res.headersSent)
-        send(res, { status: 500, body: { error: { code: 'InternalServerError', message: '' } } });
+        send(res, {
+          status: tooLarge ? 413 : 500,
+          body: {
+            error: {
+              code: tooLarge ? 'RequestEntityTooLarge' : 'InternalServerError',
+              message: tooLarge ? (err as Error).message : '',
+            },
+          },
+        });
     }
   };
 }

@@ -104,6 +104,24 @@ describe('token endpoint: success', () => {
     );
   });
 
+  it('accepts client_secret_basic (id and secret in Authorization: Basic)', async () => {
+    const basic = Buffer.from(
+      `${encodeURIComponent(t.emulator.clientId)}:${encodeURIComponent(t.emulator.clientSecret)}`,
+    ).toString('base64');
+    const res = await tokenRequest(
+      t,
+      { grant_type: 'client_credentials', scope: GRAPH_SCOPE },
+      { headers: { authorization: `Basic ${basic}` } },
+    );
+    expect(res.status).toBe(200);
+    expect(claimsOf(res.body.access_token as string).appid).toBe(t.emulator.clientId);
+  });
+
+  it('refuses a body over 1 MiB with 413', async () => {
+    const res = await tokenRequest(t, secretForm({ padding: 'x'.repeat(1_100_000) }));
+    expect(res.status).toBe(413);
+  });
+
   it('accepts the tenant by its verified domain and routes on the path only', async () => {
     const org = (
       await call(t, '/graph/v1.0/organization', { token: await tokenFor(t, GRAPH_SCOPE) })
