@@ -201,6 +201,7 @@ describe('SimulatedTenant: determinism', () => {
   it('rejects invalid sizes with the option named', () => {
     expect(() => new SimulatedTenant({ ...SMALL, machines: -1 })).toThrow(/machines/);
     expect(() => new SimulatedTenant({ ...SMALL, users: 1.5 })).toThrow(/users/);
+    expect(() => new SimulatedTenant({ ...SMALL, now: Number.NaN })).toThrow(/now must be a time/);
   });
 });
 

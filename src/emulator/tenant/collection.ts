@@ -6,15 +6,16 @@ export interface Collection<T> {
   [Symbol.iterator](): Iterator<T>;
 }
 
-function insertSorted(sorted: number[], value: number): void {
+/** Position at which `value` would be inserted after any equal entries: the count of entries ≤ value. */
+function upperBound(sorted: readonly number[], value: number): number {
   let low = 0;
   let high = sorted.length;
   while (low < high) {
     const mid = (low + high) >>> 1;
-    if ((sorted[mid] as number) < value) low = mid + 1;
+    if ((sorted[mid] as number) <= value) low = mid + 1;
     else high = mid;
   }
-  sorted.splice(low, 0, value);
+  return low;
 }
 
 /**
@@ -54,15 +55,20 @@ export class OverlayCollection<T extends object> implements Collection<T> {
     return patch ? { ...this.generate(index), ...patch } : this.generate(index);
   }
 
-  /** The index of the item at a position in the live order. */
+  /**
+   * The index of the item at a position in the live order: the smallest index with `position` live
+   * indexes before it, found by binary search since that count never decreases.
+   */
   indexAt(position: number): number | undefined {
     if (!Number.isInteger(position) || position < 0 || position >= this.count()) return undefined;
-    let index = position;
-    for (const removedIndex of this.removedSorted) {
-      if (removedIndex <= index) index++;
-      else break;
+    let low = position;
+    let high = position + this.removedSorted.length;
+    while (low < high) {
+      const mid = Math.floor((low + high) / 2);
+      if (mid - upperBound(this.removedSorted, mid) >= position) high = mid;
+      else low = mid + 1;
     }
-    return index;
+    return low;
   }
 
   at(position: number): T | undefined {
@@ -95,7 +101,7 @@ export class OverlayCollection<T extends object> implements Collection<T> {
   remove(index: number): void {
     if (!this.isLive(index)) return;
     this.removed.add(index);
-    insertSorted(this.removedSorted, index);
+    this.removedSorted.splice(upperBound(this.removedSorted, index), 0, index);
   }
 
   patch(index: number, changes: Partial<T>): void {

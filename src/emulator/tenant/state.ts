@@ -55,10 +55,13 @@ export class TenantState {
 
   constructor(options: TenantOptions) {
     for (const [name, value] of Object.entries(options)) {
-      if (name !== 'now' && (!Number.isInteger(value) || (value as number) < 0)) {
-        throw new RangeError(
-          `tenant option ${name} must be a non-negative integer, got ${String(value)}`,
-        );
+      const valid =
+        name === 'now'
+          ? value === undefined || Number.isFinite(value)
+          : Number.isInteger(value) && value >= 0;
+      if (!valid) {
+        const expected = name === 'now' ? 'a time in epoch milliseconds' : 'a non-negative integer';
+        throw new RangeError(`tenant option ${name} must be ${expected}, got ${String(value)}`);
       }
     }
     this.ctx = createContext(options);
