@@ -54,7 +54,7 @@ export interface RunningEmulator {
   /** A second registered app whose only secret has expired (token requests get AADSTS7000222). */
   expiredSecretApp: AppCredentials;
   sizes: TenantSizes;
-  /** A ready-to-use instance configuration pointing the collector at this emulator. */
+  /** A ready-to-use instance configuration pointing the collector at this emulator (with its quotaScale). */
   instanceConfig(name?: string): InstanceConfig;
   tenant: SimulatedTenant;
   close(): Promise<void>;
@@ -255,6 +255,8 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
       cloud: 'public',
       endpoints: { authority: url, graph: `${url}/graph`, defender: `${url}/defender` },
       caFile: certificates.caFile,
+      // The collector paces itself by the same scale, so scaled-up quotas also speed the client.
+      ...(quotaScale === 1 ? {} : { quotaScale }),
     }),
     close: () =>
       new Promise<void>((resolve, reject) => {

@@ -234,6 +234,19 @@ describe('Defender resources', () => {
     expect((await call(t, '/defender/api/machines/0000/logonusers', { token })).status).toBe(404);
   });
 
+  it('gets a vulnerability by CVE id and 404s an unknown one', async () => {
+    const first = (
+      (await call(t, '/defender/api/vulnerabilities?$top=1', { token })).body.value as Item[]
+    )[0]!;
+    const one = await call(t, `/defender/api/vulnerabilities/${first.id}`, { token });
+    expect(one.body['@odata.context']).toBe(
+      `${t.emulator.url}/defender/api/$metadata#Vulnerabilities/$entity`,
+    );
+    expect(one.body.cvssV3).toBe(first.cvssV3);
+    const missing = await call(t, '/defender/api/vulnerabilities/CVE-1999-0000', { token });
+    expect([missing.status, (missing.body.error as Item).code]).toEqual([404, 'ResourceNotFound']);
+  });
+
   it('lists logon users and vulnerabilities per machine as the truth says', async () => {
     const truth = await t.truth();
     const machineId = truth.machines![0]!;

@@ -285,6 +285,12 @@ describe('Graph errors', () => {
     ]);
   });
 
+  it('answers 405 for a method the resource does not serve', async () => {
+    const res = await call(t, '/graph/v1.0/users', { token, method: 'DELETE' });
+    expect(res.status).toBe(405);
+    expect((res.body.error as Item).code).toBe('Request_BadRequest');
+  });
+
   it('answers 400 for an unknown segment', async () => {
     const res = await call(t, '/graph/v1.0/nothingHere', { token });
     expect(res.status).toBe(400);

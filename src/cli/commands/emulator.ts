@@ -48,11 +48,8 @@ function positiveNumber(flag: string, value: string): number {
 }
 
 /** Writes the instance configuration file the collector reads; it holds the simulated secret. */
-function writeConfig(file: string, emulator: RunningEmulator, quotaScale: number): string {
-  const instance = emulator.instanceConfig();
-  const config = configFileSchema.parse({
-    instances: [quotaScale === 1 ? instance : { ...instance, quotaScale }],
-  });
+function writeConfig(file: string, emulator: RunningEmulator): string {
+  const config = configFileSchema.parse({ instances: [emulator.instanceConfig()] });
   const path = resolve(file);
   writeFileSync(
     path,
@@ -148,9 +145,7 @@ export function registerEmulator(program: Command): void {
         quotaScale,
         tokenLifetimeSeconds: integer('token-lifetime', flags.tokenLifetime, 1, 86_400),
       });
-      const configPath = flags.writeConfig
-        ? writeConfig(flags.writeConfig, emulator, quotaScale)
-        : undefined;
+      const configPath = flags.writeConfig ? writeConfig(flags.writeConfig, emulator) : undefined;
       if (flags.json) {
         process.stdout.write(
           `${JSON.stringify({
