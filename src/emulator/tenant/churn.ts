@@ -1,6 +1,7 @@
 import { isoFraction } from './context.js';
 import { distinctIndexes } from './groups.js';
 import { logonKey, type LogonEntry } from './logons.js';
+import { EXPOSURE_LEVELS, RISK_SCORES } from './machines.js';
 import { DEPARTMENTS, JOB_TITLES, OFFICES } from './names.js';
 import { randomFor, Stream, type Random } from './random.js';
 import type { TenantState } from './state.js';
@@ -18,9 +19,8 @@ function pickDistinct<T>(r: Random, items: readonly T[], k: number): T[] {
   return distinctIndexes(r, items.length, Math.min(k, items.length)).map((i) => items[i] as T);
 }
 
-function pickOther<T>(r: Random, options: readonly T[], current: T): T {
-  const others = options.filter((o) => o !== current);
-  return others.length > 0 ? r.pick(others) : current;
+function pickOther<T>(r: Random, options: readonly T[], current: T | null): T {
+  return r.pick(options.filter((o) => o !== current));
 }
 
 function emptyReport(round: number): ChangeReport {
@@ -59,7 +59,7 @@ function churnUsers({ s, r, report }: Round): { added: number[]; deleted: Set<nu
     const user = s.users.get(u) as GraphUser;
     s.users.patch(u, {
       jobTitle: pickOther(r, JOB_TITLES, user.jobTitle),
-      department: pickOther(r, DEPARTMENTS, user.department as string),
+      department: pickOther(r, DEPARTMENTS, user.department),
       officeLocation: pickOther(r, OFFICES, user.officeLocation),
     });
   }
@@ -100,7 +100,8 @@ function churnGroups(
   };
   for (const u of addedUsers) join(r.pick(groups), u);
   const k = share(groups.length, 0.05);
-  const stayingUsers = [...s.users.indexes()].filter((u) => !addedUsers.includes(u));
+  const newcomers = new Set(addedUsers);
+  const stayingUsers = [...s.users.indexes()].filter((u) => !newcomers.has(u));
   if (stayingUsers.length > 0)
     for (let i = 0; i < k; i++) join(r.pick(groups), r.pick(stayingUsers));
   for (let i = 0; i < k; i++) {
@@ -125,14 +126,9 @@ function machinePatch(
 ): Partial<Machine> {
   const patch: Partial<Machine> = {};
   for (const field of fields) {
-    if (field === 'riskScore')
-      patch.riskScore = pickOther(
-        r,
-        ['None', 'Informational', 'Low', 'Medium', 'High'],
-        machine.riskScore,
-      );
+    if (field === 'riskScore') patch.riskScore = pickOther(r, RISK_SCORES, machine.riskScore);
     if (field === 'exposureLevel')
-      patch.exposureLevel = pickOther(r, ['None', 'Low', 'Medium', 'High'], machine.exposureLevel);
+      patch.exposureLevel = pickOther(r, EXPOSURE_LEVELS, machine.exposureLevel);
     if (field === 'healthStatus') {
       patch.healthStatus =
         machine.healthStatus === 'Active'

@@ -72,6 +72,10 @@ const OPERATING_SYSTEMS: OsProfile[] = [
   },
 ];
 
+export const RISK_SCORES = ['None', 'Informational', 'Low', 'Medium', 'High'];
+
+export const EXPOSURE_LEVELS = ['None', 'Low', 'Medium', 'High'];
+
 /** Weighted towards Windows clients, as real fleets are. */
 const OS_WEIGHTS = [30, 25, 10, 10, 10, 8, 7];
 
@@ -266,8 +270,8 @@ export class MachineFactory {
       deviceValue: p.os.server ? r.pick(['Normal', 'High']) : r.pick(['Normal', 'Normal', 'Low']),
       rbacGroupId: rbac ? 140 : 0,
       rbacGroupName: rbac ? 'Servers' : null,
-      riskScore: r.pick(['None', 'Informational', 'Low', 'Medium', 'High']),
-      exposureLevel: r.pick(['None', 'Low', 'Medium', 'High']),
+      riskScore: r.pick(RISK_SCORES),
+      exposureLevel: r.pick(EXPOSURE_LEVELS),
       isAadJoined: p.aadDeviceId !== null ? true : r.chance(0.2) ? null : false,
       aadDeviceId: p.aadDeviceId,
       machineTags: r.chance(0.7) ? [] : [r.pick(['VIP', 'Finance', 'Kiosk', 'DMZ'])],

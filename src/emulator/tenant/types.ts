@@ -30,6 +30,7 @@ export interface GraphUser {
   userPrincipalName: string;
   id: string;
   accountEnabled: boolean;
+  department: string | null;
   userType: 'Member' | 'Guest';
   employeeId: string | null;
   onPremisesSecurityIdentifier: string | null;
