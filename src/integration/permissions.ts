@@ -28,7 +28,12 @@ export interface PermissionReport {
   apiCalls: Record<string, number>;
 }
 
-type Probe = (clients: MicrosoftClients) => Promise<'probed' | 'no-machine' | void>;
+type Probe = (clients: MicrosoftClients) => Promise<'probed' | 'nothing-to-probe'>;
+
+const NOTHING_TO_PROBE: Record<string, string> = {
+  'GroupMember.Read.All': 'no group to probe with (needs Group.Read.All and one group)',
+  'User.Read.All': 'no machine to probe with (needs Machine.Read.All and one machine)',
+};
 
 /** The cheapest call that proves each permission (one item, `$top=1`). */
 const PROBES: { api: 'graph' | 'defender'; permission: string; probe: Probe }[] = [
@@ -99,8 +104,7 @@ export async function checkPermissions(
       }
       try {
         const outcome = await probe(clients);
-        if (outcome === 'no-machine')
-          check.reason = 'no machine to probe with (needs Machine.Read.All and one machine)';
+        if (outcome === 'nothing-to-probe') check.reason = NOTHING_TO_PROBE[permission];
         else check.granted = true;
       } catch (err) {
         if (err instanceof MicrosoftApiError && err.code === 'FORBIDDEN') {

@@ -23,13 +23,21 @@ export class DefenderClient {
     return defenderPages(this.http, ENDPOINTS.machines, `${this.api}/machines`);
   }
 
-  /** No bulk endpoint exists for logon users: one call per machine (defender-api.md §7). */
+  /**
+   * No bulk endpoint exists for logon users: one call per machine (defender-api.md §7). Paging is
+   * undocumented here; a nextLink is followed like the lists' all the same.
+   */
   async machineLogonUsers(machineId: string): Promise<DefenderLogonUser[]> {
-    const page = await this.http.getJson<{ value?: DefenderLogonUser[] }>(
+    const users: DefenderLogonUser[] = [];
+    const url = `${this.api}/machines/${encodeURIComponent(machineId)}/logonusers`;
+    for await (const page of defenderPages<DefenderLogonUser>(
+      this.http,
       ENDPOINTS.machineLogonUsers,
-      `${this.api}/machines/${encodeURIComponent(machineId)}/logonusers`,
-    );
-    return page.value ?? [];
+      url,
+    )) {
+      users.push(...page);
+    }
+    return users;
   }
 
   vulnerabilities(): AsyncGenerator<DefenderVulnerability[]> {
@@ -47,14 +55,14 @@ export class DefenderClient {
   /** Cheapest permission probes for `validate`: `$top=1` on one endpoint per permission. */
   async probe(
     endpoint: 'machines' | 'machineLogonUsers' | 'vulnerabilities',
-  ): Promise<'probed' | 'no-machine'> {
+  ): Promise<'probed' | 'nothing-to-probe'> {
     if (endpoint === 'machineLogonUsers') {
       const machines = await this.http.getJson<{ value?: DefenderMachine[] }>(
         ENDPOINTS.machines,
         `${this.api}/machines?$top=1`,
       );
       const machineId = machines.value?.[0]?.id;
-      if (machineId === undefined) return 'no-machine';
+      if (machineId === undefined) return 'nothing-to-probe';
       await this.machineLogonUsers(machineId);
       return 'probed';
     }

@@ -84,10 +84,12 @@ export class GraphClient {
   }
 
   /** Cheapest permission probes for `validate`: one item each. */
-  async probe(endpoint: 'organization' | 'users' | 'groups' | 'groupMembers'): Promise<void> {
+  async probe(
+    endpoint: 'organization' | 'users' | 'groups' | 'groupMembers',
+  ): Promise<'probed' | 'nothing-to-probe'> {
     if (endpoint === 'organization') {
       await this.organization();
-      return;
+      return 'probed';
     }
     if (endpoint === 'groupMembers') {
       const groups = await this.http.getJson<{ value?: GraphGroup[] }>(
@@ -95,13 +97,14 @@ export class GraphClient {
         `${this.root}/groups?$top=1&$select=id`,
       );
       const groupId = groups.value?.[0]?.id;
-      if (groupId === undefined) return;
+      if (groupId === undefined) return 'nothing-to-probe';
       await this.http.getJson(
         ENDPOINTS.groupMembers,
         `${this.root}/groups/${encodeURIComponent(groupId)}/members?$top=1`,
       );
-      return;
+      return 'probed';
     }
     await this.http.getJson(ENDPOINTS[endpoint], `${this.root}/${endpoint}?$top=1&$select=id`);
+    return 'probed';
   }
 }

@@ -7,7 +7,10 @@ import type { InstanceConfig } from '../config/instance-config.js';
 import type { ResolvedEndpoints } from '../config/load.js';
 import { tokenError } from './errors.js';
 
-/** Renew this long before expiry so a request never leaves with a token about to lapse. */
+/**
+ * Renew this long before expiry so a request never leaves with a token about to lapse; for short
+ * lifetimes (the emulator's) half the lifetime, else every call would fetch a new token.
+ */
 const RENEW_BEFORE_MS = 5 * 60_000;
 
 /**
@@ -15,8 +18,9 @@ const RENEW_BEFORE_MS = 5 * 60_000;
  * except as the Authorization header value.
  */
 export class TokenProvider {
-  private credential: TokenCredential;
-  private cached?: { token: string; expiresOn: number };
+  /** Built on first use, so a bad credential surfaces as a token error, not a constructor throw. */
+  private credential?: TokenCredential;
+  private cached?: { token: string; renewAt: number };
   private pending?: Promise<string>;
 
   constructor(
@@ -24,13 +28,10 @@ export class TokenProvider {
     private readonly endpoints: ResolvedEndpoints,
     readonly scope: string,
     private readonly ca?: string,
-  ) {
-    this.credential = this.createCredential();
-  }
+  ) {}
 
   async getToken(): Promise<string> {
-    if (this.cached && this.cached.expiresOn - RENEW_BEFORE_MS > Date.now())
-      return this.cached.token;
+    if (this.cached && this.cached.renewAt > Date.now()) return this.cached.token;
     this.pending ??= this.fetchToken().finally(() => {
       this.pending = undefined;
     });
@@ -40,14 +41,20 @@ export class TokenProvider {
   /** After a 401 the cached token is no good: the next call asks the authority again. */
   invalidate(): void {
     this.cached = undefined;
-    this.credential = this.createCredential();
+    this.credential = undefined;
   }
 
   private async fetchToken(): Promise<string> {
     try {
+      this.credential ??= this.createCredential();
       const result = await this.credential.getToken(this.scope);
       if (!result) throw new Error('the authority returned no token');
-      this.cached = { token: result.token, expiresOn: result.expiresOnTimestamp };
+      const now = Date.now();
+      const lifetime = result.expiresOnTimestamp - now;
+      this.cached = {
+        token: result.token,
+        renewAt: result.expiresOnTimestamp - Math.min(RENEW_BEFORE_MS, lifetime / 2),
+      };
       return result.token;
     } catch (err) {
       throw tokenError(err, this.scope.replace(/\/\.default$/, ''));

@@ -4,7 +4,11 @@ import { STEP_IDS } from '../declarations.js';
 import { directRelationship } from '../relationships.js';
 import type { IntegrationStep } from '../step.js';
 import { findAccount } from './account.js';
+import { forEachConcurrently } from './concurrency.js';
 import { declaration } from './declaration.js';
+
+/** Member listings in flight at once; the shared Graph bucket paces them. */
+const MEMBER_CONCURRENCY = 4;
 
 export const groupsStep: IntegrationStep = {
   ...declaration(STEP_IDS.GROUPS),
@@ -20,8 +24,8 @@ export const groupsStep: IntegrationStep = {
         await jobState.addRelationships(entities.map((g) => directRelationship('HAS', account, g)));
       groups.push(...entities);
     }
-    // One group at a time: member pages are paced by the shared Graph bucket anyway.
-    for (const [index, group] of groups.entries()) {
+    let done = 0;
+    await forEachConcurrently(groups, MEMBER_CONCURRENCY, async (group) => {
       const keys = new Set<string>();
       for await (const page of graph.groupMembers(String(group.id))) {
         const relationships: GraphRelationship[] = [];
@@ -33,7 +37,7 @@ export const groupsStep: IntegrationStep = {
         }
         await jobState.addRelationships(relationships);
       }
-      progress(index + 1, groups.length);
-    }
+      progress(++done, groups.length);
+    });
   },
 };

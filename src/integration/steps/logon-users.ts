@@ -8,6 +8,7 @@ import {
 } from '../converters/logon-user.js';
 import { ENTITIES, STEP_IDS } from '../declarations.js';
 import type { IntegrationStep } from '../step.js';
+import { forEachConcurrently } from './concurrency.js';
 import { declaration } from './declaration.js';
 
 /** Requests in flight at once; the pacer, not this, keeps the rate under the quota. */
@@ -25,41 +26,26 @@ export const logonUsersStep: IntegrationStep = {
       machines.push(m);
     });
     const seenUsers = new Set<string>();
-    let next = 0;
     let done = 0;
-    let failure: unknown;
-    const worker = async () => {
-      while (failure === undefined && next < machines.length) {
-        const machine = machines[next++]!;
-        let logonUsers: DefenderLogonUser[];
-        try {
-          logonUsers = await defender.machineLogonUsers(String(machine.id));
-        } catch (err) {
-          // A machine offboarded since it was listed answers 404 (after one retry): it has no logons.
-          if (err instanceof MicrosoftApiError && err.code === 'NOT_FOUND') {
-            logger?.warn(
-              { machineId: machine.id },
-              'machine vanished while listing its logon users',
-            );
-            progress(++done, machines.length);
-            continue;
-          }
-          failure ??= err;
-          return;
-        }
-        const pairs = new Map(
-          logonUsers.map((u) => [logonUserKey(u.accountDomain, u.accountName), u]),
-        );
-        const newUsers = [...pairs].filter(([key]) => !seenUsers.has(key) && seenUsers.add(key));
-        await jobState.addEntities(newUsers.map(([, u]) => createLogonUserEntity(u)));
-        await jobState.addRelationships(
-          [...pairs.values()].map((u) => createMachineLogonUserRelationship(machine, u)),
-        );
-        progress(++done, machines.length);
+    await forEachConcurrently(machines, CONCURRENCY, async (machine) => {
+      let logonUsers: DefenderLogonUser[];
+      try {
+        logonUsers = await defender.machineLogonUsers(String(machine.id));
+      } catch (err) {
+        // A machine offboarded since it was listed answers 404 (after one retry): no logons.
+        if (!(err instanceof MicrosoftApiError && err.code === 'NOT_FOUND')) throw err;
+        logger?.warn({ machineId: machine.id }, 'machine vanished while listing its logon users');
+        logonUsers = [];
       }
-    };
-    await Promise.all(Array.from({ length: Math.min(CONCURRENCY, machines.length) }, worker));
-    // Part-way failures fail the step: an incomplete pair list must not look like a full one.
-    if (failure !== undefined) throw failure;
+      const pairs = new Map(
+        logonUsers.map((u) => [logonUserKey(u.accountDomain, u.accountName), u]),
+      );
+      const newUsers = [...pairs].filter(([key]) => !seenUsers.has(key) && seenUsers.add(key));
+      await jobState.addEntities(newUsers.map(([, u]) => createLogonUserEntity(u)));
+      await jobState.addRelationships(
+        [...pairs.values()].map((u) => createMachineLogonUserRelationship(machine, u)),
+      );
+      progress(++done, machines.length);
+    });
   },
 };
