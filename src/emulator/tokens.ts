@@ -112,6 +112,8 @@ export async function verifyClientAssertion(
   try {
     ({ payload } = await jwtVerify(assertion, certificatePublicKey, {
       algorithms: ['RS256', 'PS256'],
+      // Entra allows five minutes of clock skew; MSAL rounds `nbf` to the nearest second.
+      clockTolerance: 300,
     }));
   } catch (err) {
     if (err instanceof joseErrors.JWTExpired || err instanceof joseErrors.JWTClaimValidationFailed)

@@ -277,7 +277,7 @@ describe('token endpoint: errors carry the real status, error and AADSTS code', 
       new SignJWT({ aud: endpoint, iss: t.emulator.clientId, sub: t.emulator.clientId, jti: 'x' })
         .setProtectedHeader({ alg: 'RS256' })
         .setIssuedAt()
-        .setNotBefore(Math.floor(Date.now() / 1000) - 60)
+        .setNotBefore(exp - 600)
         .setExpirationTime(exp)
         .sign(key);
     const form = (jwt: string) => ({
@@ -295,7 +295,8 @@ describe('token endpoint: errors carry the real status, error and AADSTS code', 
     const registered = createPrivateKey(readFileSync(t.emulator.clientCertificateFile, 'utf8'));
     const expired = await tokenRequest(
       t,
-      form(await assertion(registered, Math.floor(Date.now() / 1000) - 30)),
+      // Expired beyond Entra's five minutes of tolerated clock skew.
+      form(await assertion(registered, Math.floor(Date.now() / 1000) - 600)),
     );
     expect([expired.status, expired.body.error_codes]).toEqual([401, [700024]]);
 

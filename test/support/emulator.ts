@@ -39,10 +39,25 @@ export interface TestEmulator {
   close(): Promise<void>;
 }
 
+let sharedDataDir: string | undefined;
+
+/**
+ * One data directory per test process: the CA and certificates are generated once (certificate
+ * generation is synchronous, so emulators of one process never race on it).
+ */
+function processDataDir(): string {
+  if (sharedDataDir === undefined) {
+    const dir = mkdtempSync(join(tmpdir(), 'dg-emulator-'));
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+    sharedDataDir = dir;
+  }
+  return sharedDataDir;
+}
+
 export async function startTestEmulator(
   overrides: Partial<EmulatorOptions> = {},
 ): Promise<TestEmulator> {
-  const dataDir = overrides.dataDir ?? mkdtempSync(join(tmpdir(), 'dg-emulator-'));
+  const dataDir = overrides.dataDir ?? processDataDir();
   const emulator = await startEmulator({ ...TEST_EMULATOR_DEFAULTS, ...overrides, dataDir });
   const ca = readFileSync(emulator.caFile, 'utf8');
   const dispatcher = new Agent({ connect: { ca } });
@@ -78,7 +93,6 @@ export async function startTestEmulator(
     close: async () => {
       await emulator.close();
       await dispatcher.close();
-      if (overrides.dataDir === undefined) rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }
