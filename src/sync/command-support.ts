@@ -1,6 +1,4 @@
 import { UsageError } from '../cli/errors.js';
-import { ConfigError, loadConfig, selectInstance } from '../config/load.js';
-import type { InstanceConfig } from '../config/instance-config.js';
 import { openGraphStore, resolveStoreUrl, type GraphStore } from '../store/index.js';
 
 /** Shared by the store's commands: `--db` / DEFENDER_GRAPH_DB, opened and always closed. */
@@ -18,19 +16,6 @@ export async function withStore<T>(
 
 export const DB_OPTION_HELP =
   'store URL: sqlite:PATH or postgres://USER@HOST:PORT/DB (default: $DEFENDER_GRAPH_DB, else sqlite:./data/defender-graph.db)';
-
-/** A config problem is a usage problem: exit 2 with the file, line and field named. */
-export function loadInstance(
-  configFile: string | undefined,
-  name: string | undefined,
-): InstanceConfig {
-  try {
-    return selectInstance(loadConfig({ file: configFile }), name);
-  } catch (err) {
-    if (err instanceof ConfigError) throw new UsageError(err.message);
-    throw err;
-  }
-}
 
 export function parseShare(value: string): number {
   const share = Number(value);

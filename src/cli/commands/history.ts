@@ -43,19 +43,19 @@ export function registerHistory(program: Command): void {
         printTable(
           ['version', 'sync', 'begin', 'end', 'deleted', 'changes'],
           versions.map((v, i) => {
-            const previous =
-              i > 0 &&
-              versions[i - 1]!.object._integrationInstanceId === v.object._integrationInstanceId
-                ? withoutMetadata(versions[i - 1]!.object)
-                : undefined;
-            const changes = previous
-              ? diffProperties(previous, withoutMetadata(v.object))
-                  .map(
-                    (c) =>
-                      `${c.property}: ${JSON.stringify(c.before) ?? '(none)'} → ${JSON.stringify(c.after) ?? '(none)'}`,
-                  )
-                  .join('\n')
-              : 'first version';
+            const previous = versions[i - 1]?.object;
+            const sameObject = previous?._integrationInstanceId === v.object._integrationInstanceId;
+            let changes: string;
+            if (!previous || !sameObject) changes = 'first version';
+            else if (v.object._deleted) changes = 'deleted';
+            else if (previous._deleted) changes = 'back after deletion';
+            else
+              changes = diffProperties(withoutMetadata(previous), withoutMetadata(v.object))
+                .map(
+                  (c) =>
+                    `${c.property}: ${JSON.stringify(c.before) ?? '(none)'} → ${JSON.stringify(c.after) ?? '(none)'}`,
+                )
+                .join('\n');
             return [
               v.object._version as number,
               v.syncId,

@@ -3,7 +3,8 @@ import { printJson, printTable } from '../output.js';
 import { syncInstance } from '../../sync/run-sync.js';
 import { stderrProgress } from '../../sync/progress.js';
 import { summarizeSync, syncExitCode } from '../../sync/summary.js';
-import { DB_OPTION_HELP, loadInstance, parseShare, withStore } from '../../sync/command-support.js';
+import { DB_OPTION_HELP, parseShare, withStore } from '../../sync/command-support.js';
+import { loadCliInstance } from './collect.js';
 import type { SyncRecord } from '../../store/sync-record.js';
 import { createLogger } from '../../util/logger.js';
 
@@ -51,7 +52,7 @@ export function registerSync(program: Command): void {
     )
     .action(async (flags: SyncFlags) => {
       const maxDeleteShare = parseShare(flags.maxDeleteShare);
-      const instance = loadInstance(flags.config, flags.instance);
+      const instance = loadCliInstance(flags);
       const record = await withStore(flags.db, (store) =>
         syncInstance({
           instance,
