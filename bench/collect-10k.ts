@@ -100,6 +100,11 @@ try {
 
   const stats = await admin<{ requests: Record<string, Record<string, number>> }>('/stats');
   const throttled = Object.values(stats.requests).reduce((n, s) => n + (s['429'] ?? 0), 0);
+  const notOk = Object.entries(stats.requests).flatMap(([route, statuses]) =>
+    Object.entries(statuses)
+      .filter(([status]) => status !== '200')
+      .map(([status, n]) => `${route} ${status} × ${n}`),
+  );
 
   // P of §7 = rows of the bulk endpoint: one per affected product of each machine × CVE pair.
   let machineRows = 0;
@@ -139,6 +144,8 @@ ${labels.map((l) => `| \`${l}\` | ${result.apiCalls[l] ?? 0} | ${minimum[l]} | $
 | **total** | **${totalCalls}** | **${totalMinimum}** | **${((totalCalls / totalMinimum - 1) * 100).toFixed(2)} %** |
 
 - 429 responses from the emulator: ${throttled} (client-side pacing keeps every bucket under its quota).
+  Other non-200 answers (retried): ${notOk.length > 0 ? notOk.join('; ') : 'none'}. Calls are counted by the
+  collector, retries included: a request retried after a network error that got no answer counts twice.
 - Wall time: ${wallSeconds.toFixed(1)} s (collect + writing ${files} J1 layout files); the logon-user step
   (${truth.counts.machines} paced calls) dominates. At Microsoft's real quotas (1,500/h) the same step takes
   ≈ ${(truth.counts.machines / 1500).toFixed(1)} h; everything else takes ${labels.filter((l) => !l.includes('logonusers')).reduce((n, l) => n + minimum[l]!, 0)} calls.

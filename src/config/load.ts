@@ -58,19 +58,23 @@ export function loadConfigFile(file: string, env: NodeJS.ProcessEnv = process.en
     );
   }
   const folder = dirname(file);
+  const where = (path: (string | number)[]) => locate(path, file, doc, lineCounter);
   const names = new Set<string>();
-  for (const [index, instance] of parsed.data.instances.entries()) {
-    if (names.has(instance.name)) {
-      throw new ConfigError(
-        `${file}: instances[${index}] (${instance.name}).name: duplicate instance name`,
-      );
+  const instances = parsed.data.instances.map((parsedInstance, index) => {
+    if (names.has(parsedInstance.name)) {
+      throw new ConfigError(`${where(['instances', index, 'name'])}: duplicate instance name`);
     }
-    names.add(instance.name);
-  }
-  return {
-    file,
-    instances: parsed.data.instances.map((instance) => resolvePaths(instance, folder)),
-  };
+    names.add(parsedInstance.name);
+    const instance = resolvePaths(parsedInstance, folder);
+    for (const field of ['caFile', 'certificatePath'] as const) {
+      const path = instance[field];
+      if (path !== undefined && !existsSync(path)) {
+        throw new ConfigError(`${where(['instances', index, field])}: file not found: ${path}`);
+      }
+    }
+    return instance;
+  });
+  return { file, instances };
 }
 
 /** Picks `--instance NAME`, or the only instance; a config with several needs a name. */
@@ -163,6 +167,17 @@ function describeIssue(
   const path = issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p));
   // An unknown key is reported on its object: point the line at the key itself.
   const linePath = issue.code === 'unrecognized_keys' ? [...path, ...issue.keys.slice(0, 1)] : path;
+  return `${locate(path, file, doc, lineCounter, linePath)}: ${issue.message}`;
+}
+
+/** `file:line: instances[0] (Contoso).tenantId` for a path in the document. */
+function locate(
+  path: (string | number)[],
+  file: string,
+  doc: Document,
+  lineCounter: LineCounter,
+  linePath = path,
+): string {
   const node = linePath.length > 0 ? nearestNode(doc, linePath) : undefined;
   const line = node?.range ? lineCounter.linePos(node.range[0]).line : undefined;
   const raw = doc.toJS() as unknown;
@@ -175,7 +190,7 @@ function describeIssue(
       where += where === '' ? part : `.${part}`;
     }
   }
-  return `${file}${line ? `:${line}` : ''}: ${where || '(top level)'}: ${issue.message}`;
+  return `${file}${line ? `:${line}` : ''}: ${where || '(top level)'}`;
 }
 
 /** The deepest YAML node that exists along the path (a missing field points at its parent). */

@@ -1,3 +1,5 @@
+import { ConfigError } from '../config/load.js';
+
 /**
  * Every Microsoft endpoint the collector calls, as data: its counting label, pacing bucket, the
  * permission a 403 means is missing, and the Graph resource-unit cost (graph-api.md §7).
@@ -100,7 +102,7 @@ export function effectiveQuotas(
 ): Record<string, QuotaWindow[]> {
   const unknown = Object.keys(overrides).filter((bucket) => !(bucket in DEFAULT_QUOTAS));
   if (unknown.length > 0) {
-    throw new Error(
+    throw new ConfigError(
       `quotas: unknown bucket ${unknown.join(', ')} (known: ${Object.keys(DEFAULT_QUOTAS).join(', ')})`,
     );
   }

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -30,6 +30,8 @@ const valid = `instances:
 describe('config loading', () => {
   it('reads YAML, substitutes ${ENV} secrets and resolves caFile against the file folder', () => {
     const dir = configDir({ 'defender-graph.yaml': valid });
+    mkdirSync(join(dir, 'certs'));
+    writeFileSync(join(dir, 'certs/ca.pem'), 'CA');
     const config = loadConfig({ cwd: dir, env: { DG_TEST_SECRET: 's3cret' } });
     const instance = selectInstance(config);
     expect(config.file).toBe(join(dir, 'defender-graph.yaml'));
@@ -42,6 +44,7 @@ describe('config loading', () => {
 
   it('reads JSON through --config', () => {
     const dir = configDir({
+      'cert.pem': 'CERT',
       'c.json': JSON.stringify({
         instances: [
           { name: 'A', tenantId: 'contoso.com', clientId: 'x', certificatePath: 'cert.pem' },
@@ -74,6 +77,13 @@ describe('config loading', () => {
     );
     expect(message).toMatch(
       /defender-graph\.yaml:6: instances\[0\] \(Contoso\)\.pollingInterval: /,
+    );
+  });
+
+  it('names a CA or certificate file that does not exist, with its line', () => {
+    const dir = configDir({ 'defender-graph.yaml': valid });
+    expect(() => loadConfig({ cwd: dir, env: { DG_TEST_SECRET: 'x' } })).toThrow(
+      `defender-graph.yaml:6: instances[0] (Contoso).caFile: file not found: ${join(dir, 'certs/ca.pem')}`,
     );
   });
 

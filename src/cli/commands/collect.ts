@@ -11,19 +11,27 @@ import {
   writeJ1Layout,
   type ProgressEvent,
 } from '../../integration/index.js';
+import { createMicrosoftClients } from '../../microsoft/index.js';
 import { createLogger } from '../../util/logger.js';
 import { UsageError } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
 import { printJson, printTable } from '../output.js';
 
-/** `--config` / `--instance` → one instance; config problems are usage errors (exit 2). */
-export function loadCliInstance(options: { config?: string; instance?: string }): InstanceConfig {
+/** Runs `load`, turning a configuration problem into a usage error (exit 2). */
+export function configOrUsageError<T>(load: () => T): T {
   try {
-    return selectInstance(loadConfig({ file: options.config }), options.instance);
+    return load();
   } catch (err) {
     if (err instanceof ConfigError) throw new UsageError(err.message);
     throw err;
   }
+}
+
+/** `--config` / `--instance` → one instance. */
+export function loadCliInstance(options: { config?: string; instance?: string }): InstanceConfig {
+  return configOrUsageError(() =>
+    selectInstance(loadConfig({ file: options.config }), options.instance),
+  );
 }
 
 export function registerCollect(program: Command): void {
@@ -46,6 +54,8 @@ export function registerCollect(program: Command): void {
     .action(
       async (options: { config?: string; instance?: string; output: string; json?: boolean }) => {
         const instance = loadCliInstance(options);
+        const logger = createLogger();
+        const clients = configOrUsageError(() => createMicrosoftClients(instance, { logger }));
         const store = new MemoryGraphObjectStore();
         const progress = options.json || !process.stderr.isTTY ? undefined : new StepProgress();
         let result: IntegrationRunResult;
@@ -53,11 +63,13 @@ export function registerCollect(program: Command): void {
           result = await runIntegration({
             instance,
             store,
-            logger: createLogger(),
+            clients,
+            logger,
             onProgress: progress ? (e) => progress.update(e) : undefined,
           });
         } finally {
           progress?.stop();
+          await clients.close();
         }
         const output = resolve(options.output);
         const { files } = await writeJ1Layout(output, store, result);

@@ -1,9 +1,10 @@
 import type { Command } from 'commander';
 import { checkPermissions } from '../../integration/permissions.js';
+import { createMicrosoftClients } from '../../microsoft/index.js';
 import { createLogger } from '../../util/logger.js';
 import { ExitCode } from '../exit-codes.js';
 import { printJson, printTable } from '../output.js';
-import { loadCliInstance } from './collect.js';
+import { configOrUsageError, loadCliInstance } from './collect.js';
 
 export function registerValidate(program: Command): void {
   program
@@ -23,7 +24,11 @@ export function registerValidate(program: Command): void {
     )
     .action(async (options: { config?: string; instance?: string; json?: boolean }) => {
       const instance = loadCliInstance(options);
-      const report = await checkPermissions(instance, { logger: createLogger() });
+      const logger = createLogger();
+      const clients = configOrUsageError(() =>
+        createMicrosoftClients(instance, { logger, retry: { maxRetries: 2 } }),
+      );
+      const report = await checkPermissions(instance, { clients }).finally(() => clients.close());
       const tokenFailed = report.tokens.some((t) => !t.ok);
       const missing = report.permissions.some((p) => p.granted !== true);
       process.exitCode = tokenFailed
