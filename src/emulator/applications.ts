@@ -5,8 +5,8 @@ import { join } from 'node:path';
 /** An API the emulator issues tokens for, and the application permissions (roles) it defines. */
 export type ResourceApi = 'graph' | 'defender' | 'other';
 
-export const GRAPH_AUDIENCE = 'https://graph.microsoft.com';
-export const DEFENDER_AUDIENCE = 'https://api.securitycenter.microsoft.com';
+const GRAPH_AUDIENCE = 'https://graph.microsoft.com';
+const DEFENDER_AUDIENCE = 'https://api.securitycenter.microsoft.com';
 
 /**
  * Resource identifiers the token endpoint accepts (a v2 scope is `<resource>/.default`, a v1 request
@@ -62,7 +62,7 @@ export interface ApplicationRegistry {
 }
 
 /** A GUID derived from the seed, so client ids stay the same across restarts with the same seed. */
-export function seededGuid(seed: number, label: string): string {
+function seededGuid(seed: number, label: string): string {
   const h = createHash('sha256').update(`${label}:${seed}`).digest('hex');
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }

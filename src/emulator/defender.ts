@@ -29,7 +29,7 @@ function defenderHeaders(ctx: RequestContext): Record<string, string> {
 }
 
 /** `{"error":{"code","message","target"}}`; target is the per-request correlation id (§6.1). */
-export function defenderError(
+function defenderError(
   ctx: RequestContext,
   status: number,
   code: string,

@@ -69,7 +69,7 @@ function graphHeaders(ctx: RequestContext, resourceUnits?: number): Record<strin
 }
 
 /** Graph's error envelope: `innerError` with a zone-less date (graph-api.md §4.3). */
-export function graphError(
+function graphError(
   ctx: RequestContext,
   status: number,
   code: string,
@@ -243,6 +243,7 @@ function parseGraphFilter(
   ctx: RequestContext,
   spec: CollectionSpec,
   sample: object | undefined,
+  advanced: boolean,
 ): FilterNode | undefined {
   const raw = ctx.query.get('$filter');
   if (raw === null) return undefined;
@@ -256,7 +257,6 @@ function parseGraphFilter(
     );
   }
   const usage = filterUsage(filter);
-  const advanced = isAdvancedQuery(ctx);
   const needsAdvanced = ADVANCED_OPERATORS.find((op) => usage.operators.has(op));
   if (needsAdvanced !== undefined && !advanced)
     throw unsupported(
@@ -273,13 +273,14 @@ function parseGraphFilter(
   return filter;
 }
 
-function isAdvancedQuery(ctx: RequestContext): boolean {
+function eventualConsistency(ctx: RequestContext): boolean {
   const consistency = ctx.req.headers.consistencylevel;
-  return (
-    typeof consistency === 'string' &&
-    consistency.toLowerCase() === 'eventual' &&
-    ctx.query.get('$count')?.toLowerCase() === 'true'
-  );
+  return typeof consistency === 'string' && consistency.toLowerCase() === 'eventual';
+}
+
+/** Advanced queries on a collection need the header and `$count=true` (graph-api.md §5.7). */
+function isAdvancedQuery(ctx: RequestContext): boolean {
+  return eventualConsistency(ctx) && ctx.query.get('$count')?.toLowerCase() === 'true';
 }
 
 function listCollection(
@@ -300,7 +301,7 @@ function listCollection(
       graphError(ctx, 400, 'Request_BadRequest', "'$skip' is not supported by the service."),
     );
   const select = selectList(ctx.query);
-  const filter = parseGraphFilter(ctx, spec, source.at(0));
+  const filter = parseGraphFilter(ctx, spec, source.at(0), isAdvancedQuery(ctx));
   const rawToken = ctx.query.get('$skiptoken');
   if (rawToken !== null && services.faults.graphPageTokensExpired(ctx.url.pathname))
     throw new GraphFailure(
@@ -331,6 +332,25 @@ function listCollection(
   }
   body.value = page.items.map((item) => shape(ctx, item, spec, select));
   return ok(ctx, body, resourceUnits);
+}
+
+/** `/$count`: a text/plain number, only with `ConsistencyLevel: eventual` (graph-api.md §5.7). */
+function countCollection(
+  ctx: RequestContext,
+  source: Sequence,
+  spec: CollectionSpec,
+  units: number,
+): Reply {
+  if (!eventualConsistency(ctx))
+    throw new GraphFailure(
+      graphError(ctx, 400, 'Request_BadRequest', '$count is not currently supported.'),
+    );
+  const filter = parseGraphFilter(ctx, spec, source.at(0), true);
+  return {
+    status: 200,
+    body: String(countMatches(source, filter)),
+    headers: { ...graphHeaders(ctx, units), 'Content-Type': 'text/plain;charset=utf-8' },
+  };
 }
 
 function single(
@@ -380,23 +400,53 @@ function findUser(services: EmulatorServices, idOrUpn: string): object | undefin
   return undefined;
 }
 
-type GraphHandler = (services: EmulatorServices, ctx: RequestContext, units: number) => Reply;
-
-function members(kind: 'groupMembers' | 'groupTransitiveMembers'): GraphHandler {
-  return (services, ctx, units) => {
+function members(kind: 'groupMembers' | 'groupTransitiveMembers') {
+  return (services: EmulatorServices, ctx: RequestContext): Sequence => {
     const list = services.tenant[kind](ctx.params.id ?? '');
     if (list === undefined) throw notFoundResource(ctx, ctx.params.id ?? '');
-    return listCollection(services, ctx, sequenceOf(list), SPECS.members, units);
+    return sequenceOf(list);
   };
 }
 
-const ENDPOINTS: { path: string; roles: readonly string[]; handle: GraphHandler }[] = [
+type GraphHandler = (services: EmulatorServices, ctx: RequestContext, units: number) => Reply;
+
+interface GraphEndpoint {
+  path: string;
+  roles: readonly string[];
+  handle: GraphHandler;
+}
+
+/** Collections: each is listed at its path and counted at `{path}/$count`. */
+const COLLECTIONS: {
+  path: string;
+  roles: readonly string[];
+  spec: CollectionSpec;
+  source: (services: EmulatorServices, ctx: RequestContext) => Sequence;
+}[] = [
   {
     path: '/organization',
     roles: ROLES.organization,
-    handle: (s, ctx, units) =>
-      listCollection(s, ctx, sequenceOf([s.tenant.organization()]), SPECS.organization, units),
+    spec: SPECS.organization,
+    source: (s) => sequenceOf([s.tenant.organization()]),
   },
+  { path: '/users', roles: ROLES.users, spec: SPECS.users, source: (s) => s.tenant.users },
+  { path: '/groups', roles: ROLES.groups, spec: SPECS.groups, source: (s) => s.tenant.groups },
+  {
+    path: '/groups/{id}/members',
+    roles: ROLES.members,
+    spec: SPECS.members,
+    source: members('groupMembers'),
+  },
+  {
+    path: '/groups/{id}/transitiveMembers',
+    roles: ROLES.members,
+    spec: SPECS.members,
+    source: members('groupTransitiveMembers'),
+  },
+  { path: '/devices', roles: ROLES.devices, spec: SPECS.devices, source: (s) => s.tenant.devices },
+];
+
+const SINGLES: GraphEndpoint[] = [
   {
     path: '/organization/{id}',
     roles: ROLES.organization,
@@ -407,35 +457,14 @@ const ENDPOINTS: { path: string; roles: readonly string[]; handle: GraphHandler 
     },
   },
   {
-    path: '/users',
-    roles: ROLES.users,
-    handle: (s, ctx, u) => listCollection(s, ctx, s.tenant.users, SPECS.users, u),
-  },
-  {
     path: '/users/{id}',
     roles: ROLES.users,
     handle: (s, ctx, u) => single(ctx, findUser(s, ctx.params.id ?? ''), SPECS.users, u),
   },
   {
-    path: '/groups',
-    roles: ROLES.groups,
-    handle: (s, ctx, u) => listCollection(s, ctx, s.tenant.groups, SPECS.groups, u),
-  },
-  {
     path: '/groups/{id}',
     roles: ROLES.groups,
     handle: (s, ctx, u) => single(ctx, s.tenant.groups.byId(ctx.params.id ?? ''), SPECS.groups, u),
-  },
-  { path: '/groups/{id}/members', roles: ROLES.members, handle: members('groupMembers') },
-  {
-    path: '/groups/{id}/transitiveMembers',
-    roles: ROLES.members,
-    handle: members('groupTransitiveMembers'),
-  },
-  {
-    path: '/devices',
-    roles: ROLES.devices,
-    handle: (s, ctx, u) => listCollection(s, ctx, s.tenant.devices, SPECS.devices, u),
   },
   {
     path: '/devices/{id}',
@@ -443,6 +472,23 @@ const ENDPOINTS: { path: string; roles: readonly string[]; handle: GraphHandler 
     handle: (s, ctx, u) =>
       single(ctx, s.tenant.devices.byId(ctx.params.id ?? ''), SPECS.devices, u),
   },
+];
+
+/** `/$count` routes come before `/{id}` ones, which would otherwise take `$count` as an id. */
+const ENDPOINTS: GraphEndpoint[] = [
+  ...COLLECTIONS.flatMap((c): GraphEndpoint[] => [
+    {
+      path: c.path,
+      roles: c.roles,
+      handle: (s, ctx, u) => listCollection(s, ctx, c.source(s, ctx), c.spec, u),
+    },
+    {
+      path: `${c.path}/$count`,
+      roles: c.roles,
+      handle: (s, ctx, u) => countCollection(ctx, c.source(s, ctx), c.spec, u),
+    },
+  ]),
+  ...SINGLES,
 ];
 
 export function graphRoutes(services: EmulatorServices): Route[] {

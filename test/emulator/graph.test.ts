@@ -164,6 +164,35 @@ describe('Graph $select and $filter', () => {
     ]);
   });
 
+  it('answers /$count as text/plain only with ConsistencyLevel: eventual', async () => {
+    const refused = await call(t, '/graph/v1.0/users/$count', { token });
+    expect(refused.status).toBe(400);
+    expect(refused.body.error).toMatchObject({
+      code: 'Request_BadRequest',
+      message: '$count is not currently supported.',
+    });
+    const eventual = { ConsistencyLevel: 'eventual' };
+    const count = await call(t, '/graph/v1.0/users/$count', { token, headers: eventual });
+    expect(count.headers['content-type']).toMatch(/^text\/plain/);
+    expect(count.text).toBe('1100');
+    const guests = await call(t, "/graph/v1.0/users/$count?$filter=userType eq 'Guest'", {
+      token,
+      headers: eventual,
+    });
+    const all = (await listAll<Item>(t, '/graph/v1.0/users?$select=userType&$top=999', token))
+      .items;
+    expect(guests.text).toBe(String(all.filter((u) => u.userType === 'Guest').length));
+    const truth = await t.truth();
+    const groupId = truth.groups![0]!;
+    const members = await call(t, `/graph/v1.0/groups/${groupId}/members/$count`, {
+      token,
+      headers: eventual,
+    });
+    expect(members.text).toBe(
+      String(truth.memberships!.filter((m) => m.groupId === groupId).length),
+    );
+  });
+
   it('refuses a filter on an unknown property and a malformed filter', async () => {
     const unknown = await call(t, "/graph/v1.0/users?$filter=favouriteColour eq 'red'", { token });
     expect(unknown.status).toBe(400);
