@@ -285,6 +285,10 @@ describe('Defender authorization and quotas', () => {
       403,
       'Forbidden',
     ]);
+    // The "scope trap": a token for the Defender XDR resource is issued but refused by the MDE API.
+    const xdrToken = await tokenFor(t, 'https://api.security.microsoft.com/.default');
+    const xdr = await call(t, '/defender/api/machines', { token: xdrToken });
+    expect([xdr.status, (xdr.body.error as Item).code]).toEqual([403, 'Forbidden']);
   });
 
   it('answers 403 "Missing application roles" when the role is revoked, for new and already-issued tokens', async () => {

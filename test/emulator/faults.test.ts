@@ -123,6 +123,19 @@ describe('injected faults', () => {
     expect(roles).toContain('Group.Read.All');
   });
 
+  it('revokes a role of one API only when prefixed with the API', async () => {
+    await t.setFaults({ revokePermissions: ['defender:User.Read.All'] });
+    const machineId = (await t.truth()).machines![0]!;
+    const logons = await call(t, `/defender/api/machines/${machineId}/logonusers`, {
+      token: defenderToken,
+    });
+    expect(logons.status).toBe(403);
+    expect((logons.body.error as Item).message).toBe(
+      'Missing application roles. API required roles: User.Read.All',
+    );
+    expect((await call(t, '/graph/v1.0/users', { token: graphToken })).status).toBe(200);
+  });
+
   it('scopes faults to path prefixes', async () => {
     await t.setFaults({ rate5xx: 1, paths: ['/defender/api/machines'] });
     expect((await call(t, '/defender/api/machines', { token: defenderToken })).status).toBe(500);
