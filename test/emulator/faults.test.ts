@@ -46,7 +46,7 @@ describe('injected faults', () => {
     expect(identity.text).not.toContain(t.emulator.clientSecret);
   });
 
-  it('rate5xx answers 503 on Graph and 500 on Defender', async () => {
+  it('rate5xx answers 503 on Graph and the token endpoint, 500 on Defender', async () => {
     await t.setFaults({ rate5xx: 1 });
     const graph = await call(t, '/graph/v1.0/users', { token: graphToken });
     expect([graph.status, (graph.body.error as Item).code]).toEqual([503, 'serviceNotAvailable']);
@@ -55,6 +55,13 @@ describe('injected faults', () => {
       500,
       'InternalServerError',
     ]);
+    const identity = await tokenRequest(t, {
+      grant_type: 'client_credentials',
+      client_id: t.emulator.clientId,
+      client_secret: t.emulator.clientSecret,
+      scope: GRAPH_SCOPE,
+    });
+    expect([identity.status, identity.body.error]).toEqual([503, 'temporarily_unavailable']);
   });
 
   it('latencyMs holds the answer back (a client with a shorter timeout gives up)', async () => {

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEVICE_DEFAULT_PROPERTIES } from '../../src/emulator/tenant/index.js';
 import { startTestEmulator, type TestEmulator } from '../support/emulator.js';
 import {
   call,
@@ -51,6 +52,12 @@ describe('Graph paging', () => {
         message: `Invalid page size specified: '${top}'. Must be between 1 and 999 inclusive.`,
       });
     }
+  });
+
+  it('refuses $skip, as Graph does', async () => {
+    const res = await call(t, '/graph/v1.0/users?$skip=5', { token });
+    expect(res.status).toBe(400);
+    expect((res.body.error as Item).message).toBe("'$skip' is not supported by the service.");
   });
 
   it('keeps the envelope key order and Graph response headers', async () => {
@@ -257,6 +264,7 @@ describe('Graph resources', () => {
     expect(Object.keys(groups.items[0]!)[0]).toBe('id');
     const devices = await listAll<Item>(t, '/graph/v1.0/devices', token);
     expect(devices.items.length).toBe((await t.truth({ lists: false })).counts.devices);
+    expect(Object.keys(devices.items[0]!)).toEqual([...DEVICE_DEFAULT_PROPERTIES]);
 
     const user = ((await call(t, '/graph/v1.0/users?$top=1', { token })).body.value as Item[])[0]!;
     const byId = await call(t, `/graph/v1.0/users/${user.id}`, { token });

@@ -228,6 +228,24 @@ describe('token endpoint: errors carry the real status, error and AADSTS code', 
       1002012,
     ],
     [
+      'missing scope',
+      () => {
+        const form: Record<string, string> = secretForm();
+        delete form.scope;
+        return tokenRequest(t, form);
+      },
+      400,
+      'invalid_request',
+      900144,
+    ],
+    [
+      'unsupported grant type',
+      () => tokenRequest(t, secretForm({ grant_type: 'password' })),
+      400,
+      'unsupported_grant_type',
+      70003,
+    ],
+    [
       'unknown resource',
       () => tokenRequest(t, secretForm({ scope: 'https://example.invalid/.default' })),
       400,
