@@ -62,24 +62,19 @@ export async function executeSteps(options: ExecuteStepsOptions): Promise<Integr
   const runStep = async (step: IntegrationStep): Promise<void> => {
     await Promise.all(step.dependsOn.map((id) => running.get(id)));
     const dependencyResults = step.dependsOn.map((id) => results.get(id)!);
-    const base = emptyResult(step);
-    if (step.ingestionSourceId && instance.disabledSources.includes(step.ingestionSourceId)) {
-      results.set(step.id, {
-        ...base,
-        status: 'disabled',
-        reason: `source "${step.ingestionSourceId}" is disabled in the configuration`,
-      });
-      options.onProgress?.({ type: 'step_end', result: results.get(step.id)! });
-      return;
-    }
     const disabledDependency = dependencyResults.find((r) => r.status === 'disabled');
-    if (disabledDependency) {
-      results.set(step.id, {
-        ...base,
+    const disabledReason =
+      step.ingestionSourceId && instance.disabledSources.includes(step.ingestionSourceId)
+        ? `source "${step.ingestionSourceId}" is disabled in the configuration`
+        : disabledDependency && `depends on disabled step ${disabledDependency.id}`;
+    if (disabledReason) {
+      const result: StepResult = {
+        ...emptyResult(step),
         status: 'disabled',
-        reason: `depends on disabled step ${disabledDependency.id}`,
-      });
-      options.onProgress?.({ type: 'step_end', result: results.get(step.id)! });
+        reason: disabledReason,
+      };
+      results.set(step.id, result);
+      options.onProgress?.({ type: 'step_end', result });
       return;
     }
     results.set(step.id, await executeStep(step, options, seenKeys));

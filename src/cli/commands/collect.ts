@@ -140,6 +140,7 @@ class StepProgress {
     {
       format:
         '{step} {bar} {done}/{total} | {status} | entities {entities} | relationships {relationships}',
+      barsize: 16,
       hideCursor: true,
       clearOnComplete: false,
       stream: process.stderr,
