@@ -212,6 +212,8 @@ interface CollectionSpec {
   typeName: string;
   /** Properties returned without `$select`; undefined = every property of the item. */
   defaults?: readonly string[];
+  /** Items of several types (`@odata.type`): `$select` keeps what each item has. */
+  mixedTypes?: boolean;
 }
 
 function knownProperties(item: object | undefined): string[] {
@@ -224,16 +226,22 @@ function shape(
   spec: CollectionSpec,
   select: string[] | undefined,
 ): Record<string, unknown> {
-  const names = select ?? spec.defaults;
+  const known = knownProperties(item);
+  let names = select ?? spec.defaults;
   if (names === undefined) return fields(item);
-  const result = project(item, names, knownProperties(item));
+  // A directoryObject collection mixes types: a property selected for users is absent on contacts.
+  if (spec.mixedTypes)
+    names = names.filter(
+      (n) => n === 'id' || known.some((k) => k.toLowerCase() === n.toLowerCase()),
+    );
+  const result = project(item, names, known);
   if ('unknown' in result)
     throw new GraphFailure(
       graphError(
         ctx,
         400,
         'Request_BadRequest',
-        `Could not find a property named '${result.unknown}' on type 'microsoft.graph.${spec.typeName.toLowerCase()}'.`,
+        `Could not find a property named '${result.unknown}' on type 'microsoft.graph.${spec.typeName[0]!.toLowerCase()}${spec.typeName.slice(1)}'.`,
       ),
     );
   return result.value;
@@ -388,7 +396,7 @@ const SPECS = {
   users: { entitySet: 'users', typeName: 'User', defaults: USER_DEFAULT_PROPERTIES },
   groups: { entitySet: 'groups', typeName: 'Group' },
   devices: { entitySet: 'devices', typeName: 'Device', defaults: DEVICE_DEFAULT_PROPERTIES },
-  members: { entitySet: 'directoryObjects', typeName: 'DirectoryObject' },
+  members: { entitySet: 'directoryObjects', typeName: 'DirectoryObject', mixedTypes: true },
 } satisfies Record<string, CollectionSpec>;
 
 function findUser(services: EmulatorServices, idOrUpn: string): object | undefined {

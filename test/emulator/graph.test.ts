@@ -256,6 +256,24 @@ describe('Graph resources', () => {
     expect(res.body['@odata.context']).toBe(
       'https://graph.microsoft.com/v1.0/$metadata#directoryObjects',
     );
+
+    // $select over mixed member types keeps what each type has.
+    const mixedGroup = truth.groups!.find((g) =>
+      truth.memberships!.some((m) => m.groupId === g && m.memberType !== 'user'),
+    )!;
+    const selected = await listAll<Item>(
+      t,
+      `/graph/v1.0/groups/${mixedGroup}/members?$select=id,userPrincipalName`,
+      token,
+    );
+    expect(selected.items.some((m) => m['@odata.type'] !== '#microsoft.graph.user')).toBe(true);
+    for (const m of selected.items) {
+      const expectedKeys =
+        m['@odata.type'] === '#microsoft.graph.user'
+          ? ['@odata.type', 'id', 'userPrincipalName']
+          : ['@odata.type', 'id'];
+      expect(Object.keys(m)).toEqual(expectedKeys);
+    }
   });
 
   it('lists groups and devices with id first, and gets single users by id and by UPN', async () => {
