@@ -323,3 +323,37 @@ describe('collect against the emulator: faults', () => {
     expect(JSON.stringify(result)).not.toContain(te.config.clientSecret!);
   });
 });
+
+describe('collect against the emulator at a binding quota', () => {
+  it(
+    'paces per-machine calls under the emulator quota: no 429, complete pairs',
+    { timeout: 240_000 },
+    async () => {
+      // quotaScale 0.1: 10 logon-user calls per minute for 12 machines, so the second minute is needed.
+      const te = await startTestEmulator({
+        seed: 13,
+        machines: 12,
+        users: 20,
+        groups: 3,
+        quotaScale: 0.1,
+      });
+      try {
+        const store = new MemoryGraphObjectStore();
+        const result = await runIntegration({ instance: { ...te.config, quotaScale: 0.1 }, store });
+        expect(result.stepResults.every((r) => r.status === 'success')).toBe(true);
+        const { requests } = await te.stats();
+        const throttled = Object.entries(requests).filter(
+          ([, statuses]) => (statuses['429'] ?? 0) > 0,
+        );
+        expect(throttled).toEqual([]);
+        expect(result.apiCalls['defender GET /api/machines/{id}/logonusers']).toBe(12);
+        const truth = await te.truth({ lists: false });
+        expect(store.relationships(RELATIONSHIPS.MACHINE_HAS_LOGON_USER._type)).toHaveLength(
+          truth.counts.machineLogonUserPairs,
+        );
+      } finally {
+        await te.close();
+      }
+    },
+  );
+});
