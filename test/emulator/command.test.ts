@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createServer, type AddressInfo } from 'node:net';
 import { createInterface } from 'node:readline';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfigFile } from '../../src/config/load.js';
@@ -104,6 +105,19 @@ describe('defender-graph emulator', () => {
     expect(text).not.toContain(secret);
     run.child.kill('SIGINT');
     expect(await run.exit).toBe(0);
+  });
+
+  it('exits 1 naming the port when it is in use', async () => {
+    const blocker = createServer();
+    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
+    const { port } = blocker.address() as AddressInfo;
+    try {
+      const run = runCli(['--port', String(port), '--data-dir', join(dir, 'data')]);
+      expect(await run.exit).toBe(1);
+      expect(run.stderr()).toContain(`cannot listen on 127.0.0.1:${port}: the port is in use`);
+    } finally {
+      blocker.close();
+    }
   });
 
   it('exits 2 naming the flag for a bad value', async () => {
