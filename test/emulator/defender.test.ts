@@ -53,6 +53,18 @@ describe('Defender paging at the 10,000 limit (§3.3)', () => {
     expect(ids).toEqual((await big.truth()).machines);
   });
 
+  it('keeps $filter in the nextLink without $top', async () => {
+    const first = await call(big, '/defender/api/machines?$filter=rbacGroupId ge 0', {
+      token: bigToken,
+    });
+    expect((first.body.value as Item[]).length).toBe(10_000);
+    expect(first.body['@odata.nextLink']).toBe(
+      `${big.emulator.url}/defender/api/machines?$filter=rbacGroupId%20ge%200&$skip=10000`,
+    );
+    const second = await call(big, first.body['@odata.nextLink'] as string, { token: bigToken });
+    expect((second.body.value as Item[]).length).toBe(50);
+  });
+
   it('with $top=10000: no nextLink ever; $top=10001 is refused; $skip past the end is an empty 200', async () => {
     const page = await call(big, '/defender/api/machines?$top=10000&$skip=0', { token: bigToken });
     expect((page.body.value as Item[]).length).toBe(10_000);
