@@ -109,10 +109,9 @@ function createHandler(services: EmulatorServices, router: Router, origin: () =>
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const method = req.method ?? 'GET';
     const url = new URL(req.url ?? '/', origin());
-    const path = url.pathname;
-    const match = router.match(method, path);
+    const match = router.match(method, url.pathname);
     const found = match !== undefined && 'route' in match ? match : undefined;
-    const family = found?.route.family ?? router.familyOf(path);
+    const family = found?.route.family ?? router.familyOf(url.pathname);
     const requestId = randomUUID();
     const clientRequestId = String(
       req.headers['client-request-id'] ?? req.headers['x-ms-client-request-id'] ?? requestId,
@@ -135,48 +134,60 @@ function createHandler(services: EmulatorServices, router: Router, origin: () =>
     };
     try {
       ctx.body = await readBody(req);
-      if (family !== 'admin') {
-        const latency = services.faults.latencyMs(path);
-        if (latency > 0) await sleep(latency);
-        const decision = services.faults.decide(path);
-        if (decision === 'reset') {
-          record('reset');
-          req.socket.destroy();
-          return;
-        }
-        if (decision !== undefined) {
-          const responses = FAULTABLE[family];
-          const reply =
-            decision === '429'
-              ? responses.injected429(ctx, services.faults.current.retryAfterSeconds ?? 1)
-              : responses.injected5xx(ctx);
-          record(reply.status);
-          return send(res, reply);
-        }
+      const injected = family === 'admin' ? undefined : await injectFault(services, ctx, family);
+      if (injected === 'reset') {
+        record('reset');
+        req.socket.destroy();
+        return;
       }
-      const reply = found
-        ? await found.route.handle(ctx)
-        : match !== undefined && 'allowed' in match
-          ? RESPONSES[family].methodNotAllowed(ctx, match.allowed)
-          : RESPONSES[family].notFound(ctx);
+      const reply =
+        injected ??
+        (found
+          ? await found.route.handle(ctx)
+          : match !== undefined && 'allowed' in match
+            ? RESPONSES[family].methodNotAllowed(ctx, match.allowed)
+            : RESPONSES[family].notFound(ctx));
       record(reply.status);
       send(res, reply);
     } catch (err) {
-      const tooLarge = err instanceof BodyTooLarge;
-      if (!tooLarge)
+      const reply = failureReply(err as Error);
+      if (reply.status === 500)
         log.error({ route: ctx.route, err: (err as Error).message }, 'emulator request failed');
-      record(tooLarge ? 413 : 500);
-      if (!res.headersSent)
-        send(res, {
-          status: tooLarge ? 413 : 500,
-          body: {
-            error: {
-              code: tooLarge ? 'RequestEntityTooLarge' : 'InternalServerError',
-              message: tooLarge ? (err as Error).message : '',
-            },
-          },
-        });
+      record(reply.status);
+      if (!res.headersSent) send(res, reply);
     }
+  };
+}
+
+/** Applies the configured latency, then answers for a drawn fault; undefined lets the request through. */
+async function injectFault(
+  services: EmulatorServices,
+  ctx: RequestContext,
+  family: keyof typeof FAULTABLE,
+): Promise<Reply | 'reset' | undefined> {
+  const path = ctx.url.pathname;
+  const latency = services.faults.latencyMs(path);
+  if (latency > 0) await sleep(latency);
+  const decision = services.faults.decide(path);
+  if (decision === undefined || decision === 'reset') return decision;
+  const responses = FAULTABLE[family];
+  return decision === '429'
+    ? responses.injected429(ctx, services.faults.current.retryAfterSeconds ?? 1)
+    : responses.injected5xx(ctx);
+}
+
+function failureReply(err: Error): Reply {
+  const tooLarge = err instanceof BodyTooLarge;
+  return {
+    status: tooLarge ? 413 : 500,
+    // The rest of an oversized body is never read, so the connection cannot be reused.
+    headers: tooLarge ? { Connection: 'close' } : {},
+    body: {
+      error: {
+        code: tooLarge ? 'RequestEntityTooLarge' : 'InternalServerError',
+        message: tooLarge ? err.message : '',
+      },
+    },
   };
 }
 
