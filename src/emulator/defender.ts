@@ -1,5 +1,5 @@
 import { checkBearer, hasAnyRole, quotaKey, type BearerProblem } from './auth.js';
-import { json, type Reply, type RequestContext, type Route } from './http.js';
+import { json, Refusal, type Reply, type RequestContext, type Route } from './http.js';
 import { FilterSyntaxError, filterUsage, parseFilter, type FilterNode } from './odata-filter.js';
 import { integerOption, link, readPage } from './odata.js';
 import type { DefenderQuota } from './quotas.js';
@@ -46,14 +46,8 @@ function defenderError(
   );
 }
 
-class DefenderFailure extends Error {
-  constructor(readonly reply: Reply) {
-    super('defender request refused');
-  }
-}
-
 const fail = (ctx: RequestContext, status: number, code: string, message: string) =>
-  new DefenderFailure(defenderError(ctx, status, code, message));
+  new Refusal(defenderError(ctx, status, code, message));
 
 // The exact 401 wording is UNCONFIRMED (§6.3); these name what is wrong.
 const TOKEN_MESSAGES: Record<Exclude<BearerProblem, 'audience'>, string> = {
@@ -103,7 +97,7 @@ async function authorize(
     );
   const refusal = services.defenderQuotas.take(quotaKey(check.claims, ctx.route), endpoint.quota);
   if (refusal)
-    throw new DefenderFailure(
+    throw new Refusal(
       defenderError(
         ctx,
         429,
@@ -337,13 +331,8 @@ export function defenderRoutes(services: EmulatorServices): Route[] {
     pattern: `${BASE}${endpoint.path}`,
     family: 'defender' as const,
     handle: async (ctx: RequestContext) => {
-      try {
-        await authorize(services, ctx, endpoint);
-        return endpoint.handle(services, ctx);
-      } catch (err) {
-        if (err instanceof DefenderFailure) return err.reply;
-        throw err;
-      }
+      await authorize(services, ctx, endpoint);
+      return endpoint.handle(services, ctx);
     },
   }));
 }

@@ -1,5 +1,5 @@
 import { checkBearer, hasAnyRole, quotaKey, type BearerProblem } from './auth.js';
-import { json, type Reply, type RequestContext, type Route } from './http.js';
+import { json, Refusal, type Reply, type RequestContext, type Route } from './http.js';
 import { FilterSyntaxError, filterUsage, parseFilter, type FilterNode } from './odata-filter.js';
 import { countMatches, integerOption, link, project, readPage, selectList } from './odata.js';
 import { graphBucketSize, graphRequestCost } from './quotas.js';
@@ -115,14 +115,8 @@ const TOKEN_MESSAGES: Record<BearerProblem, string> = {
   tenant: 'Access token validation failure. Invalid audience.',
 };
 
-class GraphFailure extends Error {
-  constructor(readonly reply: Reply) {
-    super('graph request refused');
-  }
-}
-
 const unsupported = (ctx: RequestContext, message: string) =>
-  new GraphFailure(graphError(ctx, 400, 'Request_UnsupportedQuery', message));
+  new Refusal(graphError(ctx, 400, 'Request_UnsupportedQuery', message));
 
 interface Authorized {
   resourceUnits: number;
@@ -142,13 +136,13 @@ async function authorize(
     services.tenant.tenantId,
   );
   if (!check.ok)
-    throw new GraphFailure(
+    throw new Refusal(
       graphError(ctx, 401, 'InvalidAuthenticationToken', TOKEN_MESSAGES[check.problem], {
         'WWW-Authenticate': WWW_AUTHENTICATE,
       }),
     );
   if (!hasAnyRole(check.roles, accepted))
-    throw new GraphFailure(
+    throw new Refusal(
       graphError(
         ctx,
         403,
@@ -163,7 +157,7 @@ async function authorize(
     graphBucketSize(services.tenant.users.count()),
   );
   if (refusal)
-    throw new GraphFailure(
+    throw new Refusal(
       graphError(
         ctx,
         429,
@@ -199,7 +193,7 @@ function decodeSkipToken(ctx: RequestContext, raw: string): SkipToken {
     // falls through to the error below
   }
   // The wording of Graph's error for a tampered token is UNCONFIRMED.
-  throw new GraphFailure(
+  throw new Refusal(
     graphError(ctx, 400, 'Request_BadRequest', 'The specified page token value is invalid.'),
   );
 }
@@ -236,7 +230,7 @@ function shape(
     );
   const result = project(item, names, known);
   if ('unknown' in result)
-    throw new GraphFailure(
+    throw new Refusal(
       graphError(
         ctx,
         400,
@@ -260,9 +254,7 @@ function parseGraphFilter(
     filter = parseFilter(raw);
   } catch (err) {
     if (!(err instanceof FilterSyntaxError)) throw err;
-    throw new GraphFailure(
-      graphError(ctx, 400, 'BadRequest', `Invalid filter clause: ${err.message}.`),
-    );
+    throw new Refusal(graphError(ctx, 400, 'BadRequest', `Invalid filter clause: ${err.message}.`));
   }
   const usage = filterUsage(filter);
   const needsAdvanced = ADVANCED_OPERATORS.find((op) => usage.operators.has(op));
@@ -305,14 +297,14 @@ function listCollection(
       `Invalid page size specified: '${ctx.query.get('$top')}'. Must be between 1 and ${MAX_TOP} inclusive.`,
     );
   if (ctx.query.has('$skip'))
-    throw new GraphFailure(
+    throw new Refusal(
       graphError(ctx, 400, 'Request_BadRequest', "'$skip' is not supported by the service."),
     );
   const select = selectList(ctx.query);
   const filter = parseGraphFilter(ctx, spec, source.at(0), isAdvancedQuery(ctx));
   const rawToken = ctx.query.get('$skiptoken');
   if (rawToken !== null && services.faults.graphPageTokensExpired(ctx.url.pathname))
-    throw new GraphFailure(
+    throw new Refusal(
       graphError(
         ctx,
         400,
@@ -350,7 +342,7 @@ function countCollection(
   units: number,
 ): Reply {
   if (!eventualConsistency(ctx))
-    throw new GraphFailure(
+    throw new Refusal(
       graphError(ctx, 400, 'Request_BadRequest', '$count is not currently supported.'),
     );
   const filter = parseGraphFilter(ctx, spec, source.at(0), true);
@@ -379,8 +371,8 @@ function single(
   );
 }
 
-function notFoundResource(ctx: RequestContext, id: string): GraphFailure {
-  return new GraphFailure(
+function notFoundResource(ctx: RequestContext, id: string): Refusal {
+  return new Refusal(
     graphError(
       ctx,
       404,
@@ -505,13 +497,8 @@ export function graphRoutes(services: EmulatorServices): Route[] {
     pattern: `${BASE}${endpoint.path}`,
     family: 'graph' as const,
     handle: async (ctx: RequestContext) => {
-      try {
-        const { resourceUnits } = await authorize(services, ctx, endpoint.roles);
-        return endpoint.handle(services, ctx, resourceUnits);
-      } catch (err) {
-        if (err instanceof GraphFailure) return err.reply;
-        throw err;
-      }
+      const { resourceUnits } = await authorize(services, ctx, endpoint.roles);
+      return endpoint.handle(services, ctx, resourceUnits);
     },
   }));
 }

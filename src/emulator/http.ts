@@ -92,6 +92,13 @@ function matchSegments(pattern: string[], parts: string[]): Record<string, strin
   return params;
 }
 
+/** Thrown by a handler to answer with `reply` at once (an auth, validation or quota refusal). */
+export class Refusal extends Error {
+  constructor(readonly reply: Reply) {
+    super(`request refused with ${reply.status}`);
+  }
+}
+
 export function json(status: number, body: unknown, headers: Record<string, string> = {}): Reply {
   return { status, body, headers };
 }

@@ -11,7 +11,7 @@ import { ensureCertificates } from './certificates.js';
 import { defenderResponses, defenderRoutes } from './defender.js';
 import { FaultInjector } from './faults.js';
 import { graphResponses, graphRoutes } from './graph.js';
-import { Router, type ApiFamily, type Reply, type RequestContext } from './http.js';
+import { Refusal, Router, type ApiFamily, type Reply, type RequestContext } from './http.js';
 import { identityResponses, identityRoutes } from './identity.js';
 import { DefenderQuotas, GraphResourceUnits } from './quotas.js';
 import type { EmulatorServices, FamilyResponses } from './services.js';
@@ -150,7 +150,7 @@ function createHandler(services: EmulatorServices, router: Router, origin: () =>
       record(reply.status);
       send(res, reply);
     } catch (err) {
-      const reply = failureReply(err as Error);
+      const reply = err instanceof Refusal ? err.reply : failureReply(err as Error);
       if (reply.status === 500)
         log.error({ route: ctx.route, err: (err as Error).message }, 'emulator request failed');
       record(reply.status);
