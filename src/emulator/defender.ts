@@ -1,7 +1,7 @@
 import { checkBearer, hasAnyRole, quotaKey, type BearerProblem } from './auth.js';
 import { json, Refusal, type Reply, type RequestContext, type Route } from './http.js';
-import { FilterSyntaxError, filterUsage, parseFilter, type FilterNode } from './odata-filter.js';
-import { integerOption, link, readPage } from './odata.js';
+import type { FilterNode } from './odata-filter.js';
+import { filterOption, integerOption, link, readPage } from './odata.js';
 import type { DefenderQuota } from './quotas.js';
 import type { EmulatorServices, FaultableResponses } from './services.js';
 import { fields, sequenceOf, type Sequence } from './tenant-view.js';
@@ -122,17 +122,12 @@ interface ListSpec {
 }
 
 function parseDefenderFilter(ctx: RequestContext, spec: ListSpec): FilterNode | undefined {
-  const raw = ctx.query.get('$filter');
-  if (raw === null) return undefined;
-  let filter: FilterNode;
-  try {
-    filter = parseFilter(raw);
-  } catch (err) {
-    if (!(err instanceof FilterSyntaxError)) throw err;
-    throw fail(ctx, 400, 'ODataError', `Invalid $filter '${raw}': ${err.message}.`);
-  }
+  const usage = filterOption(ctx.query, (raw, message) =>
+    defenderError(ctx, 400, 'ODataError', `Invalid $filter '${raw}': ${message}.`),
+  );
+  if (usage === undefined) return undefined;
   const allowed = new Set((spec.filterable ?? []).map((p) => p.toLowerCase()));
-  for (const property of filterUsage(filter).properties)
+  for (const property of usage.properties)
     if (!allowed.has(property.toLowerCase()))
       // Exact code and message for a non-filterable property are UNCONFIRMED (§3.4).
       throw fail(
@@ -141,7 +136,7 @@ function parseDefenderFilter(ctx: RequestContext, spec: ListSpec): FilterNode | 
         'ODataError',
         `The property '${property}' cannot be used in the $filter query option.`,
       );
-  return filter;
+  return usage.filter;
 }
 
 /**

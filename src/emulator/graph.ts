@@ -1,7 +1,15 @@
 import { checkBearer, hasAnyRole, quotaKey, type BearerProblem } from './auth.js';
 import { json, Refusal, type Reply, type RequestContext, type Route } from './http.js';
-import { FilterSyntaxError, filterUsage, parseFilter, type FilterNode } from './odata-filter.js';
-import { countMatches, integerOption, link, project, readPage, selectList } from './odata.js';
+import type { FilterNode } from './odata-filter.js';
+import {
+  countMatches,
+  filterOption,
+  integerOption,
+  link,
+  project,
+  readPage,
+  selectList,
+} from './odata.js';
 import { graphBucketSize, graphRequestCost } from './quotas.js';
 import type { EmulatorServices, FaultableResponses } from './services.js';
 import { DEVICE_DEFAULT_PROPERTIES, USER_DEFAULT_PROPERTIES } from './tenant/index.js';
@@ -247,16 +255,10 @@ function parseGraphFilter(
   sample: object | undefined,
   advanced: boolean,
 ): FilterNode | undefined {
-  const raw = ctx.query.get('$filter');
-  if (raw === null) return undefined;
-  let filter: FilterNode;
-  try {
-    filter = parseFilter(raw);
-  } catch (err) {
-    if (!(err instanceof FilterSyntaxError)) throw err;
-    throw new Refusal(graphError(ctx, 400, 'BadRequest', `Invalid filter clause: ${err.message}.`));
-  }
-  const usage = filterUsage(filter);
+  const usage = filterOption(ctx.query, (_raw, message) =>
+    graphError(ctx, 400, 'BadRequest', `Invalid filter clause: ${message}.`),
+  );
+  if (usage === undefined) return undefined;
   const needsAdvanced = ADVANCED_OPERATORS.find((op) => usage.operators.has(op));
   if (needsAdvanced !== undefined && !advanced)
     throw unsupported(
@@ -270,7 +272,7 @@ function parseGraphFilter(
         ctx,
         `Unsupported or invalid query filter clause specified for property '${property}' of resource '${spec.typeName}'.`,
       );
-  return filter;
+  return usage.filter;
 }
 
 function eventualConsistency(ctx: RequestContext): boolean {

@@ -1,4 +1,11 @@
-import { evaluateFilter, type FilterNode } from './odata-filter.js';
+import {
+  evaluateFilter,
+  filterUsage,
+  FilterSyntaxError,
+  parseFilter,
+  type FilterNode,
+} from './odata-filter.js';
+import { Refusal, type Reply } from './http.js';
 import { fields, type Sequence } from './tenant-view.js';
 
 /** OData query options shared by the Graph and Defender handlers. */
@@ -94,4 +101,29 @@ export function link(origin: string, path: string, params: [string, string][]): 
     .map(([k, v]) => `${encodeURIComponent(k).replace(/^%24/, '$')}=${encodeURIComponent(v)}`)
     .join('&');
   return `${origin}${path}?${query}`;
+}
+
+export interface FilterOption {
+  filter: FilterNode;
+  properties: Set<string>;
+  operators: Set<string>;
+}
+
+/**
+ * Parses `$filter` if present; a syntax error is refused with the API's own reply. The caller
+ * checks which properties and operators its endpoint allows.
+ */
+export function filterOption(
+  query: URLSearchParams,
+  syntaxError: (raw: string, message: string) => Reply,
+): FilterOption | undefined {
+  const raw = query.get('$filter');
+  if (raw === null) return undefined;
+  try {
+    const filter = parseFilter(raw);
+    return { filter, ...filterUsage(filter) };
+  } catch (err) {
+    if (err instanceof FilterSyntaxError) throw new Refusal(syntaxError(raw, err.message));
+    throw err;
+  }
 }
