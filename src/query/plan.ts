@@ -21,6 +21,8 @@ export interface Hop {
   node: NodeSpec;
   /** A negated hop: no path through it (and the hops after it) may exist. */
   negated: boolean;
+  /** The reverse copy of a two-way hop: a self-loop already matched forward is left out. */
+  loopFree?: boolean;
 }
 
 export type AliasTarget =

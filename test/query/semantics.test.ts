@@ -250,6 +250,12 @@ describe.each(BACKENDS)('J1QL semantics on $name', (backend) => {
         'FIND HostAgent THAT !HAS microsoft_defender_logon_user THAT IS microsoft_defender_user',
       ),
     ).toEqual([keys.machine('m3')]);
+    // Nested: machines none of whose logon users lacks a directory user.
+    expect(
+      await listKeys(
+        'FIND HostAgent THAT !HAS microsoft_defender_logon_user THAT !IS microsoft_defender_user',
+      ),
+    ).toEqual([keys.machine('m1'), keys.machine('m2')]);
   });
 
   it('returns one row per path, with UNIQUE removing duplicates', async () => {

@@ -1,13 +1,14 @@
-import type { Expression, Filter, OrderKey, PropertyRef, ReturnItem, Selector } from '../ast.js';
+import type {
+  Direction,
+  Expression,
+  Filter,
+  OrderKey,
+  PropertyRef,
+  ReturnItem,
+  Selector,
+} from '../ast.js';
 import { NotSupportedError, QueryValidationError } from '../errors.js';
-import {
-  requireAlias,
-  type EdgeSpec,
-  type Hop,
-  type NodeSpec,
-  type Plan,
-  type Variant,
-} from '../plan.js';
+import { requireAlias, type Hop, type NodeSpec, type Plan, type Variant } from '../plan.js';
 import { parameterValue, type ValueContext } from '../values.js';
 import { dialectFor, Params, type Dialect, type DialectName, type ValueSource } from './dialect.js';
 import { compileFilter } from './filters.js';
@@ -148,7 +149,10 @@ class Compiler {
             ? `(${table}.instance_id, ${table}.key) IN (SELECT instance_id, key FROM entity_classes WHERE class IN (${this.list(names.classes)}))`
             : `EXISTS (SELECT 1 FROM entity_classes c WHERE c.instance_id = ${table}.instance_id AND c.key = ${table}.key AND c.class IN (${this.list(names.classes)}))`,
         );
-      if (names.types.length > 0) parts.push(`${table}.type IN (${this.list(names.types)})`);
+      if (names.types.length > 0) {
+        const type = drive ? `${table}.type` : this.dialect.notIndexed(`${table}.type`);
+        parts.push(`${type} IN (${this.list(names.types)})`);
+      }
       conditions.push(parts.length === 1 ? parts[0]! : `(${parts.join(' OR ')})`);
     }
     if (node.filter) conditions.push(this.withFilter(node.filter, table, 'entity'));
@@ -166,79 +170,98 @@ class Compiler {
     });
   }
 
-  /** One hop from the row `from`: the relationship `r{id}`, the entity `n{id}` at its other end. */
-  private hop(
-    from: string,
-    hop: Hop,
-  ): { r: string; n: string; on: string; otherEnd: string; conditions: string[] } {
+  /** The relationship of `hop` between the chain's `left` and `right` entity rows. */
+  private edgeConditions(hop: Hop, left: string, right: string): string[] {
     const r = `r${hop.edge.id}`;
-    const n = `n${hop.node.id}`;
-    const { on, otherEnd } = edgeEnds(from, r, hop.edge);
-    const verbs = hop.edge.verbs ? [`${r}.class IN (${this.list(hop.edge.verbs)})`] : [];
-    const conditions = [
+    const verbs = hop.edge.verbs
+      ? [`${this.dialect.notIndexed(`${r}.class`)} IN (${this.list(hop.edge.verbs)})`]
+      : [];
+    return [
+      `${r}.instance_id = ${left}.instance_id`,
+      `${right}.instance_id = ${r}.instance_id`,
+      edgeEnds(left, right, r, hop.edge.direction),
+      ...(hop.loopFree ? [`${r}.from_key <> ${r}.to_key`] : []),
       ...this.notDeleted(r),
       ...verbs,
-      ...this.nodeConditions(hop.node, n, false),
     ];
-    return { r, n, on, otherEnd, conditions };
   }
 
-  private entityAt(n: string, r: string, otherEnd: string): string {
-    return `JOIN entities ${n} ON ${n}.instance_id = ${r}.instance_id AND ${n}.key = ${otherEnd}`;
+  /** SQLite keeps the written join order for CROSS JOIN; PostgreSQL plans its own. */
+  private joinTables(tables: string[]): string {
+    return tables.join(this.dialect.name === 'sqlite' ? ' CROSS JOIN ' : ', ');
   }
 
-  /** Hops joined after `from` until a negated hop, which becomes a nested NOT EXISTS. */
-  private chain(from: string, hops: Hop[]): { joins: string[]; conditions: string[] } {
-    const joins: string[] = [];
+  /**
+   * NOT EXISTS over a negated hop and the hops after it (§9.5 of the reference): one NOT EXISTS
+   * per direction of its two-way hops, so each follows an index.
+   */
+  private negation(from: string, hops: Hop[]): string {
+    // A further negated hop starts its own NOT EXISTS: expand directions only up to it.
+    const next = hops.findIndex((hop, i) => i > 0 && hop.negated);
+    const head = next < 0 ? hops : hops.slice(0, next);
+    const tail = next < 0 ? [] : hops.slice(next);
+    return directedChains(head)
+      .map((chain) => this.negatedChain(from, [...chain, ...tail]))
+      .join(' AND ');
+  }
+
+  private negatedChain(from: string, hops: Hop[]): string {
+    const tables: string[] = [];
     const conditions: string[] = [];
     let current = from;
     for (let i = 0; i < hops.length; i++) {
       const hop = hops[i]!;
-      if (hop.negated) {
+      if (i > 0 && hop.negated) {
         conditions.push(this.negation(current, hops.slice(i)));
         break;
       }
-      const { r, n, on, otherEnd, conditions: own } = this.hop(current, hop);
-      joins.push(
-        `JOIN relationships ${r} ON ${r}.instance_id = ${current}.instance_id AND ${on}`,
-        this.entityAt(n, r, otherEnd),
+      const n = `n${hop.node.id}`;
+      tables.push(`relationships r${hop.edge.id}`, `entities ${n}`);
+      conditions.push(
+        ...this.edgeConditions(hop, current, n),
+        ...this.nodeConditions(hop.node, n, false),
       );
-      conditions.push(...own);
       current = n;
     }
-    return { joins, conditions };
+    return `NOT EXISTS (SELECT 1 FROM ${this.joinTables(tables)} WHERE ${conditions.join(' AND ')})`;
   }
 
-  /** NOT EXISTS over a negated hop and the hops after it (§9.5 of the reference). */
-  private negation(from: string, hops: Hop[]): string {
-    const [first, ...rest] = hops;
-    const { r, n, on, otherEnd, conditions } = this.hop(from, first!);
-    const after = this.chain(n, rest);
-    const joins = [`relationships ${r}`, this.entityAt(n, r, otherEnd), ...after.joins].join(' ');
-    const where = [
-      `${r}.instance_id = ${from}.instance_id`,
-      on,
-      ...conditions,
-      ...after.conditions,
-    ];
-    return `NOT EXISTS (SELECT 1 FROM ${joins} WHERE ${where.join(' AND ')})`;
-  }
-
-  /** FROM … WHERE … of one variant's paths. */
+  /**
+   * FROM … WHERE … of one variant's paths. The join starts at the most constrained node (a WITH
+   * filter, then a class or type) and walks out along the chain, as J1QL applies WITH first;
+   * the symmetric edge test lets either end of a relationship be the one already bound.
+   */
   variantBody(variant: Variant): string {
-    const conditions = this.nodeConditions(this.plan.root, 'n0', true);
+    const nodes = [this.plan.root, ...variant.hops.map((h) => h.node)];
+    const score = (node: NodeSpec) =>
+      (node.filter ? 2 : 0) + (node.selector.kind === 'any' ? 0 : 1);
+    const anchor = nodes.reduce(
+      (best, node, i) => (score(node) > score(nodes[best]!) ? i : best),
+      0,
+    );
+    const table = (i: number) => `n${nodes[i]!.id}`;
+    const tables = [`entities ${table(anchor)}`];
+    const conditions = this.nodeConditions(nodes[anchor]!, table(anchor), true);
+    // Hop i joins nodes i-1 (left) and i (right); walk left of the anchor, then right of it.
+    const join = (hopIndex: number, reached: number) => {
+      const hop = variant.hops[hopIndex - 1]!;
+      tables.push(`relationships r${hop.edge.id}`, `entities ${table(reached)}`);
+      conditions.push(
+        ...this.edgeConditions(hop, table(hopIndex - 1), table(hopIndex)),
+        ...this.nodeConditions(nodes[reached]!, table(reached), false),
+      );
+    };
+    for (let i = anchor; i > 0; i--) join(i, i - 1);
+    for (let i = anchor + 1; i < nodes.length; i++) join(i, i);
     if (this.options.instance !== undefined)
       conditions.push(
         `n0.instance_id = (SELECT id FROM instances WHERE name = ${this.params.add(this.options.instance)})`,
       );
-    const { joins, conditions: hopConditions } = this.chain('n0', variant.hops);
-    conditions.push(...hopConditions);
     for (const negation of variant.negations)
       conditions.push(this.negation(`n${negation.from.id}`, negation.hops));
     const where = this.plan.query.where;
     if (where) conditions.push(this.whereFilter(where, variant));
-    const from = ['entities n0', ...joins].join(' ');
-    return `FROM ${from}${conditions.length > 0 ? ` WHERE ${conditions.join(' AND ')}` : ''}`;
+    return `FROM ${this.joinTables(tables)}${conditions.length > 0 ? ` WHERE ${conditions.join(' AND ')}` : ''}`;
   }
 
   private whereFilter(filter: Filter, variant: Variant): string {
@@ -288,15 +311,13 @@ class Compiler {
   }
 }
 
-function edgeEnds(from: string, r: string, edge: EdgeSpec): { on: string; otherEnd: string } {
-  if (edge.direction === 'out')
-    return { on: `${r}.from_key = ${from}.key`, otherEnd: `${r}.to_key` };
-  if (edge.direction === 'in')
-    return { on: `${r}.to_key = ${from}.key`, otherEnd: `${r}.from_key` };
-  return {
-    on: `(${r}.from_key = ${from}.key OR ${r}.to_key = ${from}.key)`,
-    otherEnd: `CASE WHEN ${r}.from_key = ${from}.key THEN ${r}.to_key ELSE ${r}.from_key END`,
-  };
+/** `left` and `right` in chain order: `>>` is left → right, `<<` right → left, else either. */
+function edgeEnds(left: string, right: string, r: string, direction: Direction): string {
+  const forward = `${r}.from_key = ${left}.key AND ${r}.to_key = ${right}.key`;
+  const backward = `${r}.to_key = ${left}.key AND ${r}.from_key = ${right}.key`;
+  if (direction === 'out') return forward;
+  if (direction === 'in') return backward;
+  return `((${forward}) OR (${backward}))`;
 }
 
 function compileList(c: Compiler): CompiledQuery {
@@ -629,8 +650,36 @@ function havingFilter(c: Compiler, having: Filter, items: ReturnItem[], leaves: 
   });
 }
 
+/** Above this many variants a two-way hop stays one OR condition instead of two variants. */
+const MAX_DIRECTED_VARIANTS = 8;
+
+/**
+ * A two-way hop becomes two one-way variants (UNION ALL), so each join follows the from/to
+ * indexes from whichever end is bound; an OR of both directions defeats them.
+ */
+function directedChains(hops: Hop[]): Hop[][] {
+  const chains = hops.reduce<Hop[][]>(
+    (done, hop) =>
+      hop.edge.direction !== 'both'
+        ? done.map((c) => [...c, hop])
+        : done.flatMap((c) => [
+            [...c, { ...hop, edge: { ...hop.edge, direction: 'out' as const } }],
+            [...c, { ...hop, edge: { ...hop.edge, direction: 'in' as const }, loopFree: true }],
+          ]),
+    [[]],
+  );
+  return chains.length <= MAX_DIRECTED_VARIANTS ? chains : [hops];
+}
+
+function directedVariants(variants: Variant[]): Variant[] {
+  const expanded = variants.flatMap((variant) =>
+    directedChains(variant.hops).map((hops) => ({ ...variant, hops })),
+  );
+  return expanded.length <= MAX_DIRECTED_VARIANTS ? expanded : variants;
+}
+
 export function compileQuery(plan: Plan, options: CompileOptions): CompiledQuery {
-  const compiler = new Compiler(plan, options);
+  const compiler = new Compiler({ ...plan, variants: directedVariants(plan.variants) }, options);
   const returnClause = plan.query.return;
   if (!returnClause) {
     if (plan.query.having) throw new QueryValidationError('HAVING needs RETURN');
