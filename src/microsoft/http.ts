@@ -64,8 +64,8 @@ export class ApiClient {
     let retriedNotFound = false;
     for (let attempt = 0; ; attempt++) {
       const canRetry = attempt < this.retry.maxRetries;
-      await this.options.pacer.acquire(endpoint.bucket, endpoint.cost);
       const token = await this.options.tokens.getToken();
+      const release = await this.options.pacer.acquire(endpoint.bucket, endpoint.cost);
       this.options.counter.count(endpoint.label);
       let response: Dispatcher.ResponseData;
       try {
@@ -77,11 +77,13 @@ export class ApiClient {
           bodyTimeout: this.retry.timeoutMs,
         });
       } catch (err) {
+        release();
         const failure = this.networkError(endpoint, err);
         if (!canRetry) throw failure;
         await this.wait(endpoint, failure.message, this.backoff(attempt));
         continue;
       }
+      release();
       const { statusCode } = response;
       if (statusCode >= 200 && statusCode < 300) {
         try {

@@ -57,6 +57,21 @@ describe('sliding-window pacing', () => {
     expect(clock.now() - before).toBe(1_001);
   });
 
+  it('counts a slot from its answer, so a slow answer delays the next window', async () => {
+    const clock = fakeClock();
+    const limiter = new SlidingWindowLimiter(
+      [{ limit: 2, windowMs: 1_000 }],
+      clock.now,
+      clock.sleep,
+    );
+    const releaseFirst = await limiter.acquire();
+    await limiter.acquire();
+    await clock.sleep(500);
+    releaseFirst(); // answered at 500: the server may have counted it that late
+    await limiter.acquire();
+    expect(clock.now()).toBe(1_501);
+  });
+
   it('scales and overrides Microsoft quotas from the config', () => {
     const quotas = effectiveQuotas(0.5, { 'defender:logonusers': { perMinute: 10 } });
     expect(quotas['defender:machines']).toEqual([
