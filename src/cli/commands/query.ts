@@ -3,7 +3,7 @@ import { Option, type Command } from 'commander';
 import { UsageError } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
 import { printJson, printTable } from '../output.js';
-import { DB_OPTION_HELP, withStore } from '../../sync/command-support.js';
+import { DB_OPTION_HELP, instanceIdOf, withStore } from '../../sync/command-support.js';
 import { checkLines } from '../../query/check.js';
 import { DEFAULT_LIMIT, runQuery } from '../../query/engine.js';
 import { QueryError } from '../../query/errors.js';
@@ -162,6 +162,7 @@ failed --check line.`,
       };
       const format = flags.json ? 'json' : flags.format;
       const result = await withStore(flags.db, async (store) => {
+        await instanceIdOf(store, flags.instance);
         try {
           return await runQuery(store, text, options);
         } catch (err) {
