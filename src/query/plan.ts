@@ -1,4 +1,13 @@
-import type { Direction, Filter, Query, Selector, Step, Traversal } from './ast.js';
+import type {
+  Direction,
+  Filter,
+  Query,
+  Selector,
+  Step,
+  Traversal,
+  Value,
+  ValueSet,
+} from './ast.js';
 import { NotSupportedError, QueryValidationError } from './errors.js';
 
 /** One entity position in the chain: table alias `n{id}` in SQL. */
@@ -119,7 +128,7 @@ class PlanBuilder {
 
   /** `insideNegation`: the hop's aliases can never be bound to a result row. */
   hop(t: Traversal, insideNegation: boolean): { hop: Hop; aliases: [string, AliasTarget][] } {
-    const node: NodeSpec = { id: this.nextId, selector: t.target, filter: t.filter };
+    const node: NodeSpec = { id: this.nextId, ...nodeMatch(t.target, t.filter) };
     const edge: EdgeSpec = { id: this.nextId, verbs: t.verbs, direction: t.direction };
     this.nextId++;
     const aliases: [string, AliasTarget][] = [];
@@ -135,17 +144,69 @@ class PlanBuilder {
   }
 }
 
-function checkSelector(selector: Selector): void {
-  if (selector.kind === 'smartClass')
-    throw new NotSupportedError(`smart class #${selector.tag} (no smart classes are configured)`);
+const CRITICAL_ASSET_CLASSES = ['Application', 'CodeRepo', 'DataStore', 'Function', 'Host', 'Logs'];
+
+function compare(name: string, op: '=', right: Value | ValueSet): Filter {
+  return {
+    kind: 'compare',
+    left: { kind: 'property', segments: [name], position: { line: 0, column: 0 } },
+    op,
+    right,
+  };
+}
+
+/**
+ * Smart classes as JupiterOne defines them by default (j1ql.md §4.8): `#CriticalAsset` is a
+ * production, critical Application/CodeRepo/DataStore/Function/Host/Logs or anything tagged
+ * CriticalAsset; `#Tag Class` is the class tagged Tag (an unnamed tag, or `tag.Tag = true`).
+ */
+function smartClassFilter(tag: string): Filter {
+  if (tag === 'CriticalAsset')
+    return {
+      kind: 'or',
+      operands: [
+        {
+          kind: 'and',
+          operands: [
+            compare('_class', '=', {
+              kind: 'set',
+              connective: 'or',
+              values: CRITICAL_ASSET_CLASSES.map((value) => ({ kind: 'string', value })),
+            }),
+            compare('tag.Production', '=', { kind: 'boolean', value: true }),
+            compare('classification', '=', { kind: 'string', value: 'critical' }),
+          ],
+        },
+        compare('tags', '=', { kind: 'string', value: 'CriticalAsset' }),
+      ],
+    };
+  return {
+    kind: 'or',
+    operands: [
+      compare('tags', '=', { kind: 'string', value: tag }),
+      compare(`tag.${tag}`, '=', { kind: 'boolean', value: true }),
+    ],
+  };
+}
+
+/** A selector and its WITH as the SQL sees them: smart classes become a name plus a filter. */
+function nodeMatch(
+  selector: Selector,
+  filter: Filter | undefined,
+): { selector: Selector; filter?: Filter } {
+  if (selector.kind !== 'smartClass') return { selector, filter };
+  const smart = smartClassFilter(selector.tag);
+  return {
+    selector: selector.name ? { kind: 'names', names: [selector.name] } : { kind: 'any' },
+    filter: filter ? { kind: 'and', operands: [smart, filter] } : smart,
+  };
 }
 
 export function planQuery(query: Query): Plan {
   if (query.root.kind === 'fullText')
     throw new NotSupportedError('full-text search (a quoted string as the FIND target)');
-  checkSelector(query.root.selector);
   const builder = new PlanBuilder(query);
-  const root: NodeSpec = { id: 0, selector: query.root.selector, filter: query.root.filter };
+  const root: NodeSpec = { id: 0, ...nodeMatch(query.root.selector, query.root.filter) };
   const rootAliases = new Map<string, AliasTarget>();
   if (query.root.alias) {
     builder.declareExplicit(query.root.alias, 'entity', false);
@@ -179,7 +240,6 @@ export function planQuery(query: Query): Plan {
             s.position.line,
             s.position.column,
           );
-        checkSelector(s.target);
         return builder.hop(s, true).hop;
       });
       drafts = drafts.map((d) => ({
@@ -189,7 +249,6 @@ export function planQuery(query: Query): Plan {
       break;
     }
     if (step.kind === 'traversal') {
-      checkSelector(step.target);
       const { hop, aliases } = builder.hop(step, false);
       const names = builder.defaultNames(step.target, step.verbs);
       if (names.entity)
@@ -221,7 +280,6 @@ export function planQuery(query: Query): Plan {
           t.position.line,
           t.position.column,
         );
-      checkSelector(t.target);
       const built = builder.hop(t, false);
       const names = builder.defaultNames(t.target, t.verbs);
       if (names.entity)

@@ -106,6 +106,7 @@ const machines = [
     riskScore: 'Medium',
     healthStatus: 'Active',
     ipAddress: ['10.0.0.3'],
+    tags: ['CriticalAsset', 'Production'],
     lastSeenOn: NOW - 2 * DAY,
     rbacGroupId: 7,
     'tag.AccountName': 'dev',

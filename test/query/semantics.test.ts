@@ -435,9 +435,16 @@ describe.each(BACKENDS)('J1QL semantics on $name', (backend) => {
     );
   });
 
+  it('expands smart classes the default way', async () => {
+    expect(await listKeys('FIND #CriticalAsset')).toEqual([keys.machine('m3')]);
+    expect(await listKeys('FIND #Production HostAgent WITH osPlatform = "Linux"')).toEqual([
+      keys.machine('m3'),
+    ]);
+    expect(await listKeys('FIND #Production Finding')).toEqual([]);
+  });
+
   it('says "not supported" rather than guessing', async () => {
     await expect(run('FIND "ws-001"')).rejects.toThrow(NotSupportedError);
-    await expect(run('FIND #CriticalAsset')).rejects.toThrow(/not supported: smart class/);
     await expect(run('FIND HostAgent AS m RETURN count(*)')).rejects.toThrow(
       /not supported: COUNT\(\*\)/,
     );
