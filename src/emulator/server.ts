@@ -31,6 +31,11 @@ export interface EmulatorOptions extends Partial<TenantSizes> {
   quotaScale?: number;
   /** Access-token lifetime; default 3599 s as Entra issues. */
   tokenLifetimeSeconds?: number;
+  /**
+   * The tenant's clock (epoch ms, rounded down to the day). Default: today, so "last seen in
+   * the last 30 days" means what it says; fix it for data that is identical across days.
+   */
+  now?: number;
 }
 
 export const DEFAULT_TENANT_SIZES: TenantSizes = {
@@ -218,7 +223,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
 
   const certificates = ensureCertificates(options.dataDir);
   const apps = createApplicationRegistry(seed, options.dataDir, certificates.clientCertPem);
-  const tenant = new SimulatedTenant({ seed, ...sizes });
+  const tenant = new SimulatedTenant({ seed, now: options.now ?? Date.now(), ...sizes });
   const services: EmulatorServices = {
     tenant,
     apps,

@@ -24,6 +24,7 @@ interface EmulatorFlags {
   tokenLifetime: string;
   dataDir: string;
   writeConfig?: string;
+  now?: string;
   json?: boolean;
 }
 
@@ -57,6 +58,14 @@ function writeConfig(file: string, emulator: RunningEmulator): string {
     { mode: 0o600 },
   );
   return path;
+}
+
+function isoDate(flag: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const ms = Date.parse(value);
+  if (Number.isNaN(ms))
+    throw new UsageError(`--${flag} must be an ISO date such as 2026-11-01, got '${value}'`);
+  return ms;
 }
 
 function summary(emulator: RunningEmulator, seed: number, configPath: string | undefined): string {
@@ -117,6 +126,10 @@ export function registerEmulator(program: Command): void {
       '--write-config <file>',
       'once listening, write an instance configuration (YAML) for the collector',
     )
+    .option(
+      '--now <date>',
+      "the tenant's clock (ISO date); timestamps are relative to it (default: today)",
+    )
     .option('--json', 'print one JSON line describing the running emulator instead of the summary')
     .addHelpText(
       'after',
@@ -144,6 +157,7 @@ export function registerEmulator(program: Command): void {
         vulnerabilitiesPerMachine: size('vulns-per-machine', flags.vulnsPerMachine),
         quotaScale,
         tokenLifetimeSeconds: integer('token-lifetime', flags.tokenLifetime, 1, 86_400),
+        now: isoDate('now', flags.now),
       });
       const configPath = flags.writeConfig ? writeConfig(flags.writeConfig, emulator) : undefined;
       if (flags.json) {
