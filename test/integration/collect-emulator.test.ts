@@ -357,3 +357,36 @@ describe('collect against the emulator at a binding quota', () => {
     },
   );
 });
+
+describe('collect against the emulator after churn', () => {
+  it('still equals /admin/truth after two rounds of changes', async () => {
+    const te = await startTestEmulator({ seed: 21, users: 80, machines: 50 });
+    try {
+      const first = await te.advance();
+      const second = await te.advance();
+      // The rounds really changed something the collector must follow.
+      expect(
+        first.machines.offboarded.length +
+          second.machines.offboarded.length +
+          first.users.deleted.length,
+      ).toBeGreaterThan(0);
+      const { store, result } = await collect(te.config);
+      expect(result.stepResults.every((r) => r.status === 'success')).toBe(true);
+      const truth = await te.truth();
+      const facts = collectedFacts(store);
+      expect(facts.users).toEqual([...truth.users!].sort());
+      expect(facts.machines).toEqual([...truth.machines!].sort());
+      expect(facts.memberships).toHaveLength(truth.counts.memberships);
+      expect(facts.logonPairs).toHaveLength(truth.counts.machineLogonUserPairs);
+      expect(facts.cvePairs).toEqual(
+        truth.machineCvePairs!.map((p) => `${p.machineId}|${p.cveId.toUpperCase()}`).sort(),
+      );
+      const disabled = new Set(second.users.disabled);
+      for (const user of store.entities(ENTITIES.USER._type)) {
+        if (disabled.has(String(user.id))) expect(user.active).toBe(false);
+      }
+    } finally {
+      await te.close();
+    }
+  });
+});
