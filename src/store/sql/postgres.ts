@@ -18,7 +18,16 @@ export function numberPlaceholders(sql: string): string {
 /** One PostgreSQL session: session state (advisory locks, transactions) lives on it. */
 export class PostgresConnection implements SqlConnection {
   readonly dialect = 'postgres' as const;
+  /** One statement at a time on the session: concurrent steps and the heartbeat take turns. */
+  private queue: Promise<unknown> = Promise.resolve();
+
   private constructor(private readonly client: pg.Client) {}
+
+  private query(sql: string, params?: unknown[]): Promise<pg.QueryResult> {
+    const result = this.queue.then(() => this.client.query(sql, params));
+    this.queue = result.catch(() => undefined);
+    return result;
+  }
 
   static async connect(url: string): Promise<PostgresConnection> {
     const client = new pg.Client({ connectionString: url, types });
@@ -29,32 +38,32 @@ export class PostgresConnection implements SqlConnection {
   }
 
   async all<T>(sql: string, params: unknown[] = []): Promise<T[]> {
-    const result = await this.client.query(numberPlaceholders(sql), params);
+    const result = await this.query(numberPlaceholders(sql), params);
     return result.rows as T[];
   }
 
   async allNative<T>(sql: string, params: unknown[] = []): Promise<T[]> {
-    const result = await this.client.query(sql, params);
+    const result = await this.query(sql, params);
     return result.rows as T[];
   }
 
   async run(sql: string, params: unknown[] = []): Promise<number> {
-    const result = await this.client.query(numberPlaceholders(sql), params);
+    const result = await this.query(numberPlaceholders(sql), params);
     return result.rowCount ?? 0;
   }
 
   async exec(sql: string): Promise<void> {
-    await this.client.query(sql);
+    await this.query(sql);
   }
 
   async transaction<T>(fn: () => Promise<T>): Promise<T> {
-    await this.client.query('BEGIN');
+    await this.query('BEGIN');
     try {
       const result = await fn();
-      await this.client.query('COMMIT');
+      await this.query('COMMIT');
       return result;
     } catch (err) {
-      await this.client.query('ROLLBACK').catch(() => undefined);
+      await this.query('ROLLBACK').catch(() => undefined);
       throw err;
     }
   }
