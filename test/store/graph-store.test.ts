@@ -320,6 +320,48 @@ describe.each(BACKENDS)('GraphStore on $name', (backend) => {
     expect(Number(staged[0]!.n)).toBe(0);
   });
 
+  it.runIf(backend.name === 'sqlite')(
+    "SQLite: a lock held on another host counts while its heartbeat is fresh; a dead holder's sync is marked failed",
+    async () => {
+      const name = instance();
+      await sync(name, [user('a')]);
+      const id = (await store.findInstance(name))!.id;
+      const { SqliteConnection } = await import('../../src/store/sql/sqlite.js');
+      const raw = new SqliteConnection(store.url.slice('sqlite:'.length));
+      try {
+        const [row] = await raw.all<{ id: number }>(
+          `INSERT INTO syncs (instance_id, status, started_on, holder, heartbeat_on, max_delete_share)
+           VALUES (?, 'running', ?, '{"pid":1,"host":"other-host"}', ?, 0.5) RETURNING id`,
+          [id, Date.now(), Date.now()],
+        );
+        const lockRow = (heartbeat: number) =>
+          raw.run(
+            `INSERT INTO instance_locks (instance_id, sync_id, holder, heartbeat_on) VALUES (?, ?, '{"pid":1,"host":"other-host"}', ?)
+             ON CONFLICT (instance_id) DO UPDATE SET heartbeat_on = excluded.heartbeat_on`,
+            [id, row!.id, heartbeat],
+          );
+        await lockRow(Date.now());
+        await expect(store.beginSync(name)).rejects.toThrow(
+          `instance "${name}" is already being synced by sync #${row!.id} (pid 1 on other-host`,
+        );
+        await lockRow(Date.now() - 60_000);
+        const session = await store.beginSync(name);
+        const [stale] = await store.read<{ status: string; error: string }>(
+          'SELECT status, error FROM syncs WHERE id = ?',
+          [row!.id],
+        );
+        expect(stale).toEqual({
+          status: 'failed',
+          error:
+            'interrupted: the sync process ended before it committed; the previous graph was kept',
+        });
+        await session.commit(run([step('users', [USER])]));
+      } finally {
+        await raw.close();
+      }
+    },
+  );
+
   it('never runs two syncs of one instance at once', async () => {
     const name = instance();
     const other = await openGraphStore(backend.name === 'sqlite' ? store.url : store.url);
