@@ -40,6 +40,8 @@ export function logonUserObject(entry: LogonEntry): LogonUser {
   };
 }
 
+const SID_MISSING_SALT = 0x51d;
+
 type Identity = Pick<LogonEntry, 'domain' | 'accountName' | 'accountSid' | 'isDomainAdmin'>;
 
 /**
@@ -58,7 +60,9 @@ export class LogonFactory {
       return {
         domain: this.ctx.netbios,
         accountName: user.samAccountName as string,
-        accountSid: user.sid,
+        // Real captures often lack the SID; then only sAMAccountName + domain identify the user.
+        // Decided per account, so an account reads the same on every machine and in every round.
+        accountSid: hash32(this.ctx.seed, user.index, SID_MISSING_SALT) % 4 === 0 ? null : user.sid,
         isDomainAdmin: user.isDomainAdmin,
       };
     }
@@ -133,9 +137,6 @@ export class LogonFactory {
           entries.length === 0 ? r.int(sizes.users) : r.skewed(sizes.users, 2),
         );
         identity = this.userIdentity(user);
-        // Real captures often lack the SID: then only sAMAccountName + domain identify the user.
-        if (identity && user.kind === 'hybrid' && r.chance(0.25))
-          identity = { ...identity, accountSid: null };
       } else if (roll < 0.85) {
         service = true;
         identity = this.serviceIdentity(r.int(SERVICE_ACCOUNTS.length));

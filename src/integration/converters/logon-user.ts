@@ -9,6 +9,22 @@ export function logonUserKey(domain: string, accountName: string): string {
   return `${ENTITIES.LOGON_USER._type}:${domain}\\${accountName}`.toLowerCase();
 }
 
+/**
+ * One account's records from several machines, merged so the result does not depend on the order
+ * machines answer in: the SID from any record that has one (Defender often omits it), domain admin
+ * if any machine says so. Per-machine facts stay on the HAS relationship.
+ */
+export function mergeLogonUserRecords(
+  known: DefenderLogonUser,
+  other: DefenderLogonUser,
+): DefenderLogonUser {
+  return {
+    ...known,
+    accountSid: known.accountSid ?? other.accountSid,
+    isDomainAdmin: Boolean(known.isDomainAdmin) || Boolean(other.isDomainAdmin),
+  };
+}
+
 export function createLogonUserEntity(logonUser: DefenderLogonUser): Entity {
   const { accountDomain, accountName } = logonUser;
   const name = `${accountDomain}\\${accountName}`;
@@ -26,7 +42,6 @@ export function createLogonUserEntity(logonUser: DefenderLogonUser): Entity {
       accountDomain,
       accountSid: logonUser.accountSid ?? undefined,
       isDomainAdmin: logonUser.isDomainAdmin ?? undefined,
-      isOnlyNetworkUser: logonUser.isOnlyNetworkUser ?? undefined,
     }),
     _key: logonUserKey(accountDomain, accountName),
     _type: ENTITIES.LOGON_USER._type,

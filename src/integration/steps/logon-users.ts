@@ -5,6 +5,7 @@ import {
   createLogonUserEntity,
   createMachineLogonUserRelationship,
   logonUserKey,
+  mergeLogonUserRecords,
 } from '../converters/logon-user.js';
 import { ENTITIES, STEP_IDS } from '../declarations.js';
 import type { IntegrationStep } from '../step.js';
@@ -25,7 +26,8 @@ export const logonUsersStep: IntegrationStep = {
     await jobState.iterateEntities({ _type: ENTITIES.MACHINE._type }, (m) => {
       machines.push(m);
     });
-    const seenUsers = new Set<string>();
+    // Entities are written once every machine has answered, so each is the same whatever the order.
+    const accounts = new Map<string, DefenderLogonUser>();
     let done = 0;
     await forEachConcurrently(machines, CONCURRENCY, async (machine) => {
       let logonUsers: DefenderLogonUser[];
@@ -40,12 +42,15 @@ export const logonUsersStep: IntegrationStep = {
       const pairs = new Map(
         logonUsers.map((u) => [logonUserKey(u.accountDomain, u.accountName), u]),
       );
-      const newUsers = [...pairs].filter(([key]) => !seenUsers.has(key) && seenUsers.add(key));
-      await jobState.addEntities(newUsers.map(([, u]) => createLogonUserEntity(u)));
+      for (const [key, record] of pairs) {
+        const known = accounts.get(key);
+        accounts.set(key, known ? mergeLogonUserRecords(known, record) : record);
+      }
       await jobState.addRelationships(
         [...pairs.values()].map((u) => createMachineLogonUserRelationship(machine, u)),
       );
       progress(++done, machines.length);
     });
+    await jobState.addEntities([...accounts.values()].map(createLogonUserEntity));
   },
 };
