@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { createRequire } from 'node:module';
 import { Command, CommanderError } from 'commander';
 import { ExitCode } from './exit-codes.js';
 import { registerEmulator } from './commands/emulator.js';
@@ -13,11 +14,22 @@ import { registerQuery } from './commands/query.js';
 import { registerDocs } from './commands/docs.js';
 import { UsageError } from './errors.js';
 
+// `… | head` closes the pipe early: stop quietly instead of printing an EPIPE stack trace.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(ExitCode.OK);
+  throw err;
+});
+
+function packageVersion(): string {
+  // dist/cli/main.js and src/cli/main.ts both sit two levels below package.json.
+  return (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
+}
+
 const program = new Command('defender-graph')
   .description(
     'Microsoft Defender for Endpoint + Entra ID as a versioned, queryable security asset graph.',
   )
-  .version(process.env.npm_package_version ?? '0.1.0')
+  .version(packageVersion())
   .exitOverride()
   .showHelpAfterError();
 

@@ -32,7 +32,7 @@ describe('demo', () => {
     expect(demo.code, demo.stderr).toBe(0);
     expect(demo.stdout).toMatch(/^sync #1 of instance "demo": success/);
     expect(demo.stdout).toMatch(/│ microsoft_defender_machine\s+│ 12\s+│ 0\s+│ 0\s+│/);
-    expect(demo.stdout).toContain('Where to look next:');
+    expect(demo.stdout).toContain('Where to look next');
     expect(demo.stdout).toMatch(/defender-graph history 'microsoft_defender_machine:[0-9a-f]{40}'/);
 
     const configFile = join(dir, 'demo', 'defender-graph.yaml');

@@ -55,9 +55,10 @@ function nextSteps(
   const dbFlag = db === resolveStoreUrl() ? '' : ` --db '${db}'`;
   return [
     '',
-    'Where to look next:',
-    `  defender-graph query "FIND microsoft_defender_machine THAT IDENTIFIED microsoft_defender_vulnerability WITH severity = 'Critical'"${dbFlag}`,
-    `  defender-graph query "FIND microsoft_defender_logon_user THAT IS microsoft_defender_user"${dbFlag}`,
+    'Where to look next (run these with npx, or node dist/cli/main.js):',
+    `  defender-graph query "FIND microsoft_defender_machine THAT IDENTIFIED microsoft_defender_vulnerability WITH severity = 'critical' AND exploitable = true"${dbFlag}`,
+    `  defender-graph query "FIND microsoft_defender_logon_user THAT !IS microsoft_defender_user"${dbFlag}   logons no directory user explains`,
+    `  defender-graph query "FIND HostAgent AS m RETURN m.osPlatform, COUNT(m)"${dbFlag}`,
     `  defender-graph changes${dbFlag}             what the last sync created, updated and deleted`,
     `  defender-graph history '${exampleKey}'${dbFlag}   every version of one entity or relationship`,
     `  defender-graph export --format jsonl --output graph.jsonl${dbFlag}`,
