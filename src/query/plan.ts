@@ -10,10 +10,13 @@ import type {
 } from './ast.js';
 import { NotSupportedError, QueryValidationError } from './errors.js';
 
+/** A selector as the SQL sees it: smart classes are already a name plus a filter. */
+export type PlainSelector = Exclude<Selector, { kind: 'smartClass' }>;
+
 /** One entity position in the chain: table alias `n{id}` in SQL. */
 export interface NodeSpec {
   id: number;
-  selector: Selector;
+  selector: PlainSelector;
   filter?: Filter;
 }
 
@@ -193,7 +196,7 @@ function smartClassFilter(tag: string): Filter {
 function nodeMatch(
   selector: Selector,
   filter: Filter | undefined,
-): { selector: Selector; filter?: Filter } {
+): { selector: PlainSelector; filter?: Filter } {
   if (selector.kind !== 'smartClass') return { selector, filter };
   const smart = smartClassFilter(selector.tag);
   return {

@@ -1,14 +1,13 @@
-import type {
-  Direction,
-  Expression,
-  Filter,
-  OrderKey,
-  PropertyRef,
-  ReturnItem,
-  Selector,
-} from '../ast.js';
+import type { Direction, Expression, Filter, OrderKey, PropertyRef, ReturnItem } from '../ast.js';
 import { NotSupportedError, QueryValidationError } from '../errors.js';
-import { requireAlias, type Hop, type NodeSpec, type Plan, type Variant } from '../plan.js';
+import {
+  requireAlias,
+  type Hop,
+  type NodeSpec,
+  type PlainSelector,
+  type Plan,
+  type Variant,
+} from '../plan.js';
 import { parameterValue, type ValueContext } from '../values.js';
 import { dialectFor, Params, type Dialect, type DialectName, type ValueSource } from './dialect.js';
 import { compileFilter } from './filters.js';
@@ -114,7 +113,9 @@ class Compiler {
     return this.options.includeDeleted ? [] : [`${table}.deleted = ${this.dialect.falseFlag}`];
   }
 
-  private selectorNames(selector: Selector): { classes: string[]; types: string[] } | undefined {
+  private selectorNames(
+    selector: PlainSelector,
+  ): { classes: string[]; types: string[] } | undefined {
     if (selector.kind === 'any') return undefined;
     if (selector.kind === 'names') {
       return {
@@ -122,15 +123,13 @@ class Compiler {
         types: selector.names.filter((n) => n.kind === 'type').map((n) => n.value),
       };
     }
-    if (selector.kind === 'placeholder') {
-      const value = parameterValue(selector.name, this.options.values);
-      const names = (Array.isArray(value) ? value : [value]).map(String);
-      return {
-        classes: names.filter((n) => /^[A-Z]/.test(n)),
-        types: names.filter((n) => !/^[A-Z]/.test(n)),
-      };
-    }
-    throw new NotSupportedError(`smart class #${selector.tag}`);
+    // `{{type}}`: the value names classes (upper-case first character) or types.
+    const value = parameterValue(selector.name, this.options.values);
+    const names = (Array.isArray(value) ? value : [value]).map(String);
+    return {
+      classes: names.filter((n) => /^[A-Z]/.test(n)),
+      types: names.filter((n) => !/^[A-Z]/.test(n)),
+    };
   }
 
   private list(values: string[]): string {
