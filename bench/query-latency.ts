@@ -83,9 +83,9 @@ const WHY_SLOW: Record<string, string> = {
   'logon users by findings (two hops)':
     'every logon user × machine × CVE path is a row (about 240,000 on 10k machines) before grouping. Fix: the covering relationship indexes above, and a group-by push-down in the compiler (count findings per machine first, then join the 30,000 logon-user links) that turns 240,000 rows into 10,000.',
   'unique machines of some users':
-    'the `username ^=` test is a JSON lookup on each of the 15,000 logon users, done once per direction of the two-way `HAS` (two one-way variants). Fix: write the direction (`HAS <<`), or materialise the filtered starting set once (a CTE) for both variants; an expression index on the property would make the test itself an index range.',
+    'the `username ^=` test is a JSON lookup on each of the 15,000 logon users (done once and shared by both directions of `HAS`), then 3 links per match. Fix: an expression index on the property, or a generated column, makes the test an index range.',
   'machine → device tree':
-    'the name test is a JSON lookup on every machine, once per direction of the two-way `MANAGES`. Fix: as above (direction, CTE, or an expression index on `name`).',
+    'the name test is a JSON lookup on every machine (done once, shared by both directions of `MANAGES`). Fix: an expression index on `name`.',
 };
 
 function percentile(sorted: number[], p: number): number {

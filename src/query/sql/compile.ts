@@ -239,8 +239,9 @@ class Compiler {
       0,
     );
     const table = (i: number) => `n${nodes[i]!.id}`;
-    const tables = [`entities ${table(anchor)}`];
-    const conditions = this.nodeConditions(nodes[anchor]!, table(anchor), true);
+    const start = this.anchorTables(nodes[anchor]!, table(anchor));
+    const tables = start.tables;
+    const conditions = start.conditions;
     // Hop i joins nodes i-1 (left) and i (right); walk left of the anchor, then right of it.
     const join = (hopIndex: number, reached: number) => {
       const hop = variant.hops[hopIndex - 1]!;
@@ -306,7 +307,32 @@ class Compiler {
   }
 
   finish(sql: string): { sql: string; params: unknown[] } {
-    return this.params.finish(sql);
+    const shared = [...this.anchorSets.values()];
+    return this.params.finish(shared.length > 0 ? `WITH ${shared.join(', ')} ${sql}` : sql);
+  }
+
+  /** Filtered starting sets that several variants share, computed once. */
+  private readonly anchorSets = new Map<number, string>();
+
+  /**
+   * The anchor node's rows. With several variants (two-way hops, optional groups) its WITH filter
+   * would run once per variant; a materialised CTE runs it once.
+   */
+  private anchorTables(node: NodeSpec, table: string): { tables: string[]; conditions: string[] } {
+    if (this.plan.variants.length < 2 || !node.filter)
+      return { tables: [`entities ${table}`], conditions: this.nodeConditions(node, table, true) };
+    const name = `anchor${node.id}`;
+    if (!this.anchorSets.has(node.id)) {
+      const filter = this.nodeConditions(node, table, true).join(' AND ');
+      this.anchorSets.set(
+        node.id,
+        `${name} AS MATERIALIZED (SELECT ${table}.instance_id, ${table}.key FROM entities ${table} WHERE ${filter})`,
+      );
+    }
+    return {
+      tables: [name, `entities ${table}`],
+      conditions: [`${table}.instance_id = ${name}.instance_id`, `${table}.key = ${name}.key`],
+    };
   }
 }
 
