@@ -1,10 +1,13 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkQuery } from '../../src/query/engine.js';
 import { NotSupportedError, QueryError, QuerySyntaxError } from '../../src/query/errors.js';
 import { parseQuery } from '../../src/query/parser.js';
 
-const CORPUS = '../shared/reference/j1ql-corpus';
+// The corpus is shared reference material kept beside the repository (../shared), as in CI.
+const CORPUS = join(import.meta.dirname, '../../../shared/reference/j1ql-corpus');
+if (!existsSync(CORPUS)) throw new Error(`the J1QL corpus is missing: expected ${CORPUS}`);
 
 interface CorpusQuery {
   query: string;
