@@ -5,6 +5,7 @@ import {
   DEFENDER_SCOPE,
   GRAPH_SCOPE,
   listAll,
+  startWithToken,
   tokenFor,
   type Response,
 } from './http-client.js';
@@ -15,12 +16,9 @@ let t: TestEmulator;
 let token: string;
 
 beforeAll(async () => {
-  t = await startTestEmulator();
-  token = await tokenFor(t, DEFENDER_SCOPE);
+  ({ t, token } = await startWithToken({}, DEFENDER_SCOPE));
 });
-afterAll(async () => {
-  await t.close();
-});
+afterAll(() => t.close());
 
 describe('Defender paging at the 10,000 limit (§3.3)', () => {
   let big: TestEmulator;

@@ -1,7 +1,8 @@
 import { ClientSecretCredential } from '@azure/identity';
 import { decodeJwt } from 'jose';
 import { request } from 'undici';
-import type { TestEmulator } from '../support/emulator.js';
+import type { EmulatorOptions } from '../../src/emulator/server.js';
+import { startTestEmulator, type TestEmulator } from '../support/emulator.js';
 
 /** A real HTTPS client for the conformance tests: undici trusting the emulator's CA, nothing mocked. */
 
@@ -72,6 +73,15 @@ export async function tokenFor(t: TestEmulator, scope: string, secret?: string):
   );
   const token = await credential.getToken(scope);
   return token.token;
+}
+
+/** An emulator and a token for one API, as most conformance suites start. */
+export async function startWithToken(
+  overrides: Partial<EmulatorOptions>,
+  scope: string,
+): Promise<{ t: TestEmulator; token: string }> {
+  const t = await startTestEmulator(overrides);
+  return { t, token: await tokenFor(t, scope) };
 }
 
 export function claimsOf(token: string): Record<string, unknown> {

@@ -12,8 +12,8 @@ import {
 import type { StatsSnapshot } from '../../src/emulator/stats.js';
 import type { ChangeReport, GroundTruth } from '../../src/emulator/tenant/types.js';
 
-/** Small tenant and generous quotas so tests run fast; override anything per test. */
-export const TEST_EMULATOR_DEFAULTS = {
+/** A small tenant, so tests run fast. */
+export const TEST_TENANT_SIZES = {
   seed: 7,
   users: 60,
   groups: 12,
@@ -21,6 +21,11 @@ export const TEST_EMULATOR_DEFAULTS = {
   cves: 30,
   logonUsersPerMachine: 3,
   vulnerabilitiesPerMachine: 5,
+} satisfies Partial<EmulatorOptions>;
+
+/** The small tenant with generous quotas; override anything per test. */
+export const TEST_EMULATOR_DEFAULTS = {
+  ...TEST_TENANT_SIZES,
   quotaScale: 1000,
 } satisfies Partial<EmulatorOptions>;
 
