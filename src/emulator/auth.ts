@@ -1,7 +1,7 @@
 import { resourceApi, type ResourceApi } from './applications.js';
-import type { FaultInjector } from './faults.js';
 import type { RequestContext } from './http.js';
-import type { AccessTokenClaims, TokenIssuer } from './tokens.js';
+import type { EmulatorServices } from './services.js';
+import type { AccessTokenClaims } from './tokens.js';
 
 /** Why a bearer token was refused; each API turns this into its own status and body. */
 export type BearerProblem =
@@ -18,10 +18,8 @@ export type BearerCheck =
  */
 export async function checkBearer(
   ctx: RequestContext,
-  tokens: TokenIssuer,
-  faults: FaultInjector,
+  { tokens, faults, tenant }: Pick<EmulatorServices, 'tokens' | 'faults' | 'tenant'>,
   api: ResourceApi,
-  tenantId: string,
 ): Promise<BearerCheck> {
   const header = ctx.req.headers.authorization ?? '';
   const match = /^Bearer\s+(.*)$/i.exec(header);
@@ -32,7 +30,7 @@ export async function checkBearer(
   const { claims } = verified;
   if (resourceApi(claims.aud) !== api)
     return { ok: false, problem: 'audience', audience: claims.aud };
-  if (claims.tid !== tenantId) return { ok: false, problem: 'tenant' };
+  if (claims.tid !== tenant.tenantId) return { ok: false, problem: 'tenant' };
   const roles = new Set((claims.roles ?? []).filter((r) => !faults.isRevoked(api, r)));
   return { ok: true, claims, roles };
 }

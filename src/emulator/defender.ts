@@ -1,5 +1,12 @@
 import { checkBearer, hasAnyRole, quotaKey, type BearerProblem } from './auth.js';
-import { json, Refusal, type Reply, type RequestContext, type Route } from './http.js';
+import {
+  json,
+  Refusal,
+  type ErrorReply,
+  type Reply,
+  type RequestContext,
+  type Route,
+} from './http.js';
 import type { FilterNode } from './odata-filter.js';
 import { filterOption, integerOption, link, readPage } from './odata.js';
 import type { DefenderQuota } from './quotas.js';
@@ -29,22 +36,12 @@ function defenderHeaders(ctx: RequestContext): Record<string, string> {
 }
 
 /** `{"error":{"code","message","target"}}`; target is the per-request correlation id (§6.1). */
-function defenderError(
-  ctx: RequestContext,
-  status: number,
-  code: string,
-  message: string,
-  headers: Record<string, string> = {},
-): Reply {
-  return json(
+const defenderError: ErrorReply = (ctx, status, code, message, headers = {}) =>
+  json(
     status,
     { error: { code, message, target: ctx.requestId } },
-    {
-      ...defenderHeaders(ctx),
-      ...headers,
-    },
+    { ...defenderHeaders(ctx), ...headers },
   );
-}
 
 const fail = (ctx: RequestContext, status: number, code: string, message: string) =>
   new Refusal(defenderError(ctx, status, code, message));
@@ -70,13 +67,7 @@ async function authorize(
   ctx: RequestContext,
   endpoint: Endpoint,
 ): Promise<void> {
-  const check = await checkBearer(
-    ctx,
-    services.tokens,
-    services.faults,
-    'defender',
-    services.tenant.tenantId,
-  );
+  const check = await checkBearer(ctx, services, 'defender');
   if (!check.ok) {
     // A token for another resource is refused with 403, not 401 (§1.1).
     if (check.problem === 'audience')

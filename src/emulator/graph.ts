@@ -1,5 +1,12 @@
 import { checkBearer, hasAnyRole, quotaKey, type BearerProblem } from './auth.js';
-import { json, Refusal, type Reply, type RequestContext, type Route } from './http.js';
+import {
+  json,
+  Refusal,
+  type ErrorReply,
+  type Reply,
+  type RequestContext,
+  type Route,
+} from './http.js';
 import type { FilterNode } from './odata-filter.js';
 import {
   countMatches,
@@ -77,14 +84,8 @@ function graphHeaders(ctx: RequestContext, resourceUnits?: number): Record<strin
 }
 
 /** Graph's error envelope: `innerError` with a zone-less date (graph-api.md §4.3). */
-function graphError(
-  ctx: RequestContext,
-  status: number,
-  code: string,
-  message: string,
-  headers: Record<string, string> = {},
-): Reply {
-  return json(
+const graphError: ErrorReply = (ctx, status, code, message, headers = {}) =>
+  json(
     status,
     {
       error: {
@@ -99,7 +100,6 @@ function graphError(
     },
     { ...graphHeaders(ctx), 'Content-Type': 'application/json', ...headers },
   );
-}
 
 function ok(ctx: RequestContext, body: object, resourceUnits: number): Reply {
   return json(200, body, {
@@ -136,13 +136,7 @@ async function authorize(
   ctx: RequestContext,
   accepted: readonly string[],
 ): Promise<Authorized> {
-  const check = await checkBearer(
-    ctx,
-    services.tokens,
-    services.faults,
-    'graph',
-    services.tenant.tenantId,
-  );
+  const check = await checkBearer(ctx, services, 'graph');
   if (!check.ok)
     throw new Refusal(
       graphError(ctx, 401, 'InvalidAuthenticationToken', TOKEN_MESSAGES[check.problem], {

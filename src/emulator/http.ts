@@ -99,6 +99,15 @@ export class Refusal extends Error {
   }
 }
 
+/** Builds one API's error envelope; each API has its own shape. */
+export type ErrorReply = (
+  ctx: RequestContext,
+  status: number,
+  code: string,
+  message: string,
+  headers?: Record<string, string>,
+) => Reply;
+
 export function json(status: number, body: unknown, headers: Record<string, string> = {}): Reply {
   return { status, body, headers };
 }
