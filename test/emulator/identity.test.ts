@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { ClientCertificateCredential, ClientSecretCredential } from '@azure/identity';
 import { importJWK, jwtVerify, SignJWT, type JWK } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_ROLES } from '../../src/emulator/applications.js';
 import { startTestEmulator, type TestEmulator } from '../support/emulator.js';
 import {
   call,
@@ -42,14 +43,7 @@ describe('token endpoint: success', () => {
       appidacr: '1',
       ver: '1.0',
     });
-    expect(claims.roles).toEqual([
-      'Organization.Read.All',
-      'User.Read.All',
-      'Group.Read.All',
-      'GroupMember.Read.All',
-      'Directory.Read.All',
-      'Device.Read.All',
-    ]);
+    expect(claims.roles).toEqual(DEFAULT_ROLES.graph);
     expect((claims.exp as number) - (claims.iat as number)).toBe(3599);
     expect(claims.nbf).toBe(claims.iat);
   });
@@ -57,12 +51,7 @@ describe('token endpoint: success', () => {
   it('issues Defender tokens with the Defender roles', async () => {
     const claims = claimsOf(await tokenFor(t, DEFENDER_SCOPE));
     expect(claims.aud).toBe('https://api.securitycenter.microsoft.com');
-    expect(claims.roles).toEqual([
-      'Machine.Read.All',
-      'User.Read.All',
-      'Vulnerability.Read.All',
-      'Software.Read.All',
-    ]);
+    expect(claims.roles).toEqual(DEFAULT_ROLES.defender);
   });
 
   it('accepts a certificate credential (ClientCertificateCredential with the registered certificate)', async () => {
