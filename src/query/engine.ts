@@ -1,5 +1,4 @@
 import type { Expression } from './ast.js';
-import { NotSupportedError } from './errors.js';
 import { evaluate, type LeafValues } from './evaluate.js';
 import { parseQuery } from './parser.js';
 import { planQuery, type Plan } from './plan.js';
@@ -31,9 +30,8 @@ import type { ParameterValue } from './values.js';
 /** What the engine needs from the store: the committed graph, read-only. */
 export interface QueryableStore {
   readonly dialect: DialectName;
+  /** On SQLite, `js_regexp(pattern, flags, text)` must exist (the store registers it at open). */
   read<T>(sql: string, params: unknown[]): Promise<T[]>;
-  /** SQLite only: registers a scalar SQL function on the read connection (for regex). */
-  registerFunction?(name: string, fn: (...args: never[]) => unknown): void;
 }
 
 export interface QueryOptions {
@@ -59,30 +57,6 @@ export function checkQuery(text: string): void {
     includeDeleted: false,
     defaultLimit: DEFAULT_LIMIT,
   });
-}
-
-const regexCache = new Map<string, RegExp>();
-
-/** `j1ql_regexp(pattern, flags, text)` for SQLite, which has no regex operator of its own. */
-function sqliteRegexp(pattern: string, flags: string, text: unknown): number {
-  if (typeof text !== 'string') return 0;
-  const key = `${flags}/${pattern}`;
-  let regex = regexCache.get(key);
-  if (!regex) {
-    regex = new RegExp(pattern, flags);
-    regexCache.set(key, regex);
-  }
-  return regex.test(text) ? 1 : 0;
-}
-
-const registered = new WeakSet<QueryableStore>();
-
-function prepareStore(store: QueryableStore, sql: string): void {
-  if (store.dialect !== 'sqlite' || !sql.includes('j1ql_regexp(') || registered.has(store)) return;
-  if (!store.registerFunction)
-    throw new NotSupportedError('regular expressions on a SQLite store without registerFunction');
-  store.registerFunction('j1ql_regexp', sqliteRegexp as (...args: never[]) => unknown);
-  registered.add(store);
 }
 
 async function loadObjects(
@@ -236,7 +210,6 @@ export async function runQuery(
     defaultLimit: options.defaultLimit ?? DEFAULT_LIMIT,
     instance: options.instance,
   });
-  prepareStore(store, compiled.sql);
   const rows = await store.read<Record<string, unknown>>(compiled.sql, compiled.params);
   if (compiled.mode === 'list')
     return {

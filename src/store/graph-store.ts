@@ -30,7 +30,8 @@ export interface GraphStore {
   readonly url: string;
   /**
    * Read-only SQL on the last committed graph (never staging). Placeholders: `?` on SQLite,
-   * `$1..$n` on PostgreSQL.
+   * `$1..$n` on PostgreSQL. SQLite has no regex operator, so its connections carry
+   * `js_regexp(pattern, flags, text)` (JavaScript RegExp, 1/0); PostgreSQL has `~` and `~*`.
    */
   read<T>(sql: string, params: unknown[]): Promise<T[]>;
   instances(): Promise<Instance[]>;

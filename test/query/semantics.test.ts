@@ -453,16 +453,43 @@ describe.each(BACKENDS)('J1QL semantics on $name', (backend) => {
     );
   });
 
-  it('matches regular expressions (unanchored, /i) where the backend can', async () => {
-    const query = 'FIND HostAgent WITH displayName = /^WS-00[12]$/i';
-    if (store.dialect === 'sqlite' && !('registerFunction' in store)) {
-      await expect(run(query)).rejects.toThrow(/not supported: regular expressions/);
-      return;
-    }
-    expect(await listKeys(query)).toEqual([keys.machine('m1'), keys.machine('m2')]);
-    expect(await listKeys('FIND HostAgent WITH displayName = /-00/')).toHaveLength(3);
-    expect(await listKeys('FIND HostAgent WITH displayName !~= /WS/i')).toEqual([
+  it('matches regular expressions: unanchored, /i, anchored by ^= and $=, negated', async () => {
+    const [m1, m2, m3] = [keys.machine('m1'), keys.machine('m2'), keys.machine('m3')];
+    expect(await listKeys('FIND HostAgent WITH displayName = /^WS-00[12]$/i')).toEqual([m1, m2]);
+    expect(await listKeys('FIND HostAgent WITH displayName = /^WS-00[12]$/')).toEqual([]);
+    expect(await listKeys('FIND HostAgent WITH displayName = /-00/')).toEqual([m1, m2, m3]);
+    expect(await listKeys('FIND HostAgent WITH displayName ~= /s-0+2/')).toEqual([m2]);
+    expect(await listKeys('FIND HostAgent WITH displayName ^= /[a-z]{3}-/')).toEqual([m3]);
+    expect(await listKeys('FIND HostAgent WITH displayName $= /0[13]/')).toEqual([m1, m3]);
+    expect(await listKeys('FIND HostAgent WITH displayName !~= /WS/i')).toEqual([m3]);
+    expect(await listKeys('FIND HostAgent WITH displayName != /ws/')).toEqual([m3]);
+    expect(await listKeys('FIND HostAgent AS m WHERE m.displayName = /SRV/i')).toEqual([m3]);
+  });
+
+  it('matches a regular expression against any element of an array, and never a number', async () => {
+    expect(await listKeys('FIND HostAgent WITH ipAddress = /^192\\.168\\./')).toEqual([
+      keys.machine('m1'),
+    ]);
+    expect(await listKeys('FIND HostAgent WITH ipAddress = /\\.[13]$/')).toEqual([
+      keys.machine('m1'),
       keys.machine('m3'),
     ]);
+    expect(await listKeys('FIND microsoft_defender_user WITH email = /^A@/i')).toEqual([
+      keys.user('u1'),
+    ]);
+    expect(await listKeys('FIND microsoft_defender_user WITH email != /^bob@/')).toEqual([
+      keys.user('u1'),
+      keys.user('u3'),
+    ]);
+    expect(await listKeys('FIND HostAgent WITH rbacGroupId = /7/')).toEqual([]);
+  });
+
+  it('names an invalid regular expression before running it', async () => {
+    await expect(run('FIND HostAgent WITH displayName = /ws-(/')).rejects.toThrow(
+      QueryValidationError,
+    );
+    await expect(run('FIND HostAgent WITH displayName = /ws-(/')).rejects.toThrow(
+      /invalid regular expression \/ws-\(\//,
+    );
   });
 });

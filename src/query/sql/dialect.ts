@@ -163,7 +163,7 @@ export const sqliteDialect: Dialect = {
   stringParam: (params, value) => params.add(value),
   numberParam: (params, value) => params.add(value),
   regexMatch: (text, pattern, caseInsensitive, params) =>
-    `j1ql_regexp(${params.add(pattern)}, ${params.add(caseInsensitive ? 'i' : '')}, ${text})`,
+    `js_regexp(${params.add(pattern)}, ${params.add(caseInsensitive ? 'i' : '')}, ${text})`,
   contains: (text, part) => `instr(${text}, ${part}) > 0`,
   startsWith: (text, part) => `substr(${text}, 1, length(${part})) = ${part}`,
   endsWith: (text, part) =>

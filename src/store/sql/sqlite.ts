@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import Database from 'better-sqlite3';
 import type { SqlConnection } from './connection.js';
+import { jsRegexp, REGEXP_FUNCTION } from './sqlite-regexp.js';
 
 type Statement = Database.Statement<unknown[]>;
 
@@ -30,6 +31,7 @@ export class SqliteConnection implements SqlConnection {
     if (options.readOnly) this.db.pragma('query_only = ON');
     // Same SQL as PostgreSQL for new _id values.
     this.db.function('gen_random_uuid', () => randomUUID());
+    this.db.function(REGEXP_FUNCTION, { deterministic: true }, jsRegexp);
   }
 
   private prepare(sql: string): Statement {
