@@ -1,9 +1,8 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { stringify } from 'yaml';
 import { UsageError } from '../errors.js';
-import { configFileSchema, type InstanceConfig } from '../../config/instance-config.js';
+import { writeEmulatorConfigFile } from '../../emulator/config-file.js';
 import { DEFAULT_TENANT_SIZES, startEmulator } from '../../emulator/server.js';
 import { syncInstance } from '../../sync/run-sync.js';
 import { stderrProgress } from '../../sync/progress.js';
@@ -32,18 +31,6 @@ function count(flag: string, value: string | undefined): number | undefined {
   if (!/^\d+$/.test(value) || Number(value) > 1_000_000)
     throw new UsageError(`--${flag} must be a whole number up to 1000000, got '${value}'`);
   return Number(value);
-}
-
-/** The config the demo synced with; valid while this emulator runs (its port changes per run). */
-function writeDemoConfig(dataDir: string, instance: InstanceConfig): string {
-  const path = join(dataDir, 'defender-graph.yaml');
-  const config = configFileSchema.parse({ instances: [instance] });
-  writeFileSync(
-    path,
-    `# Written by \`defender-graph demo\` for its simulated tenant; the secret is the emulator's own.\n${stringify(config)}`,
-    { mode: 0o600 },
-  );
-  return path;
 }
 
 function nextSteps(
@@ -114,7 +101,12 @@ export function registerDemo(program: Command): void {
       });
       try {
         const instance = { ...emulator.instanceConfig(DEMO_INSTANCE), quotaScale };
-        const configPath = writeDemoConfig(dataDir, instance);
+        // Valid while this emulator runs (its port changes per run).
+        const configPath = writeEmulatorConfigFile(
+          join(dataDir, 'defender-graph.yaml'),
+          instance,
+          'demo',
+        );
         process.stderr.write(
           `simulated tenant ${emulator.tenantId} at ${emulator.url}; syncing into ${db}\n`,
         );

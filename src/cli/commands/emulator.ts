@@ -1,8 +1,6 @@
-import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
-import { stringify } from 'yaml';
-import { configFileSchema } from '../../config/instance-config.js';
+import { writeEmulatorConfigFile } from '../../emulator/config-file.js';
 import {
   DEFAULT_TENANT_SIZES,
   startEmulator,
@@ -46,18 +44,6 @@ function positiveNumber(flag: string, value: string): number {
   if (!(n > 0) || !Number.isFinite(n))
     throw new UsageError(`--${flag} must be a positive number, got '${value}'`);
   return n;
-}
-
-/** Writes the instance configuration file the collector reads; it holds the simulated secret. */
-function writeConfig(file: string, emulator: RunningEmulator): string {
-  const config = configFileSchema.parse({ instances: [emulator.instanceConfig()] });
-  const path = resolve(file);
-  writeFileSync(
-    path,
-    `# Written by \`defender-graph emulator\` for its simulated tenant; the secret is the emulator's own.\n${stringify(config)}`,
-    { mode: 0o600 },
-  );
-  return path;
 }
 
 function isoDate(flag: string, value: string | undefined): number | undefined {
@@ -159,7 +145,9 @@ export function registerEmulator(program: Command): void {
         tokenLifetimeSeconds: integer('token-lifetime', flags.tokenLifetime, 1, 86_400),
         now: isoDate('now', flags.now),
       });
-      const configPath = flags.writeConfig ? writeConfig(flags.writeConfig, emulator) : undefined;
+      const configPath = flags.writeConfig
+        ? writeEmulatorConfigFile(flags.writeConfig, emulator.instanceConfig(), 'emulator')
+        : undefined;
       if (flags.json) {
         process.stdout.write(
           `${JSON.stringify({
