@@ -5,11 +5,12 @@ import type {
   GraphRelationship,
   IntegrationRunResult,
 } from '../graph/types.js';
-import type { SqlConnection } from './sql/connection.js';
+import { StoreError, type SqlConnection } from './sql/connection.js';
 import { applyStaging, countUnseen } from './commit.js';
 import { ENTITY_KIND, RELATIONSHIP_KIND } from './object-kinds.js';
 import { partialTypeReasons, planDeletions } from './protection.js';
 import { resolveMappedRelationships } from './mapping.js';
+import { refreshPlannerStatistics } from './planner-statistics.js';
 import { HEARTBEAT_MS, releaseInstanceLock } from './instance-lock.js';
 import {
   entityFromRow,
@@ -41,8 +42,11 @@ async function pauseInCommitForTests(): Promise<void> {
   await sleep(value > 1 ? value : 60_000);
 }
 
+export type CommitPhase =
+  'resolving mapped relationships' | 'committing' | 'refreshing query statistics';
+
 export interface CommitOptions {
-  onPhase?: (phase: 'resolving mapped relationships' | 'committing') => void;
+  onPhase?: (phase: CommitPhase) => void;
 }
 
 /**
@@ -237,7 +241,17 @@ export class SyncSession implements GraphObjectStore {
     } catch (err) {
       return this.fail(err, run);
     }
-    await this.finish();
+    options.onPhase?.('refreshing query statistics');
+    try {
+      await refreshPlannerStatistics(this.db);
+    } catch (err) {
+      const reason = err instanceof Error ? err.message : String(err);
+      throw new StoreError(
+        `sync ${this.syncId} was committed, but refreshing the query statistics failed: ${reason}`,
+      );
+    } finally {
+      await this.finish();
+    }
     return this.readRecord(this.syncId);
   }
 

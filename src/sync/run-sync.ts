@@ -3,10 +3,10 @@ import { runIntegration, type ProgressEvent } from '../integration/index.js';
 import type { MicrosoftClients } from '../microsoft/index.js';
 import type { GraphStore } from '../store/index.js';
 import type { SyncRecord } from '../store/sync-record.js';
+import type { CommitPhase } from '../store/sync-session.js';
 import type { Logger } from '../util/logger.js';
 
-export type SyncProgress =
-  ProgressEvent | { type: 'phase'; phase: 'resolving mapped relationships' | 'committing' };
+export type SyncProgress = ProgressEvent | { type: 'phase'; phase: CommitPhase };
 
 export interface SyncOptions {
   instance: InstanceConfig;

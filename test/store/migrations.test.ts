@@ -18,7 +18,9 @@ describe.each(BACKENDS)('migrations on $name', (backend) => {
       'SELECT version FROM schema_migrations ORDER BY version',
       [],
     );
-    expect(versions.map((v) => Number(v.version))).toEqual([SCHEMA_VERSION]);
+    expect(versions.map((v) => Number(v.version))).toEqual(
+      Array.from({ length: SCHEMA_VERSION }, (_, i) => i + 1),
+    );
     const columns = await store.read<{ name: string }>(
       store.dialect === 'sqlite'
         ? "SELECT name FROM pragma_table_info('entities') ORDER BY cid"

@@ -2,9 +2,10 @@ import type { SqlConnection } from '../sql/connection.js';
 import { StoreError } from '../sql/connection.js';
 import { columnTypes, type ColumnTypes } from './column-types.js';
 import { graphSchema } from './001-graph.js';
+import { relationshipWalkIndexes } from './002-relationship-walk-indexes.js';
 
 /** Ordered schema migrations; a migration's number is its position + 1. Never edit a shipped one. */
-const MIGRATIONS: ((t: ColumnTypes) => string[])[] = [graphSchema];
+const MIGRATIONS: ((t: ColumnTypes) => string[])[] = [graphSchema, relationshipWalkIndexes];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
