@@ -1,5 +1,6 @@
 import type { Entity } from '../../graph/types.js';
 import type { GraphOrganization } from '../../microsoft/types.js';
+import { entityIdentity } from './entity.js';
 import { ENTITIES } from '../declarations.js';
 import { withoutUndefined } from '../relationships.js';
 import { toEpochMs } from './values.js';
@@ -26,9 +27,6 @@ export function createAccountEntity(organization: GraphOrganization, instanceNam
       createdOn: toEpochMs(organization.createdDateTime),
       webLink: 'https://security.microsoft.com',
     }),
-    _key: accountKey(organization.id),
-    _type: ENTITIES.ACCOUNT._type,
-    _class: [...ENTITIES.ACCOUNT._class],
-    _rawData: [{ name: 'default', rawData: organization }],
+    ...entityIdentity(ENTITIES.ACCOUNT, accountKey(organization.id), organization),
   };
 }

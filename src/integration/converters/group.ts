@@ -1,5 +1,6 @@
 import type { Entity, GraphRelationship } from '../../graph/types.js';
 import type { GraphDirectoryObject, GraphGroup } from '../../microsoft/types.js';
+import { entityIdentity, sameNamed } from './entity.js';
 import { ENTITIES, MAPPED_TARGETS } from '../declarations.js';
 import { directRelationship, mappedRelationship, withoutUndefined } from '../relationships.js';
 import { userKey } from './user.js';
@@ -16,21 +17,20 @@ export function createGroupEntity(group: GraphGroup): Entity {
       id: group.id,
       name: group.displayName ?? group.id,
       displayName: group.displayName ?? group.id,
-      description: group.description ?? undefined,
       email: email && /^[^\s@]+@[^\s@]+$/.test(email) ? email : undefined,
-      mailEnabled: group.mailEnabled ?? undefined,
-      securityEnabled: group.securityEnabled ?? undefined,
-      groupTypes: group.groupTypes ?? undefined,
-      visibility: group.visibility ?? undefined,
       createdOn: toEpochMs(group.createdDateTime),
-      onPremisesSyncEnabled: group.onPremisesSyncEnabled ?? undefined,
-      onPremisesSecurityIdentifier: group.onPremisesSecurityIdentifier ?? undefined,
-      securityIdentifier: group.securityIdentifier ?? undefined,
+      ...sameNamed(group, [
+        'description',
+        'mailEnabled',
+        'securityEnabled',
+        'groupTypes',
+        'visibility',
+        'onPremisesSyncEnabled',
+        'onPremisesSecurityIdentifier',
+        'securityIdentifier',
+      ]),
     }),
-    _key: groupKey(group.id),
-    _type: ENTITIES.GROUP._type,
-    _class: [...ENTITIES.GROUP._class],
-    _rawData: [{ name: 'default', rawData: group }],
+    ...entityIdentity(ENTITIES.GROUP, groupKey(group.id), group),
   };
 }
 

@@ -1,5 +1,6 @@
 import type { Entity, Relationship } from '../../graph/types.js';
 import type { DefenderLogonUser } from '../../microsoft/types.js';
+import { entityIdentity } from './entity.js';
 import { ENTITIES } from '../declarations.js';
 import { directRelationship, withoutUndefined } from '../relationships.js';
 import { toEpochMs } from './values.js';
@@ -43,10 +44,7 @@ export function createLogonUserEntity(logonUser: DefenderLogonUser): Entity {
       accountSid: logonUser.accountSid ?? undefined,
       isDomainAdmin: logonUser.isDomainAdmin ?? undefined,
     }),
-    _key: logonUserKey(accountDomain, accountName),
-    _type: ENTITIES.LOGON_USER._type,
-    _class: [...ENTITIES.LOGON_USER._class],
-    _rawData: [{ name: 'default', rawData: logonUser }],
+    ...entityIdentity(ENTITIES.LOGON_USER, logonUserKey(accountDomain, accountName), logonUser),
   };
 }
 

@@ -1,5 +1,6 @@
 import type { Entity, Relationship } from '../../graph/types.js';
 import type { DefenderMachine } from '../../microsoft/types.js';
+import { entityIdentity, sameNamed } from './entity.js';
 import { ENTITIES } from '../declarations.js';
 import { directRelationship, withoutUndefined } from '../relationships.js';
 import { machineAddresses } from './network.js';
@@ -24,34 +25,40 @@ export function createMachineEntity(machine: DefenderMachine): Entity {
       name: machine.computerDnsName ?? machine.id,
       displayName: machine.computerDnsName ?? machine.id,
       function: ['endpoint-protection', 'anti-malware', 'vulnerability-detection'],
-      computerDnsName: machine.computerDnsName ?? undefined,
-      osPlatform: machine.osPlatform ?? undefined,
-      osVersion: machine.osVersion ?? undefined,
-      version: machine.version ?? undefined,
-      osBuild: machine.osBuild ?? undefined,
-      osArchitecture: machine.osArchitecture ?? undefined,
-      agentVersion: machine.agentVersion ?? undefined,
-      lastIpAddress: machine.lastIpAddress ?? undefined,
-      lastExternalIpAddress: machine.lastExternalIpAddress ?? undefined,
+      ...sameNamed(machine, [
+        'computerDnsName',
+        'osPlatform',
+        'osVersion',
+        'version',
+        'osBuild',
+        'osArchitecture',
+        'agentVersion',
+        'lastIpAddress',
+        'lastExternalIpAddress',
+      ]),
       ipAddress: addresses.ipAddress,
       macAddress: addresses.macAddress,
       healthStatus: machine.healthStatus ?? undefined,
       active: machine.healthStatus ? machine.healthStatus === 'Active' : undefined,
-      deviceValue: machine.deviceValue ?? undefined,
-      riskScore: machine.riskScore ?? undefined,
-      exposureLevel: machine.exposureLevel ?? undefined,
-      isAadJoined: machine.isAadJoined ?? undefined,
-      aadDeviceId: machine.aadDeviceId ?? undefined,
-      machineTags: machine.machineTags ?? undefined,
+      ...sameNamed(machine, [
+        'deviceValue',
+        'riskScore',
+        'exposureLevel',
+        'isAadJoined',
+        'aadDeviceId',
+        'machineTags',
+      ]),
       rbacGroupId:
         machine.rbacGroupId === null || machine.rbacGroupId === undefined
           ? undefined
           : String(machine.rbacGroupId),
-      rbacGroupName: machine.rbacGroupName ?? undefined,
-      onboardingStatus: machine.onboardingStatus ?? undefined,
-      managedBy: machine.managedBy ?? undefined,
-      defenderAvStatus: machine.defenderAvStatus ?? undefined,
-      isExcluded: machine.isExcluded ?? undefined,
+      ...sameNamed(machine, [
+        'rbacGroupName',
+        'onboardingStatus',
+        'managedBy',
+        'defenderAvStatus',
+        'isExcluded',
+      ]),
       firstSeenOn: toEpochMs(machine.firstSeen),
       lastSeenOn: orNull(toEpochMs(machine.lastSeen)),
       vmId: machine.vmMetadata?.vmId ?? undefined,
@@ -60,10 +67,7 @@ export function createMachineEntity(machine: DefenderMachine): Entity {
       vmSubscriptionId: machine.vmMetadata?.subscriptionId ?? undefined,
       webLink: `https://security.microsoft.com/machines/${machine.id}`,
     }),
-    _key: machineKey(machine.id),
-    _type: ENTITIES.MACHINE._type,
-    _class: [...ENTITIES.MACHINE._class],
-    _rawData: [{ name: 'default', rawData: machine }],
+    ...entityIdentity(ENTITIES.MACHINE, machineKey(machine.id), machine),
   };
 }
 
@@ -101,9 +105,7 @@ export function createDeviceEntity(machine: DefenderMachine): Entity {
       lastSeenOn: orNull(toEpochMs(machine.lastSeen)),
       firstSeenOn: toEpochMs(machine.firstSeen),
     }),
-    _key: deviceKey(machine.id),
-    _type: ENTITIES.DEVICE._type,
-    _class: [...ENTITIES.DEVICE._class],
+    ...entityIdentity(ENTITIES.DEVICE, deviceKey(machine.id)),
   };
 }
 

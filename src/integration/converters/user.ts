@@ -1,5 +1,6 @@
 import type { Entity } from '../../graph/types.js';
 import type { GraphUser } from '../../microsoft/types.js';
+import { entityIdentity, sameNamed } from './entity.js';
 import { ENTITIES } from '../declarations.js';
 import { withoutUndefined } from '../relationships.js';
 import { lowerCaseList, orNull, toEpochMs } from './values.js';
@@ -39,20 +40,19 @@ export function createUserEntity(user: GraphUser): Entity {
       // Absent only if Graph ignored the $select; then the truth is unknown, not "active".
       active: user.accountEnabled ?? undefined,
       isActive: user.accountEnabled ?? undefined,
-      userType: user.userType ?? undefined,
       isGuest: user.userType ? user.userType === 'Guest' : undefined,
-      employeeId: user.employeeId ?? undefined,
-      jobTitle: user.jobTitle ?? undefined,
-      department: user.department ?? undefined,
       createdOn: toEpochMs(user.createdDateTime),
-      onPremisesSecurityIdentifier: user.onPremisesSecurityIdentifier ?? undefined,
-      onPremisesSamAccountName: user.onPremisesSamAccountName ?? undefined,
-      onPremisesDomainName: user.onPremisesDomainName ?? undefined,
-      onPremisesUserPrincipalName: user.onPremisesUserPrincipalName ?? undefined,
+      ...sameNamed(user, [
+        'userType',
+        'employeeId',
+        'jobTitle',
+        'department',
+        'onPremisesSecurityIdentifier',
+        'onPremisesSamAccountName',
+        'onPremisesDomainName',
+        'onPremisesUserPrincipalName',
+      ]),
     }),
-    _key: userKey(user.id),
-    _type: ENTITIES.USER._type,
-    _class: [...ENTITIES.USER._class],
-    _rawData: [{ name: 'default', rawData: user }],
+    ...entityIdentity(ENTITIES.USER, userKey(user.id), user),
   };
 }
