@@ -117,29 +117,39 @@ export interface StepDeclaration {
   calls: string;
 }
 
-export const STEP_DECLARATIONS: StepDeclaration[] = [
-  {
-    id: STEP_IDS.ACCOUNT,
-    name: 'Fetch account',
-    entities: [ENTITIES.ACCOUNT],
+/** A step declaration; what a step does not name (entities, relationships, …) is empty. */
+function step(
+  declaration: Pick<StepDeclaration, 'id' | 'name' | 'calls'> & Partial<StepDeclaration>,
+): StepDeclaration {
+  return {
+    entities: [],
     relationships: [],
     mappedRelationships: [],
     dependsOn: [],
+    permissions: [],
+    ...declaration,
+  };
+}
+
+export const STEP_DECLARATIONS: StepDeclaration[] = [
+  step({
+    id: STEP_IDS.ACCOUNT,
+    name: 'Fetch account',
+    entities: [ENTITIES.ACCOUNT],
     permissions: [{ api: 'graph', permission: 'Organization.Read.All' }],
     calls: 'Graph `GET /organization`: 1',
-  },
-  {
+  }),
+  step({
     id: STEP_IDS.USERS,
     name: 'Fetch users',
     entities: [ENTITIES.USER],
     relationships: [RELATIONSHIPS.ACCOUNT_HAS_USER],
-    mappedRelationships: [],
     dependsOn: [STEP_IDS.ACCOUNT],
     ingestionSourceId: 'users',
     permissions: [{ api: 'graph', permission: 'User.Read.All' }],
     calls: 'Graph `GET /users`: ⌈users / 999⌉',
-  },
-  {
+  }),
+  step({
     id: STEP_IDS.GROUPS,
     name: 'Fetch groups and members',
     entities: [ENTITIES.GROUP],
@@ -162,31 +172,29 @@ export const STEP_DECLARATIONS: StepDeclaration[] = [
     ],
     calls:
       'Graph `GET /groups`: ⌈groups / 999⌉; `GET /groups/{id}/members`: Σ ⌈members / 999⌉ (≥ 1 per group)',
-  },
-  {
+  }),
+  step({
     id: STEP_IDS.MACHINES,
     name: 'Fetch machines and devices',
     entities: [ENTITIES.MACHINE, ENTITIES.DEVICE],
     relationships: [RELATIONSHIPS.ACCOUNT_HAS_MACHINE, RELATIONSHIPS.MACHINE_MANAGES_DEVICE],
-    mappedRelationships: [],
     dependsOn: [STEP_IDS.ACCOUNT],
     ingestionSourceId: 'machines',
     permissions: [{ api: 'defender', permission: 'Machine.Read.All' }],
     calls: 'Defender `GET /api/machines`: ⌈machines / 10,000⌉',
-  },
-  {
+  }),
+  step({
     id: STEP_IDS.LOGON_USERS,
     name: 'Fetch logon users',
     entities: [ENTITIES.LOGON_USER],
     relationships: [RELATIONSHIPS.MACHINE_HAS_LOGON_USER],
-    mappedRelationships: [],
     dependsOn: [STEP_IDS.MACHINES],
     ingestionSourceId: 'logon_users',
     permissions: [{ api: 'defender', permission: 'User.Read.All' }],
     calls:
       'Defender `GET /api/machines/{id}/logonusers`: 1 per machine (no bulk endpoint; paced at 100/min and 1,500/h, so ≈ machines / 1,500 hours)',
-  },
-  {
+  }),
+  step({
     id: STEP_IDS.VULNERABILITIES,
     name: 'Fetch vulnerabilities',
     entities: [ENTITIES.VULNERABILITY],
@@ -197,17 +205,14 @@ export const STEP_DECLARATIONS: StepDeclaration[] = [
     permissions: [{ api: 'defender', permission: 'Vulnerability.Read.All' }],
     calls:
       'Defender `GET /api/vulnerabilities`: ⌈CVEs / page⌉; `GET /api/vulnerabilities/machinesVulnerabilities`: ⌈rows / 10,000⌉',
-  },
-  {
+  }),
+  step({
     id: STEP_IDS.LOGON_USER_IS_USER,
     name: 'Relate logon users to directory users',
-    entities: [],
     relationships: [RELATIONSHIPS.LOGON_USER_IS_USER],
-    mappedRelationships: [],
     dependsOn: [STEP_IDS.USERS, STEP_IDS.LOGON_USERS],
-    permissions: [],
     calls: 'none (reads collected users and logon users)',
-  },
+  }),
 ];
 
 /** `_type`s a step declares (entities, relationships, mapped relationships). */
