@@ -46,18 +46,25 @@ async function walk(
   return counts;
 }
 
-/** One JSON object per line: entities first, then relationships (they carry `_fromEntityKey`). */
-export async function exportJsonl(
+/** Writes the committed graph (or one instance of it) to a file; resolves to what it wrote. */
+export type Exporter = (
   store: GraphStore,
   path: string,
   scope: ExportScope,
-): Promise<ExportCounts> {
+) => Promise<ExportCounts>;
+
+async function createExportFile(path: string) {
   await mkdir(dirname(path), { recursive: true });
-  const file = createWriteStream(path);
+  return createWriteStream(path);
+}
+
+/** One JSON object per line: entities first, then relationships (they carry `_fromEntityKey`). */
+export const exportJsonl: Exporter = async (store, path, scope) => {
+  const file = await createExportFile(path);
   const counts = await walk(store, scope, (object) => write(file, `${JSON.stringify(object)}\n`));
   await finish(file, file);
   return counts;
-}
+};
 
 const CSV_COLUMNS = [
   'kind',
@@ -71,13 +78,8 @@ const CSV_COLUMNS = [
 ];
 
 /** One row per object: the J1 columns, then every other property as one JSON object. */
-export async function exportCsv(
-  store: GraphStore,
-  path: string,
-  scope: ExportScope,
-): Promise<ExportCounts> {
-  await mkdir(dirname(path), { recursive: true });
-  const file = createWriteStream(path);
+export const exportCsv: Exporter = async (store, path, scope) => {
+  const file = await createExportFile(path);
   const csv = stringify({
     header: true,
     columns: CSV_COLUMNS,
@@ -96,4 +98,4 @@ export async function exportCsv(
   });
   await finish(csv, file);
   return counts;
-}
+};
