@@ -72,24 +72,15 @@ export function expectedChanges(
   for (const m of report.groups.membersRemoved)
     deleted.add(memberLink(before, m.groupId, m.memberId));
 
-  for (const id of report.machines.onboarded) {
-    for (const key of [
-      keys.machine(id),
-      keys.device(id),
-      keys.rel(account, 'has', keys.machine(id)),
-      keys.rel(keys.machine(id), 'manages', keys.device(id)),
-    ])
-      created.add(key);
-  }
-  for (const id of report.machines.offboarded) {
-    for (const key of [
-      keys.machine(id),
-      keys.device(id),
-      keys.rel(account, 'has', keys.machine(id)),
-      keys.rel(keys.machine(id), 'manages', keys.device(id)),
-    ])
-      deleted.add(key);
-  }
+  /** A machine comes and goes with its device and both of their relationships. */
+  const machineKeys = (id: string) => [
+    keys.machine(id),
+    keys.device(id),
+    keys.rel(account, 'has', keys.machine(id)),
+    keys.rel(keys.machine(id), 'manages', keys.device(id)),
+  ];
+  for (const id of report.machines.onboarded) for (const key of machineKeys(id)) created.add(key);
+  for (const id of report.machines.offboarded) for (const key of machineKeys(id)) deleted.add(key);
   for (const { id, fields } of report.machines.updated) {
     updated.add(keys.machine(id));
     if (fields.some((f) => DEVICE_FIELDS.has(f))) updated.add(keys.device(id));
