@@ -6,7 +6,7 @@
  * Usage: npx tsx bench/collect-10k.ts [--quota-scale 25] [--machines 10000] [--users 10000]
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -15,6 +15,7 @@ import { Agent, request } from 'undici';
 import { loadConfig, selectInstance } from '../src/config/load.js';
 import type { GroundTruth } from '../src/emulator/tenant/types.js';
 import { MemoryGraphObjectStore, runIntegration, writeJ1Layout } from '../src/integration/index.js';
+import { tsxArgs, writeSection } from './support.js';
 
 const { values } = parseArgs({
   options: {
@@ -32,10 +33,7 @@ const configFile = join(work, 'defender-graph.yaml');
 
 const emulator = spawn(
   process.execPath,
-  [
-    '--import',
-    'tsx',
-    join(import.meta.dirname, '../src/cli/main.ts'),
+  tsxArgs(join(import.meta.dirname, '../src/cli/main.ts'), [
     'emulator',
     '--json',
     '--data-dir',
@@ -54,7 +52,7 @@ const emulator = spawn(
     values.cves!,
     '--quota-scale',
     values['quota-scale']!,
-  ],
+  ]),
   { stdio: ['ignore', 'pipe', 'inherit'] },
 );
 const ready = await new Promise<{ url: string; caFile: string }>((resolve, reject) => {
@@ -168,8 +166,7 @@ ${labels.map((l) => `| \`${l}\` | ${result.apiCalls[l] ?? 0} | ${minimum[l]} | $
 - Peak memory of the collector process: RSS ${(peakRss / 2 ** 20).toFixed(0)} MiB, heap ${(peakHeap / 2 ** 20).toFixed(0)} MiB
   (whole graph held in memory for the J1 layout; the \`sync\` path stages into SQL instead).
 `;
-  writeFileSync(join(import.meta.dirname, 'out', 'collect.md'), md);
-  process.stdout.write(md);
+  writeSection('collect.md', md);
 } finally {
   emulator.kill('SIGTERM');
   await dispatcher.close();

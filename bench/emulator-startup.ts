@@ -6,12 +6,13 @@
  * Usage: npm run build && npx tsx bench/emulator-startup.ts   (writes bench/out/emulator-startup.md)
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { Agent, request } from 'undici';
 import { parse } from 'yaml';
+import { writeSection } from './support.js';
 
 const root = join(import.meta.dirname, '..');
 const cli = join(root, 'dist', 'cli', 'main.js');
@@ -149,10 +150,7 @@ Machine: ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, Node.j
 ${row('cold', cold)}
 ${row('warm', warm)}
 `;
-  const outDir = join(root, 'bench', 'out');
-  mkdirSync(outDir, { recursive: true });
-  writeFileSync(join(outDir, 'emulator-startup.md'), section);
-  process.stdout.write(section);
+  writeSection('emulator-startup.md', section);
 } finally {
   rmSync(dataDir, { recursive: true, force: true });
 }

@@ -5,14 +5,14 @@
  */
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { BENCH_OUT_DIR } from './support.js';
 
-const outDir = join(import.meta.dirname, 'out');
 const docPath = join(import.meta.dirname, '..', 'docs', 'benchmarks.md');
 
-const sections = readdirSync(outDir)
+const sections = readdirSync(BENCH_OUT_DIR)
   .filter((f) => f.endsWith('.md'))
   .sort()
-  .map((f) => readFileSync(join(outDir, f), 'utf8').trim());
+  .map((f) => readFileSync(join(BENCH_OUT_DIR, f), 'utf8').trim());
 
 const header = `# Benchmarks
 

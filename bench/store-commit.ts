@@ -6,13 +6,14 @@
  * Usage: npx tsx bench/store-commit.ts [--machines 10000,100000]   (writes bench/out/store.md)
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync, existsSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import type { Entity, IntegrationRunResult, Relationship, StepResult } from '../src/graph/types.js';
 import { openGraphStore } from '../src/store/index.js';
+import { tsxArgs, writeSection } from './support.js';
 
 const PG_SERVER = process.env.DEFENDER_GRAPH_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432';
 const LOGONS_PER_MACHINE = 3;
@@ -268,7 +269,7 @@ async function driver(sizes: number[]) {
       process.stderr.write(`… ${backend}, ${machines} machines\n`);
       const child = spawnSync(
         process.execPath,
-        ['--import', 'tsx', import.meta.filename, '--scenario', url, String(machines)],
+        tsxArgs(import.meta.filename, ['--scenario', url, String(machines)]),
         {
           encoding: 'utf8',
           maxBuffer: 1 << 20,
@@ -303,9 +304,7 @@ cache filling up, not tenant data held in memory.
 |---:|---|---:|---:|---:|---:|---:|---|---:|---:|
 ${rows.join('\n')}
 `;
-  mkdirSync(join(import.meta.dirname, 'out'), { recursive: true });
-  writeFileSync(join(import.meta.dirname, 'out', 'store.md'), md);
-  process.stdout.write(md);
+  writeSection('store.md', md);
 }
 
 const args = process.argv.slice(2);
