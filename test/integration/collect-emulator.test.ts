@@ -227,6 +227,30 @@ describe('collect against the emulator: logon user IS user', () => {
   });
 });
 
+describe('collect against the emulator with a certificate credential', () => {
+  it('signs client assertions with the registered certificate and collects what /admin/truth holds', async () => {
+    const te = await startTestEmulator({ seed: 13 });
+    try {
+      const { clientSecret, ...withoutSecret } = te.config;
+      expect(clientSecret).toBeDefined();
+      const { store, result } = await collect({
+        ...withoutSecret,
+        certificatePath: te.emulator.clientCertificateFile,
+      });
+      expect(result.stepResults.map((r) => [r.id, r.status, r.error?.message])).toEqual(
+        result.stepResults.map((r) => [r.id, 'success', undefined]),
+      );
+      const truth = await te.truth();
+      const facts = collectedFacts(store);
+      expect(facts.users).toEqual([...truth.users!].sort());
+      expect(facts.machines).toEqual([...truth.machines!].sort());
+      expect(facts.cvePairs.length).toBe(truth.counts.machineCvePairs);
+    } finally {
+      await te.close();
+    }
+  });
+});
+
 describe('collect against the emulator: faults', () => {
   let te: TestEmulator;
   beforeAll(async () => {
