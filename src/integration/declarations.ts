@@ -223,3 +223,21 @@ export function declaredTypes(step: StepDeclaration): string[] {
     ...step.mappedRelationships.map((r) => r._type),
   ];
 }
+
+/**
+ * The given steps and every step that depends on them, directly or through others, in declaration
+ * order: when a step fails, its dependents run without its data.
+ */
+export function withDependents(stepIds: Iterable<string>): StepDeclaration[] {
+  const affected = new Set(stepIds);
+  let grew = true;
+  while (grew) {
+    grew = false;
+    for (const step of STEP_DECLARATIONS) {
+      if (affected.has(step.id) || !step.dependsOn.some((id) => affected.has(id))) continue;
+      affected.add(step.id);
+      grew = true;
+    }
+  }
+  return STEP_DECLARATIONS.filter((s) => affected.has(s.id));
+}

@@ -2,16 +2,22 @@ import type { InstanceConfig } from '../config/instance-config.js';
 import { MicrosoftApiError } from '../microsoft/errors.js';
 import { createMicrosoftClients, type MicrosoftClients } from '../microsoft/index.js';
 import type { Logger } from '../util/logger.js';
-import { STEP_DECLARATIONS } from './declarations.js';
+import { declaredTypes, STEP_DECLARATIONS, withDependents } from './declarations.js';
 
 export interface PermissionCheck {
   api: 'graph' | 'defender';
   permission: string;
   /** null: could not be probed (the reason says why). */
   granted: boolean | null;
-  /** `_type`s the steps needing this permission produce: lost (kept from the last sync) without it. */
+  /**
+   * `_type`s the steps needing this permission, and the steps depending on those, produce: lost
+   * (kept from the last sync) without it.
+   */
   typesLost: string[];
+  /** Steps that need the permission. */
   steps: string[];
+  /** Steps that depend on those (directly or not): they run without that data. */
+  dependentSteps: string[];
   reason?: string;
 }
 
@@ -58,6 +64,22 @@ const PROBES: { api: 'graph' | 'defender'; permission: string; probe: Probe }[] 
   },
 ];
 
+/** What a missing permission costs: the steps needing it, the steps depending on them, their types. */
+export function permissionImpact(
+  api: 'graph' | 'defender',
+  permission: string,
+): Pick<PermissionCheck, 'steps' | 'dependentSteps' | 'typesLost'> {
+  const steps = STEP_DECLARATIONS.filter((s) =>
+    s.permissions.some((p) => p.api === api && p.permission === permission),
+  ).map((s) => s.id);
+  const affected = withDependents(steps);
+  return {
+    steps,
+    dependentSteps: affected.map((s) => s.id).filter((id) => !steps.includes(id)),
+    typesLost: [...new Set(affected.flatMap(declaredTypes))],
+  };
+}
+
 /**
  * Gets both tokens, then probes every permission the steps need. A token failure is thrown (the
  * caller exits 1 with its AADSTS reason); a missing permission is reported, not thrown.
@@ -84,18 +106,11 @@ export async function checkPermissions(
     }
     const permissions: PermissionCheck[] = [];
     for (const { api, permission, probe } of PROBES) {
-      const needing = STEP_DECLARATIONS.filter((s) =>
-        s.permissions.some((p) => p.api === api && p.permission === permission),
-      );
       const check: PermissionCheck = {
         api,
         permission,
         granted: null,
-        steps: needing.map((s) => s.id),
-        typesLost: needing.flatMap((s) => [
-          ...s.entities.map((e) => e._type),
-          ...s.relationships.map((r) => r._type),
-        ]),
+        ...permissionImpact(api, permission),
       };
       permissions.push(check);
       if (!tokens.find((t) => t.api === api)?.ok) {

@@ -302,6 +302,32 @@ describe('collect against the emulator: faults', () => {
     }
   });
 
+  it('revoked Machine.Read.All: validate counts what the steps depending on machines lose too', async () => {
+    await te.setFaults({ revokePermissions: ['Machine.Read.All'] });
+    try {
+      const report = await checkPermissions({ ...te.config, quotaScale: QUOTA_SCALE });
+      const machines = report.permissions.find((p) => p.permission === 'Machine.Read.All')!;
+      expect(machines.granted).toBe(false);
+      expect(machines.dependentSteps).toEqual([
+        'fetch-logon-users',
+        'fetch-vulnerabilities',
+        'build-logon-user-is-user',
+      ]);
+      for (const type of [
+        ENTITIES.MACHINE._type,
+        ENTITIES.DEVICE._type,
+        ENTITIES.LOGON_USER._type,
+        ENTITIES.VULNERABILITY._type,
+        RELATIONSHIPS.MACHINE_HAS_LOGON_USER._type,
+        RELATIONSHIPS.LOGON_USER_IS_USER._type,
+      ])
+        expect(machines.typesLost).toContain(type);
+      expect(machines.typesLost).not.toContain(ENTITIES.USER._type);
+    } finally {
+      await te.clearFaults();
+    }
+  });
+
   it('survives injected 429s, 5xx and connection resets with complete data', async () => {
     await te.setFaults({
       rate429: 0.1,
