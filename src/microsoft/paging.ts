@@ -10,9 +10,14 @@ interface ODataPage<T> {
 /** A runaway server (e.g. the nextLink loop of MicrosoftDocs issue #8316) must not page forever. */
 const MAX_PAGES = 100_000;
 
+/** Graph's answer to a `$skiptoken` that has expired (graph-api.md §6). */
+const EXPIRED_PAGE_TOKEN = 'Directory_ExpiredPageToken';
+
 /**
  * Graph paging (graph-api.md §6): request the absolute `@odata.nextLink` unchanged until a page has
  * none. A nextLink off the configured Graph origin is refused so the token never goes elsewhere.
+ * When a page token expires mid-listing the listing starts again from the first page, once: items
+ * already yielded then come again, and callers drop them by id (every Graph step does).
  */
 export async function* graphPages<T>(
   http: ApiClient,
@@ -21,11 +26,23 @@ export async function* graphPages<T>(
   base: string,
 ): AsyncGenerator<T[]> {
   let url: string | undefined = firstUrl;
+  let restarted = false;
   const seen = new Set<string>();
   while (url !== undefined) {
     if (seen.size >= MAX_PAGES || seen.has(url)) throw pagingError(endpoint, 'nextLink repeats');
     seen.add(url);
-    const page: ODataPage<T> = await http.getJson<ODataPage<T>>(endpoint, url);
+    let page: ODataPage<T>;
+    try {
+      page = await http.getJson<ODataPage<T>>(endpoint, url);
+    } catch (err) {
+      const expired = err instanceof MicrosoftApiError && err.serviceCode === EXPIRED_PAGE_TOKEN;
+      if (!expired || url === firstUrl) throw err;
+      if (restarted) throw expiredAgain(err);
+      restarted = true;
+      seen.clear();
+      url = firstUrl;
+      continue;
+    }
     yield page.value ?? [];
     const next: string | undefined = page['@odata.nextLink'];
     if (next !== undefined && !next.startsWith(`${base}/`)) {
@@ -33,6 +50,17 @@ export async function* graphPages<T>(
     }
     url = next;
   }
+}
+
+function expiredAgain(err: MicrosoftApiError): MicrosoftApiError {
+  return new MicrosoftApiError({
+    api: err.api,
+    endpoint: err.endpoint,
+    code: err.code,
+    status: err.status,
+    serviceCode: err.serviceCode,
+    message: `${err.message} (the page token expired again after the listing restarted from the first page)`,
+  });
 }
 
 /**
