@@ -52,4 +52,19 @@ describe('what a missing permission costs (from the step declarations)', () => {
     expect(impact.dependentSteps).toEqual(['build-logon-user-is-user']);
     expect(impact.typesLost).not.toContain(ENTITIES.USER._type);
   });
+
+  it('without Organization.Read.All: every other step depends on the account, so every type', () => {
+    const impact = permissionImpact('graph', 'Organization.Read.All');
+    expect(impact.steps).toEqual(['fetch-account']);
+    expect(impact.dependentSteps).toEqual([
+      'fetch-users',
+      'fetch-groups',
+      'fetch-machines',
+      'fetch-logon-users',
+      'fetch-vulnerabilities',
+      'build-logon-user-is-user',
+    ]);
+    expect(impact.typesLost).toContain(ENTITIES.ACCOUNT._type);
+    expect(impact.typesLost).toContain(ENTITIES.VULNERABILITY._type);
+  });
 });
