@@ -1,6 +1,7 @@
-import type { Entity } from '../../graph/types.js';
+import type { Entity, Relationship } from '../../graph/types.js';
 import { createAccountEntity } from '../converters/account.js';
 import { ENTITIES, STEP_IDS } from '../declarations.js';
+import { directRelationship } from '../relationships.js';
 import type { IntegrationStep, JobState, StepContext } from '../step.js';
 import { declaration } from './declaration.js';
 
@@ -18,4 +19,9 @@ export async function findAccount(jobState: JobState): Promise<Entity | undefine
     account ??= e;
   });
   return account;
+}
+
+/** Account HAS each entity; none when the account step produced no account. */
+export function accountHas(account: Entity | undefined, entities: Entity[]): Relationship[] {
+  return account ? entities.map((e) => directRelationship('HAS', account, e)) : [];
 }

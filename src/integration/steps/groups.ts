@@ -1,11 +1,11 @@
 import type { GraphRelationship } from '../../graph/types.js';
 import { createGroupEntity, createGroupMemberRelationship } from '../converters/group.js';
 import { STEP_IDS } from '../declarations.js';
-import { directRelationship } from '../relationships.js';
 import type { IntegrationStep } from '../step.js';
-import { findAccount } from './account.js';
+import { accountHas, findAccount } from './account.js';
 import { forEachConcurrently } from './concurrency.js';
 import { declaration } from './declaration.js';
+import { unseen } from './unseen.js';
 
 /** Member listings in flight at once; the shared Graph bucket paces them. */
 const MEMBER_CONCURRENCY = 4;
@@ -17,11 +17,9 @@ export const groupsStep: IntegrationStep = {
     const groups = [];
     const seen = new Set<string>();
     for await (const page of graph.groups()) {
-      const entities = page.filter((g) => !seen.has(g.id)).map(createGroupEntity);
-      entities.forEach((g) => seen.add(String(g.id)));
+      const entities = unseen(page, seen).map(createGroupEntity);
       await jobState.addEntities(entities);
-      if (account)
-        await jobState.addRelationships(entities.map((g) => directRelationship('HAS', account, g)));
+      await jobState.addRelationships(accountHas(account, entities));
       groups.push(...entities);
     }
     let done = 0;

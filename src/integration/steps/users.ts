@@ -1,9 +1,9 @@
 import { createUserEntity } from '../converters/user.js';
 import { STEP_IDS } from '../declarations.js';
-import { directRelationship } from '../relationships.js';
 import type { IntegrationStep } from '../step.js';
-import { findAccount } from './account.js';
+import { accountHas, findAccount } from './account.js';
 import { declaration } from './declaration.js';
+import { unseen } from './unseen.js';
 
 export const usersStep: IntegrationStep = {
   ...declaration(STEP_IDS.USERS),
@@ -11,11 +11,9 @@ export const usersStep: IntegrationStep = {
     const account = await findAccount(jobState);
     const seen = new Set<string>();
     for await (const page of graph.users()) {
-      const users = page.filter((u) => !seen.has(u.id)).map(createUserEntity);
-      users.forEach((u) => seen.add(String(u.id)));
+      const users = unseen(page, seen).map(createUserEntity);
       await jobState.addEntities(users);
-      if (account)
-        await jobState.addRelationships(users.map((u) => directRelationship('HAS', account, u)));
+      await jobState.addRelationships(accountHas(account, users));
       progress(seen.size);
     }
   },
