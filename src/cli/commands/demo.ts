@@ -3,13 +3,14 @@ import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
 import { writeEmulatorConfigFile } from '../../emulator/config-file.js';
-import { DEFAULT_TENANT_SIZES, startEmulator } from '../../emulator/server.js';
+import { startEmulator } from '../../emulator/server.js';
 import { syncInstance } from '../../sync/run-sync.js';
 import { stderrProgress } from '../../sync/progress.js';
 import { syncExitCode } from '../../sync/summary.js';
 import { DB_OPTION_HELP, withStore } from '../../sync/command-support.js';
 import { resolveStoreUrl } from '../../store/index.js';
 import { createLogger } from '../../util/logger.js';
+import { addTenantSizeOptions } from './emulator.js';
 import { printSyncSummary } from './sync.js';
 
 interface DemoFlags {
@@ -57,7 +58,7 @@ function nextSteps(
 }
 
 export function registerDemo(program: Command): void {
-  program
+  const command = program
     .command('demo')
     .description(
       'Try it without a tenant: start the simulated tenant in this process, sync it into the store, and show what to look at next.',
@@ -68,11 +69,8 @@ export function registerDemo(program: Command): void {
       './data/demo',
     )
     .option('--db <url>', DB_OPTION_HELP)
-    .option('--seed <n>', 'seed of the simulated tenant', '1')
-    .option('--users <n>', `directory users (default ${DEFAULT_TENANT_SIZES.users})`)
-    .option('--groups <n>', `groups (default ${DEFAULT_TENANT_SIZES.groups})`)
-    .option('--machines <n>', `Defender machines (default ${DEFAULT_TENANT_SIZES.machines})`)
-    .option('--cves <n>', `distinct CVEs (default ${DEFAULT_TENANT_SIZES.cves})`)
+    .option('--seed <n>', 'seed of the simulated tenant', '1');
+  addTenantSizeOptions(command)
     .option(
       '--quota-scale <x>',
       "multiplies the API quotas of the emulator and the collector's pacing alike",

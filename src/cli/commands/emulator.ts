@@ -75,9 +75,19 @@ function summary(emulator: RunningEmulator, seed: number, configPath: string | u
   return `${lines.join('\n')}\n`;
 }
 
+/** `--users`, `--groups`, `--machines`, `--cves`: the tenant sizes `emulator` and `demo` both take. */
+export function addTenantSizeOptions(command: Command): Command {
+  const d = DEFAULT_TENANT_SIZES;
+  return command
+    .option('--users <n>', `directory users (default ${d.users})`)
+    .option('--groups <n>', `groups (default ${d.groups})`)
+    .option('--machines <n>', `Defender machines (default ${d.machines})`)
+    .option('--cves <n>', `distinct CVEs (default ${d.cves})`);
+}
+
 export function registerEmulator(program: Command): void {
   const d = DEFAULT_TENANT_SIZES;
-  program
+  const command = program
     .command('emulator')
     .description(
       'Run the simulated Microsoft tenant (identity platform, Microsoft Graph, Defender for Endpoint API, admin API) over HTTPS on 127.0.0.1 until SIGINT/SIGTERM.',
@@ -88,11 +98,8 @@ export function registerEmulator(program: Command): void {
         .choices(['127.0.0.1'])
         .default('127.0.0.1'),
     )
-    .option('--seed <n>', 'seed of the deterministic tenant data and fault sequence', '1')
-    .option('--users <n>', `directory users (default ${d.users})`)
-    .option('--groups <n>', `groups (default ${d.groups})`)
-    .option('--machines <n>', `Defender machines (default ${d.machines})`)
-    .option('--cves <n>', `distinct CVEs (default ${d.cves})`)
+    .option('--seed <n>', 'seed of the deterministic tenant data and fault sequence', '1');
+  addTenantSizeOptions(command)
     .option(
       '--logon-users-per-machine <n>',
       `logon users per machine (default ${d.logonUsersPerMachine})`,
