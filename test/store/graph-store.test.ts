@@ -320,6 +320,7 @@ describe.each(BACKENDS)('GraphStore on $name', (backend) => {
     expect(Number(staged[0]!.n)).toBe(0);
   });
 
+  // The heartbeat lock row is SQLite's mechanism; PostgreSQL's advisory lock is tested above.
   it.runIf(backend.name === 'sqlite')(
     "SQLite: a lock held on another host counts while its heartbeat is fresh; a dead holder's sync is marked failed",
     async () => {
