@@ -361,17 +361,7 @@ class J1qlParser extends EmbeddedActionsParser {
       { ALT: () => this.CONSUME(T.Word) },
       { ALT: () => this.CONSUME(T.BracketName) },
     ]);
-    const segments = this.ACTION(() => this.segmentsOf(first));
-    this.MANY({
-      // `alias.*` is not a bracketed segment: leave the dot to the caller.
-      GATE: () => this.LA(2).tokenType === T.BracketName,
-      DEF: () => {
-        this.CONSUME(T.Dot);
-        const next = this.CONSUME2(T.BracketName);
-        this.ACTION(() => segments.push(...this.segmentsOf(next)));
-      },
-    });
-    return { kind: 'property', segments, position: position(first) };
+    return this.propertyFrom(first);
   });
 
   private propertyRef = this.RULE('propertyRef', (): PropertyRef => {
@@ -379,6 +369,11 @@ class J1qlParser extends EmbeddedActionsParser {
       { ALT: () => this.CONSUME(T.Identifier) },
       { ALT: () => this.CONSUME(T.BracketName) },
     ]);
+    return this.propertyFrom(first);
+  });
+
+  /** The property that starts at `first`, with any `.[bracketed]` segments that follow. */
+  private propertyFrom(first: IToken): PropertyRef {
     const segments = this.ACTION(() => this.segmentsOf(first));
     this.MANY({
       // `alias.*` is not a bracketed segment: leave the dot to the caller.
@@ -390,7 +385,7 @@ class J1qlParser extends EmbeddedActionsParser {
       },
     });
     return { kind: 'property', segments, position: position(first) };
-  });
+  }
 
   private segmentsOf(token: IToken): string[] {
     return token.tokenType === T.BracketName

@@ -1,4 +1,5 @@
 import { stringify } from 'csv-stringify/sync';
+import { metadataFromRow } from '../store/rows.js';
 import type { DialectName } from './sql/dialect.js';
 
 /** JupiterOne's result item for an entity (and, with `relationship`, for an edge). */
@@ -53,20 +54,12 @@ export function decodeJson(dialect: DialectName, value: unknown): unknown {
 }
 
 function metadata(row: ObjectRow): Record<string, unknown> {
-  const meta: Record<string, unknown> = {
-    _id: row.id,
+  return {
     _key: row.key,
     _type: row.type,
-    _version: Number(row.version),
-    _createdOn: Number(row.created_on),
-    _beginOn: Number(row.begin_on),
-    _deleted: Boolean(row.deleted),
-    _source: row.source,
-    _integrationInstanceId: row.instance_id,
+    ...metadataFromRow(row),
     _integrationName: row.instance_name,
   };
-  if (row.end_on !== null) meta._endOn = Number(row.end_on);
-  return meta;
 }
 
 export function entityResult(dialect: DialectName, row: ObjectRow): EntityResult {

@@ -183,12 +183,13 @@ export function relationshipFromRow(row: RelationshipRow): GraphRelationship {
 }
 
 /** The JupiterOne metadata of a committed row, as `_`-fields. */
+/** Numbers may arrive as strings: pg returns bigint columns as text. */
 export interface MetadataRow {
   id: string;
-  version: number;
-  created_on: number;
-  begin_on: number;
-  end_on: number | null;
+  version: number | string;
+  created_on: number | string;
+  begin_on: number | string;
+  end_on: number | string | null;
   deleted: boolean | number;
   source: string;
   instance_id: string;
