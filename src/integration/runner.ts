@@ -14,6 +14,7 @@ import type { GraphClient } from '../microsoft/graph-client.js';
 import type { Logger } from '../util/logger.js';
 import { declaredTypes } from './declarations.js';
 import type { IntegrationStep, JobState } from './step.js';
+import { boundObjects } from './bounded-object.js';
 
 export type ProgressEvent =
   | { type: 'step_start'; stepId: string; name: string }
@@ -142,17 +143,19 @@ async function executeStep(
 
   const jobState: JobState = {
     async addEntities(batch) {
+      const bounded = boundObjects(batch);
       const tagged = instance.tagAccountName
-        ? batch.map((e) => ({ ...e, 'tag.AccountName': instance.name }))
-        : batch;
+        ? bounded.map((e) => ({ ...e, 'tag.AccountName': instance.name }))
+        : bounded;
       track(tagged);
       await store.addEntities(step.id, tagged);
       entities += batch.length;
       report();
     },
     async addRelationships(batch) {
-      track(batch);
-      await store.addRelationships(step.id, batch);
+      const bounded = boundObjects(batch);
+      track(bounded);
+      await store.addRelationships(step.id, bounded);
       relationships += batch.length;
       report();
     },

@@ -78,25 +78,19 @@ async function loadObjects(
       part,
     );
     for (const row of rows)
-      loaded.set(
-        row.id,
-        kind === 'entity'
-          ? entityResult(store.dialect, row)
-          : relationshipResult(store.dialect, row),
-      );
+      loaded.set(row.id, kind === 'entity' ? entityResult(row) : relationshipResult(row));
   }
   return loaded;
 }
 
-function decodeLeaf(dialect: DialectName, leaf: Leaf, raw: unknown): unknown {
+function decodeLeaf(leaf: Leaf, raw: unknown): unknown {
   if (raw === null || raw === undefined) return null;
   if (leaf.kind === 'aggregate')
     return leaf.fn === 'COUNT' || typeof raw === 'string' ? Number(raw) : raw;
   if (leaf.kind === 'object') return raw;
-  if (!metadataPropertyNames(leaf.objectKind).includes(leaf.property))
-    return decodeJson(dialect, raw);
+  if (!metadataPropertyNames(leaf.objectKind).includes(leaf.property)) return decodeJson(raw);
   if (leaf.property === '_deleted') return Boolean(raw);
-  if (leaf.property === '_class' && leaf.objectKind === 'entity') return decodeJson(dialect, raw);
+  if (leaf.property === '_class' && leaf.objectKind === 'entity') return decodeJson(raw);
   return typeof raw === 'string' && /^(_createdOn|_beginOn|_endOn|_version)$/.test(leaf.property)
     ? Number(raw)
     : raw;
@@ -139,7 +133,7 @@ async function shapeTable(
           ? typeof raw === 'string'
             ? (objects.get(raw) ?? null)
             : null
-          : decodeLeaf(store.dialect, leaf, raw),
+          : decodeLeaf(leaf, raw),
       );
     });
     const out: TableRow = {};
@@ -214,7 +208,7 @@ export async function runQuery(
   if (compiled.mode === 'list')
     return {
       type: 'list',
-      data: rows.map((row) => entityResult(store.dialect, row as unknown as ObjectRow)),
+      data: rows.map((row) => entityResult(row as unknown as ObjectRow)),
     };
   if (compiled.mode === 'tree') return shapeTree(store, compiled, rows);
   return { type: 'table', data: await shapeTable(store, plan, compiled, rows) };

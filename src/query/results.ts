@@ -1,6 +1,6 @@
 import { stringify } from 'csv-stringify/sync';
 import { metadataFromRow } from '../store/rows.js';
-import type { DialectName } from './sql/dialect.js';
+import { fromStoredJson } from '../store/stored-json.js';
 
 /** JupiterOne's result item for an entity (and, with `relationship`, for an edge). */
 export interface EntityResult {
@@ -47,10 +47,10 @@ export interface ObjectRow {
   to_key?: string;
 }
 
-/** SQLite hands JSON back as text; PostgreSQL's driver has already parsed jsonb. */
-export function decodeJson(dialect: DialectName, value: unknown): unknown {
+/** Both drivers hand JSON back as text, in the store's escaped form. */
+export function decodeJson(value: unknown): unknown {
   if (value === null || value === undefined) return null;
-  return dialect === 'sqlite' && typeof value === 'string' ? JSON.parse(value) : value;
+  return fromStoredJson(value);
 }
 
 function metadata(row: ObjectRow): Record<string, unknown> {
@@ -62,18 +62,18 @@ function metadata(row: ObjectRow): Record<string, unknown> {
   };
 }
 
-export function entityResult(dialect: DialectName, row: ObjectRow): EntityResult {
-  const properties = decodeJson(dialect, row.properties) as Record<string, unknown>;
+export function entityResult(row: ObjectRow): EntityResult {
+  const properties = decodeJson(row.properties) as Record<string, unknown>;
   const entity: Record<string, unknown> = {
     ...metadata(row),
-    _class: decodeJson(dialect, row.classes),
+    _class: decodeJson(row.classes),
   };
   if (properties.displayName !== undefined) entity.displayName = properties.displayName;
   return { id: row.id, entity, properties };
 }
 
-export function relationshipResult(dialect: DialectName, row: ObjectRow): RelationshipResult {
-  const properties = decodeJson(dialect, row.properties) as Record<string, unknown>;
+export function relationshipResult(row: ObjectRow): RelationshipResult {
+  const properties = decodeJson(row.properties) as Record<string, unknown>;
   const relationship: Record<string, unknown> = {
     ...metadata(row),
     _class: row.class,

@@ -3,6 +3,7 @@ import type { PropertyValue, RelationshipMapping } from '../graph/types.js';
 import type { SqlConnection } from './sql/connection.js';
 import { jsonSql } from './sql/json.js';
 import { entityHash, parseJson, relationshipHash, type Properties } from './rows.js';
+import { toStoredJson } from './stored-json.js';
 
 interface Scope {
   db: SqlConnection;
@@ -76,8 +77,8 @@ async function stagePlaceholder(
       scope.syncId,
       key,
       _type,
-      JSON.stringify(classes),
-      JSON.stringify(properties),
+      toStoredJson(classes),
+      toStoredJson(properties),
       entityHash(_type, classes as string[], properties as Properties),
     ],
   );
@@ -153,8 +154,8 @@ export async function resolveMappedRelationships(scope: Scope): Promise<MappingO
             row.class,
             fromKey,
             toKey,
-            JSON.stringify(mapping),
-            JSON.stringify(properties),
+            toStoredJson(mapping),
+            toStoredJson(properties),
             relationshipHash(row.type, row.class, fromKey, toKey, properties),
           ],
         );

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import stableStringify from 'fast-json-stable-stringify';
+import { fromStoredJson, toStoredJson } from './stored-json.js';
 import type {
   Entity,
   GraphRelationship,
@@ -52,10 +53,8 @@ export function decompressRaw(raw: Buffer | Uint8Array | null): RawDataEntry[] |
   return raw ? (JSON.parse(gunzipSync(raw).toString('utf8')) as RawDataEntry[]) : undefined;
 }
 
-/** JSON columns come back parsed from PostgreSQL (jsonb) and as text from SQLite. */
-export function parseJson<T>(value: unknown): T {
-  return (typeof value === 'string' ? JSON.parse(value) : value) as T;
-}
+/** A JSON column's value (both drivers hand JSON columns over as text). */
+export const parseJson = fromStoredJson;
 
 export interface StagedEntityRow {
   key: string;
@@ -73,8 +72,8 @@ export function toStagedEntity(entity: Entity): StagedEntityRow {
   return {
     key: entity._key,
     type: entity._type,
-    classes: JSON.stringify(classes),
-    properties: JSON.stringify(properties),
+    classes: toStoredJson(classes),
+    properties: toStoredJson(properties),
     raw: compressRaw(entity._rawData),
     hash: entityHash(entity._type, classes, properties),
   };
@@ -118,8 +117,8 @@ export function toStagedRelationship(relationship: GraphRelationship): StagedRel
     class: relationship._class,
     fromKey,
     toKey,
-    mapping: mapping ? JSON.stringify(mapping) : null,
-    properties: JSON.stringify(properties),
+    mapping: mapping ? toStoredJson(mapping) : null,
+    properties: toStoredJson(properties),
     raw: compressRaw(direct?._rawData as RawDataEntry[] | undefined),
     // Mapped rows are hashed again once their endpoints are resolved at commit.
     hash: relationshipHash(

@@ -3,6 +3,7 @@ import type { ChangeCounts } from './commit.js';
 import type { HeldBackDeletion, PartialType } from './protection.js';
 import type { LockHolder } from './instance-lock.js';
 import { parseJson } from './rows.js';
+import { originalString } from './stored-json.js';
 
 export type SyncStatus = 'running' | 'success' | 'partial' | 'failed';
 
@@ -66,6 +67,6 @@ export function syncFromRow(row: SyncRow): SyncRecord {
     record.endedOn = Number(row.ended_on);
     record.durationMs = record.endedOn - record.startedOn;
   }
-  if (row.error !== null) record.error = row.error;
+  if (row.error !== null) record.error = originalString(row.error);
   return record;
 }

@@ -21,6 +21,7 @@ import {
   type RelationshipRow,
 } from './rows.js';
 import type { SyncRecord } from './sync-record.js';
+import { storedString, toStoredJson } from './stored-json.js';
 
 /** Rows per multi-row INSERT: well under both drivers' parameter limits. */
 const INSERT_BATCH = 200;
@@ -229,11 +230,11 @@ export class SyncSession implements GraphObjectStore {
           [
             ok ? 'success' : 'partial',
             Date.now(),
-            JSON.stringify(run.stepResults),
-            JSON.stringify(counts),
-            JSON.stringify(plan.heldBack),
-            JSON.stringify(run.apiCalls),
-            JSON.stringify(partialTypeReasons(run)),
+            toStoredJson(run.stepResults),
+            toStoredJson(counts),
+            toStoredJson(plan.heldBack),
+            toStoredJson(run.apiCalls),
+            toStoredJson(partialTypeReasons(run)),
             this.syncId,
           ],
         );
@@ -262,10 +263,10 @@ export class SyncSession implements GraphObjectStore {
          partial_types = ? WHERE id = ?`,
       [
         Date.now(),
-        message,
-        JSON.stringify(run?.stepResults ?? []),
-        JSON.stringify(run?.apiCalls ?? {}),
-        JSON.stringify(run ? partialTypeReasons(run) : []),
+        storedString(message),
+        toStoredJson(run?.stepResults ?? []),
+        toStoredJson(run?.apiCalls ?? {}),
+        toStoredJson(run ? partialTypeReasons(run) : []),
         this.syncId,
       ],
     );

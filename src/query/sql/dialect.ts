@@ -2,6 +2,7 @@
  * The SQL that differs between SQLite and PostgreSQL: JSON access, typed comparisons, booleans,
  * placeholders. The compiler writes everything else once.
  */
+import { storedString } from '../../store/stored-json.js';
 
 export type DialectName = 'sqlite' | 'postgres';
 
@@ -160,7 +161,7 @@ export const sqliteDialect: Dialect = {
   },
   columnSource: (column, kind, nullable) => columnSource(column, kind, nullable, '1'),
   absentSource: () => absent,
-  stringParam: (params, value) => params.add(value),
+  stringParam: (params, value) => params.add(storedString(value)),
   numberParam: (params, value) => params.add(value),
   regexMatch: (text, pattern, caseInsensitive, params) =>
     `js_regexp(${params.add(pattern)}, ${params.add(caseInsensitive ? 'i' : '')}, ${text})`,
@@ -206,7 +207,7 @@ export const postgresDialect: Dialect = {
   },
   columnSource: (column, kind, nullable) => columnSource(column, kind, nullable, 'TRUE'),
   absentSource: () => absent,
-  stringParam: (params, value) => `${params.add(value)}::text`,
+  stringParam: (params, value) => `${params.add(storedString(value))}::text`,
   numberParam: (params, value) => `${params.add(value)}::numeric`,
   regexMatch: (text, pattern, caseInsensitive, params) =>
     `(${text} ${caseInsensitive ? '~*' : '~'} ${params.add(pattern)}::text)`,

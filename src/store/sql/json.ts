@@ -1,4 +1,5 @@
 import type { Dialect } from './connection.js';
+import { storedString, toStoredJson } from '../stored-json.js';
 
 /**
  * The JSON SQL that differs between SQLite (json1) and PostgreSQL (jsonb). Each returns a
@@ -13,16 +14,22 @@ export interface JsonSql {
   propertyMatches(column: string, name: string, value: unknown): { sql: string; params: unknown[] };
 }
 
+/** json_each yields JSON booleans as 1/0 and strings in their stored form. */
+function sqliteScalar(value: unknown): unknown {
+  if (typeof value === 'boolean') return Number(value);
+  return typeof value === 'string' ? storedString(value) : value;
+}
+
 const sqliteJson: JsonSql = {
   arrayElements: (column) => `json_each(${column}) AS j`,
   arrayContains: (column, value) => ({
     sql: `EXISTS (SELECT 1 FROM json_each(${column}) AS c WHERE c.value = ?)`,
-    params: [value],
+    params: [storedString(value)],
   }),
   // json_each over a scalar yields the scalar itself, so one form covers scalars and arrays.
   propertyMatches: (column, name, value) => ({
     sql: `EXISTS (SELECT 1 FROM json_each(${column}, ?) AS p WHERE p.value = ?)`,
-    params: [`$.${JSON.stringify(name)}`, typeof value === 'boolean' ? Number(value) : value],
+    params: [`$.${JSON.stringify(name)}`, sqliteScalar(value)],
   }),
 };
 
@@ -30,11 +37,11 @@ const postgresJson: JsonSql = {
   arrayElements: (column) => `jsonb_array_elements_text(${column}) AS j(value)`,
   arrayContains: (column, value) => ({
     sql: `${column} @> CAST(? AS JSONB)`,
-    params: [JSON.stringify([value])],
+    params: [toStoredJson([value])],
   }),
   propertyMatches: (column, name, value) => ({
     sql: `(${column} -> CAST(? AS TEXT) = CAST(? AS JSONB) OR ${column} -> CAST(? AS TEXT) @> CAST(? AS JSONB))`,
-    params: [name, JSON.stringify(value), name, JSON.stringify([value])],
+    params: [name, toStoredJson(value), name, toStoredJson([value])],
   }),
 };
 

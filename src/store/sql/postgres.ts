@@ -1,12 +1,19 @@
 import pg from 'pg';
 import type { SqlConnection } from './connection.js';
 
-/** bigint columns (times) come back as numbers: epoch milliseconds fit a double exactly. */
+const asText = (value: string) => value;
+
+/**
+ * bigint columns (times) come back as numbers: epoch milliseconds fit a double exactly. JSON
+ * columns come back as text, as on SQLite, so one reader (store/stored-json.ts) decodes both.
+ */
 const types = {
   getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
     oid === pg.types.builtins.INT8
       ? (value: string) => Number(value)
-      : pg.types.getTypeParser(oid, format ?? 'text')) as typeof pg.types.getTypeParser,
+      : oid === pg.types.builtins.JSONB || oid === pg.types.builtins.JSON
+        ? asText
+        : pg.types.getTypeParser(oid, format ?? 'text')) as typeof pg.types.getTypeParser,
 };
 
 /** `?` → `$n`. The store's SQL never contains `?` inside literals or as a jsonb operator. */
