@@ -1,6 +1,6 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { LineCounter, parseDocument, isNode, type Document } from 'yaml';
+import { LineCounter, parseDocument, isNode, visit, type Document } from 'yaml';
 import type { z } from 'zod';
 import { CLOUDS, defenderRegionHost } from './clouds.js';
 import { configFileSchema, instanceSchema, type InstanceConfig } from './instance-config.js';
@@ -16,6 +16,8 @@ export interface LoadedConfig {
   /** The file read, or undefined when the instance came from AZURE_* environment variables. */
   file?: string;
   instances: InstanceConfig[];
+  /** Things to tell the operator that do not stop the program (a secret readable by others). */
+  warnings: string[];
 }
 
 const ENV_REFERENCE = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
@@ -32,7 +34,7 @@ export function loadConfig(
   if (options.file !== undefined) return loadConfigFile(resolve(cwd, options.file), env);
   const defaultFile = resolve(cwd, DEFAULT_CONFIG_FILE);
   if (existsSync(defaultFile)) return loadConfigFile(defaultFile, env);
-  return { instances: [instanceFromEnvironment(env)] };
+  return { instances: [instanceFromEnvironment(env)], warnings: [] };
 }
 
 export function loadConfigFile(file: string, env: NodeJS.ProcessEnv = process.env): LoadedConfig {
@@ -51,7 +53,10 @@ export function loadConfigFile(file: string, env: NodeJS.ProcessEnv = process.en
       `${file}${line ? `:${line}` : ''}: not valid YAML or JSON (${syntaxError.message.split('\n')[0]})`,
     );
   }
-  const parsed = configFileSchema.safeParse(substituteSecrets(doc.toJS(), file, env));
+  const raw = documentValue(doc, file, lineCounter);
+  const parsed = configFileSchema.safeParse(
+    substituteSecrets(raw, env, (path) => locate(path, file, doc, lineCounter)),
+  );
   if (!parsed.success) {
     throw new ConfigError(
       parsed.error.issues.map((issue) => describeIssue(issue, file, doc, lineCounter)).join('\n'),
@@ -74,7 +79,50 @@ export function loadConfigFile(file: string, env: NodeJS.ProcessEnv = process.en
     }
     return instance;
   });
-  return { file, instances };
+  return { file, instances, warnings: secretReadableByOthers(file, raw) };
+}
+
+/** A file holding a literal client secret must be readable by its owner alone. */
+function secretReadableByOthers(file: string, raw: unknown): string[] {
+  if (process.platform === 'win32') return [];
+  const instances = isRecord(raw) && Array.isArray(raw.instances) ? raw.instances : [];
+  const holdsSecret = instances.some(
+    (instance: unknown) =>
+      isRecord(instance) &&
+      typeof instance.clientSecret === 'string' &&
+      instance.clientSecret.replace(ENV_REFERENCE, '') !== '',
+  );
+  const mode = statSync(file).mode & 0o777;
+  if (!holdsSecret || (mode & 0o077) === 0) return [];
+  return [
+    `${file}: holds a client secret and is readable by ${mode & 0o007 ? 'others' : 'its group'} (mode ${mode.toString(8)}); run: chmod 600 ${file}`,
+  ];
+}
+
+/**
+ * The document as plain data. Aliases fail only here (an alias to an anchor not yet set, or more
+ * alias expansions than the yaml library allows against "billion laughs"): name the line of the
+ * alias at fault, else of the first alias.
+ */
+function documentValue(doc: Document, file: string, lineCounter: LineCounter): unknown {
+  try {
+    return doc.toJS();
+  } catch (err) {
+    let first: number | undefined;
+    let unresolved: number | undefined;
+    visit(doc, {
+      Alias(_key, alias) {
+        const line = alias.range ? lineCounter.linePos(alias.range[0]).line : undefined;
+        first ??= line;
+        if (unresolved === undefined && alias.resolve(doc) === undefined) unresolved = line;
+      },
+    });
+    const line = unresolved ?? first;
+    const reason = (err as Error).message.split('\n')[0];
+    throw new ConfigError(
+      `${file}${line ? `:${line}` : ''}: YAML aliases cannot be expanded (${reason})`,
+    );
+  }
 }
 
 /** Picks `--instance NAME`, or the only instance; a config with several needs a name. */
@@ -128,7 +176,11 @@ const ENV_FIELD_VARIABLES: Record<string, string> = {
 };
 
 /** `clientSecret: ${VAR}` reads the secret from the environment, so the file can be committed. */
-function substituteSecrets(raw: unknown, file: string, env: NodeJS.ProcessEnv): unknown {
+function substituteSecrets(
+  raw: unknown,
+  env: NodeJS.ProcessEnv,
+  where: (path: (string | number)[]) => string,
+): unknown {
   if (!isRecord(raw) || !Array.isArray(raw.instances)) return raw;
   return {
     ...raw,
@@ -138,7 +190,7 @@ function substituteSecrets(raw: unknown, file: string, env: NodeJS.ProcessEnv): 
         const value = env[name];
         if (value === undefined || value === '') {
           throw new ConfigError(
-            `${file}: ${instanceLabel(raw, index)}.clientSecret: environment variable ${name} is not set`,
+            `${where(['instances', index, 'clientSecret'])}: environment variable ${name} is not set`,
           );
         }
         return value;
@@ -200,10 +252,6 @@ function nearestNode(doc: Document, path: (string | number)[]) {
     if (isNode(node)) return node;
   }
   return undefined;
-}
-
-function instanceLabel(raw: Record<string, unknown>, index: number): string {
-  return `instances[${index}] (${instanceLabelName(raw, index)})`;
 }
 
 function instanceLabelName(raw: unknown, index: number): string {

@@ -1,6 +1,7 @@
 import { stringify } from 'csv-stringify/sync';
 import { metadataFromRow } from '../store/rows.js';
 import { fromStoredJson } from '../store/stored-json.js';
+import { neutraliseFormula } from '../util/csv-cell.js';
 
 /** JupiterOne's result item for an entity (and, with `relationship`, for an edge). */
 export interface EntityResult {
@@ -92,7 +93,8 @@ export function flatten(result: EntityResult | RelationshipResult): Record<strin
 
 function csvCell(value: unknown): string {
   if (value === null || value === undefined) return '';
-  if (typeof value === 'object') return JSON.stringify(value);
+  if (typeof value === 'string') return neutraliseFormula(value);
+  if (typeof value === 'object') return neutraliseFormula(JSON.stringify(value));
   return String(value);
 }
 

@@ -1,12 +1,14 @@
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { chmod } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { stringify } from 'csv-stringify';
 import type { Writable } from 'node:stream';
 import type { GraphStore } from './graph-store.js';
 import type { CommittedObject } from './committed-objects.js';
 import { METADATA_FIELDS } from './rows.js';
+import { neutraliseFormula } from '../util/csv-cell.js';
+import { makePrivateDir, PRIVATE_FILE_MODE } from '../util/private-files.js';
 
 export interface ExportScope {
   instanceId?: string;
@@ -54,8 +56,12 @@ export type Exporter = (
 ) => Promise<ExportCounts>;
 
 async function createExportFile(path: string) {
-  await mkdir(dirname(path), { recursive: true });
-  return createWriteStream(path);
+  makePrivateDir(dirname(path));
+  const file = createWriteStream(path, { mode: PRIVATE_FILE_MODE });
+  await once(file, 'open');
+  // A file that existed keeps its mode on open: an export is tenant data either way.
+  await chmod(path, PRIVATE_FILE_MODE);
+  return file;
 }
 
 /** One JSON object per line: entities first, then relationships (they carry `_fromEntityKey`). */
@@ -92,7 +98,8 @@ export const exportCsv: Exporter = async (store, path, scope) => {
     const row: Record<string, unknown> = { kind, properties: JSON.stringify(properties) };
     for (const column of CSV_COLUMNS.slice(1, -1)) {
       const value = object[column];
-      row[column] = Array.isArray(value) ? JSON.stringify(value) : value;
+      const text = Array.isArray(value) ? JSON.stringify(value) : value;
+      row[column] = typeof text === 'string' ? neutraliseFormula(text) : text;
     }
     return write(csv, row);
   });

@@ -29,9 +29,11 @@ export function configOrUsageError<T>(load: () => T): T {
 
 /** `--config` / `--instance` → one instance. */
 export function loadCliInstance(options: { config?: string; instance?: string }): InstanceConfig {
-  return configOrUsageError(() =>
-    selectInstance(loadConfig({ file: options.config }), options.instance),
-  );
+  return configOrUsageError(() => {
+    const config = loadConfig({ file: options.config });
+    for (const warning of config.warnings) process.stderr.write(`warning: ${warning}\n`);
+    return selectInstance(config, options.instance);
+  });
 }
 
 export function registerCollect(program: Command): void {

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, rm, symlink, writeFile } from 'node:fs/promises';
+import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from '../../util/private-files.js';
 import { join, relative } from 'node:path';
 import type { IntegrationRunResult } from '../../graph/types.js';
 import type { MemoryGraphObjectStore } from './memory-store.js';
@@ -18,7 +19,7 @@ export async function writeJ1Layout(
   store: MemoryGraphObjectStore,
   result: IntegrationRunResult,
 ): Promise<{ files: number }> {
-  await mkdir(root, { recursive: true });
+  await mkdir(root, { recursive: true, mode: PRIVATE_DIR_MODE });
   await Promise.all(
     ['graph', 'index'].map((d) => rm(join(root, d), { recursive: true, force: true })),
   );
@@ -32,13 +33,17 @@ export async function writeJ1Layout(
         for (let start = 0; start < list.length; start += CHUNK) {
           const name = `${randomUUID()}.json`;
           const file = join(root, 'graph', stepId, kind, name);
-          await mkdir(join(root, 'graph', stepId, kind), { recursive: true });
+          await mkdir(join(root, 'graph', stepId, kind), {
+            recursive: true,
+            mode: PRIVATE_DIR_MODE,
+          });
           await writeFile(
             file,
             JSON.stringify({ [kind]: list.slice(start, start + CHUNK) }, null, 2),
+            { mode: PRIVATE_FILE_MODE },
           );
           const indexDir = join(root, 'index', kind, type);
-          await mkdir(indexDir, { recursive: true });
+          await mkdir(indexDir, { recursive: true, mode: PRIVATE_DIR_MODE });
           await symlink(relative(indexDir, file), join(indexDir, name));
           files++;
         }
@@ -62,6 +67,7 @@ export async function writeJ1Layout(
       null,
       2,
     ),
+    { mode: PRIVATE_FILE_MODE },
   );
   return { files };
 }

@@ -1,9 +1,9 @@
-import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import Database from 'better-sqlite3';
 import type { SqlConnection } from './connection.js';
 import { jsRegexp, REGEXP_FUNCTION } from './sqlite-regexp.js';
+import { makePrivateDir, touchPrivateFile } from '../../util/private-files.js';
 
 type Statement = Database.Statement<unknown[]>;
 
@@ -18,7 +18,11 @@ export class SqliteConnection implements SqlConnection {
   private readonly statements = new Map<string, Statement>();
 
   constructor(path: string, options: { readOnly?: boolean } = {}) {
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    // SQLite gives its -wal and -shm files the database file's mode.
+    if (path !== ':memory:' && !options.readOnly) {
+      makePrivateDir(dirname(path));
+      touchPrivateFile(path);
+    }
     this.db = new Database(path);
     // WAL lets readers see the last committed graph while a sync writes.
     this.db.pragma('journal_mode = WAL');
