@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { createRequire } from 'node:module';
 import { Command, CommanderError } from 'commander';
-import { ExitCode } from './exit-codes.js';
+import { ExitCode } from '../util/exit-codes.js';
 import { registerEmulator } from './commands/emulator.js';
 import { registerDemo } from './commands/demo.js';
 import { registerValidate } from './commands/validate.js';
@@ -12,7 +12,8 @@ import { registerHistory } from './commands/history.js';
 import { registerExport } from './commands/export.js';
 import { registerQuery } from './commands/query.js';
 import { registerDocs } from './commands/docs.js';
-import { UsageError } from './errors.js';
+import { errorDocument, wantsJson } from './error-document.js';
+import { printJson } from './output.js';
 
 // `… | head` closes the pipe early: stop quietly instead of printing an EPIPE stack trace.
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {
@@ -51,13 +52,14 @@ for (const register of [
 try {
   await program.parseAsync(process.argv);
 } catch (err) {
-  if (err instanceof CommanderError) {
-    process.exitCode = err.exitCode === 0 ? ExitCode.OK : ExitCode.USAGE;
-  } else if (err instanceof UsageError) {
-    process.stderr.write(`error: ${err.message}\n`);
-    process.exitCode = ExitCode.USAGE;
-  } else {
-    process.stderr.write(`error: ${err instanceof Error ? err.message : String(err)}\n`);
-    process.exitCode = ExitCode.FAILED;
+  // Help and --version end through exitOverride too: they are not errors.
+  if (err instanceof CommanderError && err.exitCode === 0) process.exitCode = ExitCode.OK;
+  else {
+    const document = errorDocument(err);
+    // Commander has already printed its own message (and the help after it).
+    if (!(err instanceof CommanderError))
+      process.stderr.write(`error: ${document.error.message}\n`);
+    if (wantsJson(process.argv.slice(2))) printJson(document);
+    process.exitCode = document.error.exitCode;
   }
 }

@@ -113,6 +113,7 @@ export class SqlGraphStore implements GraphStore {
     this.syncing.add(instance.id);
     try {
       await this.markInterrupted(instance.id);
+      await this.dropStagingOfEndedSyncs();
       const now = Date.now();
       const [row] = await this.writer.all<{ id: number }>(
         `INSERT INTO syncs (instance_id, status, started_on, holder, heartbeat_on, max_delete_share)
@@ -155,6 +156,17 @@ export class SqlGraphStore implements GraphStore {
       await this.writer.run('DELETE FROM staged_relationships WHERE sync_id = ?', [id]);
     }
     return ids;
+  }
+
+  /**
+   * A sync that failed where even dropping its staging failed (a full disk) leaves its rows
+   * behind; whatever is staged for a sync that is not running is removed before the next starts.
+   */
+  private async dropStagingOfEndedSyncs(): Promise<void> {
+    for (const table of ['staged_entities', 'staged_relationships'])
+      await this.writer.run(
+        `DELETE FROM ${table} WHERE sync_id NOT IN (SELECT id FROM syncs WHERE status = 'running')`,
+      );
   }
 
   async recoverInterruptedSyncs(): Promise<number[]> {

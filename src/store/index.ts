@@ -34,7 +34,7 @@ export async function openGraphStore(url: string): Promise<GraphStore> {
     await writer?.close().catch(() => undefined);
     if (err instanceof StoreError) throw err;
     const reason = err instanceof Error ? err.message : String(err);
-    throw new StoreError(`cannot open the store ${redactUrl(url)}: ${reason}`);
+    throw new StoreError(`cannot open the store ${redactUrl(url)}: ${reason}`, { cause: err });
   }
   return new SqlGraphStore(writer, reader, redactUrl(url));
 }

@@ -5,7 +5,7 @@ import type {
   GraphRelationship,
   IntegrationRunResult,
 } from '../graph/types.js';
-import type { SqlConnection } from './sql/connection.js';
+import { StoreError, type SqlConnection } from './sql/connection.js';
 import { applyStaging, countUnseen } from './commit.js';
 import { ENTITY_KIND, RELATIONSHIP_KIND } from './object-kinds.js';
 import { partialTypeReasons, planDeletions } from './protection.js';
@@ -258,20 +258,30 @@ export class SyncSession implements GraphObjectStore {
   /** Records the sync as failed; the committed graph is left as it was. */
   async fail(error: unknown, run?: IntegrationRunResult): Promise<SyncRecord> {
     const message = error instanceof Error ? error.message : String(error);
-    await this.db.run(
-      `UPDATE syncs SET status = 'failed', ended_on = ?, error = ?, step_results = ?, api_calls = ?,
-         partial_types = ? WHERE id = ?`,
-      [
-        Date.now(),
-        storedString(message),
-        toStoredJson(run?.stepResults ?? []),
-        toStoredJson(run?.apiCalls ?? {}),
-        toStoredJson(run ? partialTypeReasons(run) : []),
-        this.syncId,
-      ],
-    );
-    await this.dropStaging();
-    await this.finish();
+    try {
+      await this.db.run(
+        `UPDATE syncs SET status = 'failed', ended_on = ?, error = ?, step_results = ?, api_calls = ?,
+           partial_types = ? WHERE id = ?`,
+        [
+          Date.now(),
+          storedString(message),
+          toStoredJson(run?.stepResults ?? []),
+          toStoredJson(run?.apiCalls ?? {}),
+          toStoredJson(run ? partialTypeReasons(run) : []),
+          this.syncId,
+        ],
+      );
+      // A drop that fails (a full disk) leaves rows the next sync's start removes (see beginSync).
+      await this.dropStaging().catch(() => undefined);
+    } catch (recordError) {
+      const why = recordError instanceof Error ? recordError.message : String(recordError);
+      throw new StoreError(
+        `sync #${this.syncId} failed (${message}) and the failure could not be recorded (${why}); the committed graph was not changed and the next sync marks this one failed`,
+        { cause: recordError },
+      );
+    } finally {
+      await this.finish().catch(() => undefined);
+    }
     return this.readRecord(this.syncId);
   }
 

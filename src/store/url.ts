@@ -1,4 +1,4 @@
-import { UsageError } from '../cli/errors.js';
+import { UsageError } from '../util/usage-error.js';
 
 export const DEFAULT_STORE_URL = 'sqlite:./data/defender-graph.db';
 

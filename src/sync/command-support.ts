@@ -1,4 +1,4 @@
-import { UsageError } from '../cli/errors.js';
+import { UsageError } from '../util/usage-error.js';
 import { openGraphStore, resolveStoreUrl, type GraphStore } from '../store/index.js';
 
 /** Shared by the store's commands: `--db` / DEFENDER_GRAPH_DB, opened and always closed. */

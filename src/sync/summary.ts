@@ -1,11 +1,26 @@
 import type { SyncRecord } from '../store/sync-record.js';
-import { ExitCode } from '../cli/exit-codes.js';
+import { ExitCode } from '../util/exit-codes.js';
 
-/** The CLI contract: success 0, committed with partial data 3, failed 1. */
+/**
+ * The CLI contract: 0 committed with nothing protected; 3 committed with partial data or with
+ * deletions held back; 1 failed.
+ */
 export function syncExitCode(record: SyncRecord): ExitCode {
-  if (record.status === 'success') return ExitCode.OK;
-  if (record.status === 'partial') return ExitCode.PARTIAL;
-  return ExitCode.FAILED;
+  if (record.status === 'failed' || record.status === 'running') return ExitCode.FAILED;
+  if (record.status === 'partial' || record.heldBack.length > 0) return ExitCode.PARTIAL;
+  return ExitCode.OK;
+}
+
+/** The sync record as `sync --json` prints it: what the exit code means travels with it. */
+export function syncDocument(record: SyncRecord): SyncRecord & {
+  exitCode: ExitCode;
+  deletionsHeldBack: boolean;
+} {
+  return {
+    ...record,
+    exitCode: syncExitCode(record),
+    deletionsHeldBack: record.heldBack.length > 0,
+  };
 }
 
 export interface SummaryTables {
@@ -26,6 +41,10 @@ export function summarizeSync(record: SyncRecord): SummaryTables {
   if (record.error) heading.push(`error: ${record.error}`);
   if (record.status === 'partial')
     heading.push('committed with partial data: the types of failed steps were kept, not deleted');
+  if (record.heldBack.length > 0)
+    heading.push(
+      'deletions held back: some unseen objects were kept (exit code 3); see held-back deletions below',
+    );
   const totalCalls = Object.values(record.apiCalls).reduce((a, b) => a + b, 0);
   const endpoints = Object.entries(record.apiCalls)
     .sort(([a], [b]) => a.localeCompare(b))

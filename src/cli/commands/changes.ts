@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { printJson, printTable } from '../output.js';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../../util/usage-error.js';
 import {
   DB_OPTION_HELP,
   instanceIdOf,

@@ -13,8 +13,8 @@ import {
 } from '../../integration/index.js';
 import { createMicrosoftClients } from '../../microsoft/index.js';
 import { createLogger } from '../../util/logger.js';
-import { UsageError } from '../errors.js';
-import { ExitCode } from '../exit-codes.js';
+import { UsageError } from '../../util/usage-error.js';
+import { ExitCode } from '../../util/exit-codes.js';
 import { printJson, printTable } from '../output.js';
 
 /** Runs `load`, turning a configuration problem into a usage error (exit 2). */
@@ -22,7 +22,7 @@ export function configOrUsageError<T>(load: () => T): T {
   try {
     return load();
   } catch (err) {
-    if (err instanceof ConfigError) throw new UsageError(err.message);
+    if (err instanceof ConfigError) throw new UsageError(err.message, 'config');
     throw err;
   }
 }

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../../util/usage-error.js';
 import { writeEmulatorConfigFile } from '../../emulator/config-file.js';
 import { startEmulator } from '../../emulator/server.js';
 import { syncInstance } from '../../sync/run-sync.js';

@@ -6,7 +6,7 @@ import {
   startEmulator,
   type RunningEmulator,
 } from '../../emulator/server.js';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../../util/usage-error.js';
 
 interface EmulatorFlags {
   port: string;

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import { printJson } from '../output.js';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../../util/usage-error.js';
 import { DB_OPTION_HELP, instanceIdOf, withStore } from '../../sync/command-support.js';
 import { exportCsv, exportJsonl, type ExportCounts, type ExportScope } from '../../store/export.js';
 import type { GraphStore } from '../../store/index.js';

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
-import { UsageError } from '../errors.js';
-import { ExitCode } from '../exit-codes.js';
+import { UsageError } from '../../util/usage-error.js';
+import { ExitCode } from '../../util/exit-codes.js';
 import { printJson, printTable } from '../output.js';
 import { DB_OPTION_HELP, instanceIdOf, withStore } from '../../sync/command-support.js';
 import { checkLines } from '../../query/check.js';
@@ -166,7 +166,7 @@ failed --check line.`,
         try {
           return await runQuery(store, text, options);
         } catch (err) {
-          if (err instanceof QueryError) throw new UsageError(err.message);
+          if (err instanceof QueryError) throw new UsageError(err.message, 'query');
           throw err;
         }
       });

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { printJson, printTable } from '../output.js';
 import { syncInstance } from '../../sync/run-sync.js';
 import { stderrProgress } from '../../sync/progress.js';
-import { summarizeSync, syncExitCode } from '../../sync/summary.js';
+import { summarizeSync, syncDocument, syncExitCode } from '../../sync/summary.js';
 import { DB_OPTION_HELP, parseShare, withStore } from '../../sync/command-support.js';
 import { loadCliInstance } from './collect.js';
 import type { SyncRecord } from '../../store/sync-record.js';
@@ -48,7 +48,7 @@ export function registerSync(program: Command): void {
     .option('--json', 'print the sync record as JSON instead of the summary')
     .addHelpText(
       'after',
-      '\nProgress goes to stderr. Exit codes: 0 success, 1 failed (nothing committed), 2 bad flag or config, 3 committed with partial data.',
+      '\nProgress goes to stderr. Exit codes: 0 committed, nothing protected; 1 failed (nothing committed); 2 bad flag or config; 3 committed with partial data or with deletions held back.',
     )
     .action(async (flags: SyncFlags) => {
       const maxDeleteShare = parseShare(flags.maxDeleteShare);
@@ -62,7 +62,7 @@ export function registerSync(program: Command): void {
           logger: createLogger(),
         }),
       );
-      if (flags.json) printJson(record);
+      if (flags.json) printJson(syncDocument(record));
       else printSyncSummary(record);
       process.exitCode = syncExitCode(record);
     });

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { checkPermissions } from '../../integration/permissions.js';
 import { createMicrosoftClients } from '../../microsoft/index.js';
 import { createLogger } from '../../util/logger.js';
-import { ExitCode } from '../exit-codes.js';
+import { ExitCode } from '../../util/exit-codes.js';
 import { printJson, printTable } from '../output.js';
 import { configOrUsageError, loadCliInstance } from './collect.js';
 

@@ -5,7 +5,10 @@ export const ExitCode = {
   FAILED: 1,
   /** Bad usage or configuration: a flag, a config field, a query's syntax. */
   USAGE: 2,
-  /** A sync committed, but with partial data (a failed or forbidden step). */
+  /**
+   * A sync committed but did not apply everything: partial data (a failed or forbidden step) or
+   * deletions held back by the mass-deletion guard.
+   */
   PARTIAL: 3,
   /** `validate`: one or more permissions are missing. */
   MISSING_PERMISSIONS: 4,
