@@ -1,0 +1,226 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { parse } from 'csv-parse/sync';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createUserEntity } from '../../src/integration/converters/user.js';
+import { boundObjects } from '../../src/integration/bounded-object.js';
+import type { GraphUser } from '../../src/microsoft/types.js';
+import { runQuery } from '../../src/query/engine.js';
+import { toCsv } from '../../src/query/results.js';
+import { exportCsv, exportJsonl } from '../../src/store/export.js';
+import { openGraphStore, type GraphStore } from '../../src/store/index.js';
+import { BACKENDS } from './backends.js';
+import { run, step, USER } from './fixtures.js';
+
+/**
+ * Property: random valid-but-unusual Graph users (missing and null optional fields, NUL, lone
+ * surrogates, noncharacters, formula starts, huge strings, deep nesting) go through the converter
+ * and a real commit; every string comes back exactly from J1QL, its filters and the exports.
+ */
+
+const SPECIAL_UNITS = [
+  '\u0000',
+  '\ud800',
+  '\udbff',
+  '\udc00',
+  '\udfff',
+  '\ufdd0',
+  '\ufdd1',
+  '\ufdef',
+  '\ufffd',
+  '=',
+  '+',
+  '-',
+  '@',
+  '\t',
+  '\r',
+  '\n',
+  '"',
+  ',',
+  "'",
+  '\\',
+  '😀',
+  'é',
+];
+
+const unit = fc.oneof(
+  fc.constantFrom(...SPECIAL_UNITS),
+  fc.integer({ min: 0, max: 0xffff }).map((code) => String.fromCharCode(code)),
+  fc.string({ unit: 'binary', minLength: 1, maxLength: 1 }),
+  fc.constantFrom('a', 'b', ' '),
+);
+const oddString = fc.string({ unit, maxLength: 24 });
+const hugeString = fc
+  .tuple(oddString, fc.integer({ min: 20_000, max: 200_000 }))
+  .map(([edge, length]) => `${edge}${'ü'.repeat(length)}${edge}`);
+const value = fc.oneof(
+  { weight: 6, arbitrary: oddString },
+  { weight: 1, arbitrary: hugeString },
+  { weight: 1, arbitrary: fc.constant(null) },
+  { weight: 1, arbitrary: fc.constant(undefined) },
+);
+
+/** `{ a: { a: … 'leaf' } }` with `depth` objects. */
+function nested(depth: number): unknown {
+  let inner: unknown = 'leaf';
+  for (let i = 0; i < depth; i++) inner = { a: inner };
+  return inner;
+}
+
+const userArb = fc.record(
+  {
+    id: fc.uuid(),
+    displayName: value,
+    jobTitle: value,
+    department: value,
+    givenName: value,
+    mail: value,
+    otherMails: fc.oneof(fc.constant(null), fc.array(oddString, { maxLength: 3 })),
+    accountEnabled: fc.oneof(fc.boolean(), fc.constant(null)),
+    userType: fc.constantFrom('Member', 'Guest', null),
+    extensionAttributes: fc.oneof(
+      fc.constant(undefined),
+      fc.integer({ min: 1, max: 20 }),
+      fc.integer({ min: 30, max: 6_000 }),
+    ),
+  },
+  { requiredKeys: ['id'] },
+);
+
+type Generated = fc.RecordValue<typeof userArb>;
+
+function graphUser(generated: Generated): GraphUser {
+  const { extensionAttributes, ...fields } = generated;
+  const user: Record<string, unknown> = { ...fields };
+  if (extensionAttributes !== undefined)
+    user.onPremisesExtensionAttributes = nested(extensionAttributes);
+  return user as unknown as GraphUser;
+}
+
+/** The raw-data path of the first object cut at the depth limit (32 levels below the entity). */
+const DEEP_CUT = `_rawData.0.rawData.onPremisesExtensionAttributes${'.a'.repeat(29)} (nested deeper than 32 levels)`;
+
+/** Code points, so a needle never splits a surrogate pair: containment as a person means it. */
+function codePointsInclude(haystack: string, needle: string): boolean {
+  const h = Array.from(haystack);
+  const n = Array.from(needle);
+  for (let i = 0; i + n.length <= h.length; i++)
+    if (n.every((c, j) => h[i + j] === c)) return true;
+  return false;
+}
+
+const expectedCsvCell = (text: string) =>
+  /^[=+\-@\t\r]/.test(text) ? `'${text.toWellFormed()}` : text.toWellFormed();
+
+describe.each(BACKENDS)('hostile API payloads on $name', (backend) => {
+  let store: GraphStore;
+  let drop: () => Promise<void>;
+  let dir: string;
+  let n = 0;
+
+  beforeAll(async () => {
+    const db = await backend.create('payloads');
+    drop = db.drop;
+    store = await openGraphStore(db.url);
+    dir = mkdtempSync(join(tmpdir(), 'dg-payloads-'));
+  });
+  afterAll(async () => {
+    await store.close();
+    await drop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function keysWhere(instance: string, filter: string, t: string): Promise<string[]> {
+    const result = await runQuery(store, `FIND ${USER} WITH ${filter} \${param.t}`, {
+      instance,
+      params: { t },
+      defaultLimit: 1000,
+    });
+    if (result.type !== 'list') throw new Error(`expected a list, got ${result.type}`);
+    return result.data.map((r) => String(r.entity._key)).sort();
+  }
+
+  it('stores every string exactly and returns it unchanged from J1QL, filters and exports', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.uniqueArray(userArb, { minLength: 1, maxLength: 6, selector: (u) => u.id }),
+        async (generated) => {
+          const instance = `payloads-${++n}`;
+          const users = generated.map(graphUser);
+          const session = await store.beginSync(instance);
+          await session.addEntities('fetch-users', boundObjects(users.map(createUserEntity)));
+          const record = await session.commit(run([step('fetch-users', [USER])]));
+          expect(record.status).toBe('success');
+          expect(record.typeCounts[USER]).toEqual({
+            created: users.length,
+            updated: 0,
+            deleted: 0,
+          });
+
+          const listed = await runQuery(store, `FIND ${USER}`, { instance, defaultLimit: 1000 });
+          if (listed.type !== 'list') throw new Error('expected a list');
+          const byId = new Map(listed.data.map((r) => [String(r.properties.id), r.properties]));
+          expect([...byId.keys()].sort()).toEqual(users.map((u) => u.id).sort());
+          for (const [i, user] of users.entries()) {
+            const properties = byId.get(user.id)!;
+            expect(properties.jobTitle).toBe(user.jobTitle ?? undefined);
+            expect(properties.department).toBe(user.department ?? undefined);
+            expect(properties.displayName).toBe(user.displayName ?? user.id);
+            const depth = generated[i]!.extensionAttributes ?? 0;
+            expect(properties.truncatedPaths).toEqual(depth >= 30 ? [DEEP_CUT] : undefined);
+          }
+
+          const titles = users.map((u) => u.jobTitle).filter((t) => typeof t === 'string');
+          for (const title of titles.slice(0, 2)) {
+            const same = users.filter((u) => u.jobTitle === title).map((u) => `${USER}:${u.id}`);
+            expect(await keysWhere(instance, 'jobTitle =', title)).toEqual(same.sort());
+            const part = Array.from(title).slice(1, 4).join('');
+            const containing = users
+              .filter((u) => typeof u.jobTitle === 'string' && codePointsInclude(u.jobTitle, part))
+              .map((u) => `${USER}:${u.id}`);
+            expect(await keysWhere(instance, 'jobTitle ~=', part)).toEqual(containing.sort());
+          }
+
+          const instanceId = (await store.findInstance(instance))!.id;
+          const jsonl = join(dir, `${instance}.jsonl`);
+          await exportJsonl(store, jsonl, { instanceId });
+          const exported = readFileSync(jsonl, 'utf8')
+            .trim()
+            .split('\n')
+            .map((line) => JSON.parse(line) as Record<string, unknown>);
+          const exportedById = new Map(exported.map((o) => [String(o.id), o]));
+          for (const user of users)
+            expect(exportedById.get(user.id)!.jobTitle).toBe(user.jobTitle ?? undefined);
+
+          const csvFile = join(dir, `${instance}.csv`);
+          await exportCsv(store, csvFile, { instanceId });
+          const rows = parse(readFileSync(csvFile), { columns: true }) as Record<string, string>[];
+          const csvById = new Map(
+            rows.map((row) => {
+              const properties = JSON.parse(row.properties!) as Record<string, unknown>;
+              return [String(properties.id), properties];
+            }),
+          );
+          for (const user of users)
+            expect(csvById.get(user.id)!.jobTitle).toBe(user.jobTitle ?? undefined);
+
+          const table = await runQuery(
+            store,
+            `FIND ${USER} AS u RETURN u.id AS id, u.jobTitle AS jobTitle`,
+            { instance, defaultLimit: 1000 },
+          );
+          const cells = parse(toCsv(table), { columns: true }) as Record<string, string>[];
+          for (const user of users) {
+            const row = cells.find((c) => c.id === expectedCsvCell(user.id))!;
+            expect(row.jobTitle).toBe(
+              typeof user.jobTitle === 'string' ? expectedCsvCell(user.jobTitle) : '',
+            );
+          }
+        },
+      ),
+      { numRuns: 12, seed: 20261130 },
+    );
+  }, 120_000);
+});
