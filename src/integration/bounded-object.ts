@@ -102,12 +102,34 @@ function walk(object: object, limits: ObjectLimits, root?: Record<string, unknow
   return cut;
 }
 
+/** The common path: a check that allocates nothing per value but the stack. */
+function fits(object: object, limits: ObjectLimits): boolean {
+  const values: unknown[] = [object];
+  const depths: number[] = [-1];
+  let seen = 0;
+  while (values.length > 0) {
+    const value = values.pop();
+    const depth = depths.pop()!;
+    if (++seen > limits.maxValues + 1) return false;
+    if (typeof value === 'string') {
+      if (value.length > limits.maxStringLength) return false;
+    } else if (isContainer(value)) {
+      if (depth >= limits.maxDepth) return false;
+      for (const key in value) {
+        values.push((value as Record<string, unknown>)[key]);
+        depths.push(depth + 1);
+      }
+    }
+  }
+  return true;
+}
+
 /** `object` itself when it fits `limits`; else a copy cut to them, naming what was cut. */
 export function boundObject<T extends object>(
   object: T,
   limits: ObjectLimits = OBJECT_LIMITS,
 ): { object: T; truncated: string[] } {
-  if (walk(object, limits).length === 0) return { object, truncated: [] };
+  if (fits(object, limits)) return { object, truncated: [] };
   const root: Record<string, unknown> = {};
   const truncated = walk(object, limits, root);
   const listed = truncated.slice(0, MAX_LISTED_PATHS);

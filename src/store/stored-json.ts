@@ -17,7 +17,14 @@ const DIGITS_PER_CODE = 3;
  * (JSON.stringify writes both as `\uXXXX`) or a raw noncharacter of the escape alphabet. A false
  * hit (an escaped backslash before `u0000`) only takes the exact path.
  */
-const NEEDS_ESCAPE = /\\u0000|\\ud[89a-f]|[\ufdd0-\ufdef]/i;
+const ESCAPE_IN_JSON = /\\u(?:0000|[dD][89abcdefABCDEF])/;
+const ALPHABET = /[\ufdd0-\ufdef]/;
+
+/** Most texts have no `\u` at all (JSON.stringify writes one only for rare control characters). */
+function needsEscape(json: string): boolean {
+  return (json.includes('\\u') && ESCAPE_IN_JSON.test(json)) || ALPHABET.test(json);
+}
+
 // eslint-disable-next-line no-control-regex -- NUL is exactly what must be found
 const ESCAPABLE = /[\u0000\ud800-\udfff\ufdd0-\ufdef]/;
 
@@ -83,7 +90,7 @@ function mapStrings(value: unknown, map: (text: string) => string): unknown {
 /** JSON text for a JSON column: what JSON.stringify writes unless a string needs escaping. */
 export function toStoredJson(value: unknown): string {
   const text = JSON.stringify(value);
-  return NEEDS_ESCAPE.test(text) ? JSON.stringify(mapStrings(value, storedString)) : text;
+  return needsEscape(text) ? JSON.stringify(mapStrings(value, storedString)) : text;
 }
 
 /** A JSON column's value back: both drivers hand JSON columns over as text (see sql/postgres.ts). */
