@@ -18,6 +18,7 @@ import type { EmulatorServices, FamilyResponses } from './services.js';
 import { RequestStats } from './stats.js';
 import { SimulatedTenant } from './tenant/index.js';
 import type { TenantSizes } from './tenant/types.js';
+import type { HostileValues } from './tenant/hostile-values.js';
 import { createTokenIssuer } from './tokens.js';
 
 export interface EmulatorOptions extends Partial<TenantSizes> {
@@ -36,6 +37,8 @@ export interface EmulatorOptions extends Partial<TenantSizes> {
    * the last 30 days" means what it says; fix it for data that is identical across days.
    */
   now?: number;
+  /** Hostile string values in some users' fields (docs/emulator.md); off by default. */
+  hostileValues?: HostileValues;
 }
 
 export const DEFAULT_TENANT_SIZES: TenantSizes = {
@@ -223,7 +226,12 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
 
   const certificates = ensureCertificates(options.dataDir);
   const apps = createApplicationRegistry(seed, options.dataDir, certificates.clientCertPem);
-  const tenant = new SimulatedTenant({ seed, now: options.now ?? Date.now(), ...sizes });
+  const tenant = new SimulatedTenant({
+    seed,
+    now: options.now ?? Date.now(),
+    ...sizes,
+    hostileValues: options.hostileValues,
+  });
   const services: EmulatorServices = {
     tenant,
     apps,

@@ -20,7 +20,11 @@ describe('boundObject', () => {
   });
 
   it('keeps 32 levels of a 5,000-level property, cuts the rest and says where', () => {
-    const bounded = boundObject({ _key: 'k', name: 'n', deep: nested(5_000) });
+    const bounded = boundObject<Record<string, unknown>>({
+      _key: 'k',
+      name: 'n',
+      deep: nested(5_000),
+    });
     const path = `deep${'.a'.repeat(32)}`;
     expect(bounded.truncated).toEqual([`${path} (nested deeper than 32 levels)`]);
     expect(bounded.object.truncatedPaths).toEqual(bounded.truncated);
@@ -37,7 +41,7 @@ describe('boundObject', () => {
 
   it('cuts a string longer than the limit to the limit, never inside a surrogate pair', () => {
     const long = `${'x'.repeat(OBJECT_LIMITS.maxStringLength - 1)}😀tail`;
-    const bounded = boundObject({ title: long, other: 'kept' });
+    const bounded = boundObject<Record<string, unknown>>({ title: long, other: 'kept' });
     expect(bounded.object.title).toBe('x'.repeat(OBJECT_LIMITS.maxStringLength - 1));
     expect(bounded.object.other).toBe('kept');
     expect(bounded.truncated).toEqual(['title (longer than 1048576 characters)']);

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { writeEmulatorConfigFile } from '../../emulator/config-file.js';
+import { DEFAULT_HOSTILE_VALUES } from '../../emulator/tenant/hostile-values.js';
 import {
   DEFAULT_TENANT_SIZES,
   startEmulator,
@@ -23,6 +24,8 @@ interface EmulatorFlags {
   dataDir: string;
   writeConfig?: string;
   now?: string;
+  hostileValues?: string;
+  hostileDepth?: string;
   json?: boolean;
 }
 
@@ -123,6 +126,14 @@ export function registerEmulator(program: Command): void {
       '--now <date>',
       "the tenant's clock (ISO date); timestamps are relative to it (default: today)",
     )
+    .option(
+      '--hostile-values <n>',
+      'every n-th user gets a hostile jobTitle (NUL, unpaired surrogates, formula starts, …; docs/emulator.md)',
+    )
+    .option(
+      '--hostile-depth <levels>',
+      'with --hostile-values: user 1 gets a jobTitle object nested this deep',
+    )
     .option('--json', 'print one JSON line describing the running emulator instead of the summary')
     .addHelpText(
       'after',
@@ -151,6 +162,14 @@ export function registerEmulator(program: Command): void {
         quotaScale,
         tokenLifetimeSeconds: integer('token-lifetime', flags.tokenLifetime, 1, 86_400),
         now: isoDate('now', flags.now),
+        hostileValues:
+          flags.hostileValues === undefined
+            ? undefined
+            : {
+                ...DEFAULT_HOSTILE_VALUES,
+                every: integer('hostile-values', flags.hostileValues, 1, 10_000_000)!,
+                depth: integer('hostile-depth', flags.hostileDepth, 0, 1_000_000) ?? 0,
+              },
       });
       const configPath = flags.writeConfig
         ? writeEmulatorConfigFile(flags.writeConfig, emulator.instanceConfig(), 'emulator')

@@ -1,6 +1,7 @@
 import { advanceTenant } from './churn.js';
 import { IndexListCollection, type Collection } from './collection.js';
 import type { MemberRef } from './groups.js';
+import { applyHostileValues } from './hostile-values.js';
 import { logonUserObject } from './logons.js';
 import { organizationOf } from './organization.js';
 import { MachineVulnerabilityRows } from './rows.js';
@@ -54,6 +55,7 @@ export class SimulatedTenant {
       (c) => (state.exposure().counts[c] ?? 0) > 0,
     );
     this.rows = new MachineVulnerabilityRows(state);
+    if (options.hostileValues) applyHostileValues(state.users, options.hostileValues);
   }
 
   /** Rounds of churn applied so far. */

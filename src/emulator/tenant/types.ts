@@ -1,4 +1,5 @@
 /** Shapes of the simulated tenant's objects (as the real APIs return them before `$select`) and its reports. */
+import type { HostileValues } from './hostile-values.js';
 
 export interface TenantSizes {
   users: number;
@@ -13,6 +14,8 @@ export interface TenantOptions extends TenantSizes {
   seed: number;
   /** "Now" for generated timestamps (ms); defaults to a fixed date so data is deterministic. */
   now?: number;
+  /** Hostile string values (and optionally deep nesting) in some users' fields; off by default. */
+  hostileValues?: HostileValues;
 }
 
 type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
