@@ -24,8 +24,11 @@ export function startCli(
   });
   let stdout = '';
   let stderr = '';
-  child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  // Decoded as a stream: a multi-byte character may be split across two chunks.
+  child.stdout!.setEncoding('utf8');
+  child.stderr!.setEncoding('utf8');
+  child.stdout!.on('data', (d: string) => (stdout += d));
+  child.stderr!.on('data', (d: string) => (stderr += d));
   const done = new Promise<CliResult>((resolveDone) =>
     child.on('close', (code, signal) => resolveDone({ code, signal, stdout, stderr })),
   );

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { writeEmulatorConfigFile } from '../../emulator/config-file.js';
-import { DEFAULT_HOSTILE_VALUES } from '../../emulator/tenant/hostile-values.js';
+import { DEFAULT_HOSTILE_VALUES, MAX_HOSTILE_DEPTH } from '../../emulator/tenant/hostile-values.js';
 import {
   DEFAULT_TENANT_SIZES,
   startEmulator,
@@ -168,7 +168,7 @@ export function registerEmulator(program: Command): void {
             : {
                 ...DEFAULT_HOSTILE_VALUES,
                 every: integer('hostile-values', flags.hostileValues, 1, 10_000_000)!,
-                depth: integer('hostile-depth', flags.hostileDepth, 0, 1_000_000) ?? 0,
+                depth: integer('hostile-depth', flags.hostileDepth, 0, MAX_HOSTILE_DEPTH) ?? 0,
               },
       });
       const configPath = flags.writeConfig

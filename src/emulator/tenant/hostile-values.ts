@@ -16,9 +16,12 @@ export interface HostileValues {
   every: number;
   /** The fields those users get them in. */
   fields: HostileUserField[];
-  /** When > 0, user index 1 gets an object nested this deep in the first field instead. */
+  /** When > 0 (at most MAX_HOSTILE_DEPTH), user index 1 gets an object nested this deep in the first field. */
   depth: number;
 }
+
+/** The deepest object the emulator's JSON writer (JSON.stringify, recursive) can send. */
+export const MAX_HOSTILE_DEPTH = 4_000;
 
 export const DEFAULT_HOSTILE_VALUES: HostileValues = { every: 5, fields: ['jobTitle'], depth: 0 };
 

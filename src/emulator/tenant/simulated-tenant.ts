@@ -40,7 +40,7 @@ export class SimulatedTenant {
   readonly vulnerabilities: Collection<Vulnerability>;
   private readonly rows: MachineVulnerabilityRows;
 
-  constructor(options: TenantOptions) {
+  constructor({ hostileValues, ...options }: TenantOptions) {
     const state = new TenantState(options);
     this.state = state;
     this.tenantId = state.ctx.tenantId;
@@ -55,7 +55,7 @@ export class SimulatedTenant {
       (c) => (state.exposure().counts[c] ?? 0) > 0,
     );
     this.rows = new MachineVulnerabilityRows(state);
-    if (options.hostileValues) applyHostileValues(state.users, options.hostileValues);
+    if (hostileValues) applyHostileValues(state.users, hostileValues);
   }
 
   /** Rounds of churn applied so far. */
