@@ -1,38 +1,16 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openGraphStore, type GraphStore } from '../../src/store/index.js';
+import { describe, expect, it } from 'vitest';
 import { BACKENDS } from '../store/backends.js';
-import { startTestEmulator, type TestEmulator } from '../support/emulator.js';
-import { runCli, writeConfig } from './cli.js';
+import { emulatorAndStore } from './emulator-store.js';
+import { runCli } from './cli.js';
 import { keys } from './expected-changes.js';
 import { expectedFromTruth, liveKeys, storedFacts } from './graph-truth.js';
 
 /** Defect 4: a sync whose deletions were held back exits 3 and says so; 0 means nothing protected. */
 describe.each(BACKENDS)('held-back deletions on $name', (backend) => {
-  let emulator: TestEmulator;
-  let store: GraphStore;
-  let db: { url: string; drop: () => Promise<void> };
-  let dir: string;
-  let config: string;
-
-  beforeAll(async () => {
-    emulator = await startTestEmulator();
-    db = await backend.create('heldback');
-    store = await openGraphStore(db.url);
-    dir = mkdtempSync(join(tmpdir(), 'dg-heldback-'));
-    config = writeConfig(dir, emulator.config);
-  });
-  afterAll(async () => {
-    await store?.close();
-    await emulator?.close();
-    await db?.drop();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const t = emulatorAndStore(backend, 'heldback');
 
   const sync = (...extra: string[]) =>
-    runCli(['sync', '--config', config, '--db', db.url, ...extra]);
+    runCli(['sync', '--config', t.config, '--db', t.db.url, ...extra]);
 
   it('exits 3 with deletionsHeldBack in its JSON and deletes nothing; the next sync with room commits the truth', async () => {
     const first = await sync('--json');
@@ -43,10 +21,10 @@ describe.each(BACKENDS)('held-back deletions on $name', (backend) => {
       deletionsHeldBack: false,
       heldBack: [],
     });
-    const before = await liveKeys(store);
-    const usersBefore = (await storedFacts(store)).users.length;
+    const before = await liveKeys(t.store);
+    const usersBefore = (await storedFacts(t.store)).users.length;
 
-    const report = await emulator.advance();
+    const report = await t.emulator.advance();
     const deletedUsers = report.users.deleted.map(keys.user);
     expect(deletedUsers.length).toBeGreaterThan(0);
     const held = await sync('--json', '--max-delete-share', '0');
@@ -59,7 +37,7 @@ describe.each(BACKENDS)('held-back deletions on $name', (backend) => {
       count: deletedUsers.length,
       reason: `would delete ${deletedUsers.length} of ${usersBefore} (${Math.round((100 * deletedUsers.length) / usersBefore)}%), more than the maximum delete share 0`,
     });
-    const after = new Set(await liveKeys(store));
+    const after = new Set(await liveKeys(t.store));
     expect(before.filter((key) => !after.has(key))).toEqual([]);
 
     const human = await sync('--max-delete-share', '0');
@@ -74,6 +52,6 @@ describe.each(BACKENDS)('held-back deletions on $name', (backend) => {
     const clean = await sync('--json');
     expect(clean.code, clean.stderr).toBe(0);
     expect(JSON.parse(clean.stdout)).toMatchObject({ exitCode: 0, deletionsHeldBack: false });
-    expect(await storedFacts(store)).toEqual(expectedFromTruth(await emulator.truth()));
+    expect(await storedFacts(t.store)).toEqual(expectedFromTruth(await t.emulator.truth()));
   }, 120_000);
 });

@@ -1,14 +1,12 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { HOSTILE_STRINGS } from '../../src/emulator/tenant/hostile-values.js';
 import { runQuery } from '../../src/query/engine.js';
-import { openGraphStore, type GraphStore } from '../../src/store/index.js';
 import { BACKENDS } from '../store/backends.js';
-import { startTestEmulator, type TestEmulator } from '../support/emulator.js';
-import { runCli, writeConfig } from './cli.js';
+import { emulatorAndStore } from './emulator-store.js';
+import { runCli } from './cli.js';
 import { expectedFromTruth, liveKeys, storedFacts } from './graph-truth.js';
 import { keys } from './expected-changes.js';
 
@@ -29,40 +27,22 @@ interface ListResult {
 }
 
 describe.each(BACKENDS)('hostile user values from the emulator on $name', (backend) => {
-  let emulator: TestEmulator;
-  let store: GraphStore;
-  let db: { url: string; drop: () => Promise<void> };
-  let dir: string;
-  let config: string;
-
-  beforeAll(async () => {
-    emulator = await startTestEmulator({
-      hostileValues: { every: 5, fields: ['jobTitle'], depth: DEPTH },
-    });
-    db = await backend.create('hostile');
-    store = await openGraphStore(db.url);
-    dir = mkdtempSync(join(tmpdir(), 'dg-hostile-'));
-    config = writeConfig(dir, emulator.config);
-  });
-  afterAll(async () => {
-    await store?.close();
-    await emulator?.close();
-    await db?.drop();
-    rmSync(dir, { recursive: true, force: true });
+  const t = emulatorAndStore(backend, 'hostile', {
+    hostileValues: { every: 5, fields: ['jobTitle'], depth: DEPTH },
   });
 
-  const cli = (args: string[]) => runCli([...args, '--db', db.url]);
+  const cli = (args: string[]) => runCli([...args, '--db', t.db.url]);
 
   /** What the emulator sends for each user's jobTitle: the independent truth of the values. */
   function sentTitles(): Map<string, unknown> {
-    return new Map([...emulator.emulator.tenant.users].map((u) => [keys.user(u.id), u.jobTitle]));
+    return new Map([...t.emulator.emulator.tenant.users].map((u) => [keys.user(u.id), u.jobTitle]));
   }
 
   it('syncs every hostile jobTitle exactly, cuts the deep one and says so, and J1QL and exports return them', async () => {
-    const first = await cli(['sync', '--config', config, '--json']);
+    const first = await cli(['sync', '--config', t.config, '--json']);
     expect(first.code, first.stderr).toBe(0);
     expect(JSON.parse(first.stdout)).toMatchObject({ status: 'success', exitCode: 0 });
-    expect(await storedFacts(store)).toEqual(expectedFromTruth(await emulator.truth()));
+    expect(await storedFacts(t.store)).toEqual(expectedFromTruth(await t.emulator.truth()));
 
     const sent = sentTitles();
     const hostile = [...sent.values()].filter((t) => HOSTILE_STRINGS.includes(t as string));
@@ -86,13 +66,13 @@ describe.each(BACKENDS)('hostile user values from the emulator on $name', (backe
     // argv cannot carry a NUL, so filters on every hostile value run in-process.
     for (const title of HOSTILE_STRINGS) {
       const expected = [...sent].filter(([, t]) => t === title).map(([key]) => key);
-      const found = await runQuery(store, `FIND ${USER} WITH jobTitle = \${param.t}`, {
+      const found = await runQuery(t.store, `FIND ${USER} WITH jobTitle = \${param.t}`, {
         params: { t: title },
       });
       expect(found.type === 'list' && found.data.map((r) => r.entity._key)).toEqual(expected);
     }
 
-    const jsonl = join(dir, 'graph.jsonl');
+    const jsonl = join(t.dir, 'graph.jsonl');
     const exported = await cli(['export', '--format', 'jsonl', '--output', jsonl]);
     expect(exported.code, exported.stderr).toBe(0);
     const objects = readFileSync(jsonl, 'utf8')
@@ -129,12 +109,12 @@ describe.each(BACKENDS)('hostile user values from the emulator on $name', (backe
     expect(cells.get(byTitle('\tTabbed title'))).toBe("'\tTabbed title");
     expect(cells.get(byTitle('\rCarriage return'))).toBe("'\rCarriage return");
 
-    const before = await liveKeys(store);
-    const second = await cli(['sync', '--config', config, '--json']);
+    const before = await liveKeys(t.store);
+    const second = await cli(['sync', '--config', t.config, '--json']);
     expect(second.code, second.stderr).toBe(0);
     // Unchanged data, hostile or not, is no change: nothing created, updated or deleted.
     expect(JSON.parse(second.stdout).typeCounts).toEqual({});
-    expect(await liveKeys(store)).toEqual(before);
-    expect(await storedFacts(store)).toEqual(expectedFromTruth(await emulator.truth()));
+    expect(await liveKeys(t.store)).toEqual(before);
+    expect(await storedFacts(t.store)).toEqual(expectedFromTruth(await t.emulator.truth()));
   }, 120_000);
 });

@@ -3,9 +3,10 @@ import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } fr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openGraphStore, type GraphStore } from '../../src/store/index.js';
+import { openGraphStore } from '../../src/store/index.js';
 import { BACKENDS } from '../store/backends.js';
 import { startTestEmulator, type TestEmulator } from '../support/emulator.js';
+import { emulatorAndStore } from './emulator-store.js';
 import { runCli, writeConfig, type CliResult } from './cli.js';
 import { expectedFromTruth, liveKeys, storedFacts } from './graph-truth.js';
 
@@ -20,36 +21,18 @@ function errorDocument(result: CliResult): { code: string; message: string; exit
 }
 
 describe.each(BACKENDS)('--json errors of the store commands on $name', (backend) => {
-  let emulator: TestEmulator;
-  let store: GraphStore;
-  let db: { url: string; drop: () => Promise<void> };
-  let dir: string;
-  let config: string;
+  const t = emulatorAndStore(backend, 'jsonerrors');
 
-  beforeAll(async () => {
-    emulator = await startTestEmulator();
-    db = await backend.create('jsonerrors');
-    store = await openGraphStore(db.url);
-    dir = mkdtempSync(join(tmpdir(), 'dg-jsonerrors-'));
-    config = writeConfig(dir, emulator.config);
-  });
-  afterAll(async () => {
-    await store?.close();
-    await emulator?.close();
-    await db?.drop();
-    rmSync(dir, { recursive: true, force: true });
-  });
-
-  const cli = (...args: string[]) => runCli([...args, '--db', db.url]);
+  const cli = (...args: string[]) => runCli([...args, '--db', t.db.url]);
 
   it('a sync that finds its instance locked prints a sync_busy document, exits 1 and changes nothing', async () => {
-    const first = await cli('sync', '--config', config, '--json');
+    const first = await cli('sync', '--config', t.config, '--json');
     expect(first.code, first.stderr).toBe(0);
     const instance = JSON.parse(first.stdout).instanceName as string;
-    const before = await liveKeys(store);
+    const before = await liveKeys(t.store);
 
-    const holder = await store.beginSync(instance);
-    const busy = await cli('sync', '--config', config, '--json');
+    const holder = await t.store.beginSync(instance);
+    const busy = await cli('sync', '--config', t.config, '--json');
     expect(busy.code).toBe(1);
     const error = errorDocument(busy);
     expect(error).toEqual({
@@ -63,11 +46,11 @@ describe.each(BACKENDS)('--json errors of the store commands on $name', (backend
     });
     expect(busy.stderr).toBe(`error: ${error.message}\n`);
     await holder.fail(new Error('released by the test'));
-    expect(await liveKeys(store)).toEqual(before);
+    expect(await liveKeys(t.store)).toEqual(before);
 
-    const next = await cli('sync', '--config', config, '--json');
+    const next = await cli('sync', '--config', t.config, '--json');
     expect(next.code, next.stderr).toBe(0);
-    expect(await storedFacts(store)).toEqual(expectedFromTruth(await emulator.truth()));
+    expect(await storedFacts(t.store)).toEqual(expectedFromTruth(await t.emulator.truth()));
   }, 120_000);
 
   it('query, history, changes and export errors are documents with their code and exit code', async () => {
@@ -94,15 +77,7 @@ describe.each(BACKENDS)('--json errors of the store commands on $name', (backend
       message: "--since must be a duration such as 30m, 24h or 7d, got 'soon'",
     });
 
-    const unknownFlag = await cli(
-      'export',
-      '--format',
-      'jsonl',
-      '--output',
-      'x',
-      '--bogus',
-      '--json',
-    );
+    const unknownFlag = await cli(...'export --format jsonl --output x --bogus --json'.split(' '));
     expect(unknownFlag.code).toBe(2);
     expect(errorDocument(unknownFlag)).toMatchObject({ code: 'usage', exitCode: 2 });
   });
@@ -110,13 +85,8 @@ describe.each(BACKENDS)('--json errors of the store commands on $name', (backend
 
 describe('--json errors without a store', () => {
   it('an unreachable store is a store document with exit code 1', async () => {
-    const result = await runCli([
-      'query',
-      'FIND User',
-      '--db',
-      'postgres://nobody@127.0.0.1:1/none',
-      '--json',
-    ]);
+    const unreachable = 'postgres://nobody@127.0.0.1:1/none';
+    const result = await runCli(['query', 'FIND User', '--db', unreachable, '--json']);
     expect(result.code).toBe(1);
     expect(errorDocument(result)).toMatchObject({ code: 'store', exitCode: 1 });
     expect(errorDocument(result).message).toMatch(

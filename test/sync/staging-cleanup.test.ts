@@ -1,16 +1,12 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openGraphStore, type GraphStore } from '../../src/store/index.js';
+import { describe, expect, it } from 'vitest';
 import type { SqlConnection } from '../../src/store/sql/connection.js';
 import { PostgresConnection } from '../../src/store/sql/postgres.js';
 import { SqliteConnection } from '../../src/store/sql/sqlite.js';
 import { parseStoreUrl } from '../../src/store/url.js';
 import { BACKENDS } from '../store/backends.js';
 import { user, USER } from '../store/fixtures.js';
-import { startTestEmulator, type TestEmulator } from '../support/emulator.js';
-import { runCli, writeConfig } from './cli.js';
+import { emulatorAndStore } from './emulator-store.js';
+import { runCli } from './cli.js';
 import { expectedFromTruth, liveKeys, storedFacts } from './graph-truth.js';
 
 /** A writable session on the test database, to leave rows behind as a crashed process would. */
@@ -23,30 +19,12 @@ async function writer(url: string): Promise<SqlConnection> {
 
 /** Defect 5: staging left by a sync that is not running is removed when the next sync starts. */
 describe.each(BACKENDS)('staging left behind on $name', (backend) => {
-  let emulator: TestEmulator;
-  let store: GraphStore;
-  let db: { url: string; drop: () => Promise<void> };
-  let dir: string;
-  let config: string;
+  const t = emulatorAndStore(backend, 'staging');
 
-  beforeAll(async () => {
-    emulator = await startTestEmulator();
-    db = await backend.create('staging');
-    store = await openGraphStore(db.url);
-    dir = mkdtempSync(join(tmpdir(), 'dg-staging-'));
-    config = writeConfig(dir, emulator.config);
-  });
-  afterAll(async () => {
-    await store?.close();
-    await emulator?.close();
-    await db?.drop();
-    rmSync(dir, { recursive: true, force: true });
-  });
-
-  const sync = () => runCli(['sync', '--config', config, '--db', db.url, '--json']);
+  const sync = () => runCli(['sync', '--config', t.config, '--db', t.db.url, '--json']);
 
   async function stagedSyncIds(): Promise<number[]> {
-    const rows = await store.read<{ sync_id: number }>(
+    const rows = await t.store.read<{ sync_id: number }>(
       `SELECT sync_id FROM staged_entities UNION SELECT sync_id FROM staged_relationships`,
       [],
     );
@@ -55,7 +33,7 @@ describe.each(BACKENDS)('staging left behind on $name', (backend) => {
 
   /** A failed sync whose staging drop failed (as on a full disk), of `instance`. */
   async function leaveFailedStaging(conn: SqlConnection, instance: string): Promise<number> {
-    const instanceId = (await store.findInstance(instance))?.id ?? instance;
+    const instanceId = (await t.store.findInstance(instance))?.id ?? instance;
     const [row] = await conn.all<{ id: number }>(
       `INSERT INTO syncs (instance_id, status, started_on, ended_on, holder, heartbeat_on, max_delete_share, error)
        VALUES (?, 'failed', ?, ?, ?, ?, 0.5, 'database or disk is full') RETURNING id`,
@@ -79,13 +57,13 @@ describe.each(BACKENDS)('staging left behind on $name', (backend) => {
     const first = await sync();
     expect(first.code, first.stderr).toBe(0);
     const instance = JSON.parse(first.stdout).instanceName as string;
-    const before = await liveKeys(store);
+    const before = await liveKeys(t.store);
 
     // Another instance is being synced right now: its staging must survive.
-    const running = await store.beginSync('other-instance');
+    const running = await t.store.beginSync('other-instance');
     await running.addEntities('fetch-users', [user('in-flight')]);
 
-    const conn = await writer(db.url);
+    const conn = await writer(t.db.url);
     const leftHere = await leaveFailedStaging(conn, instance);
     const leftThere = await leaveFailedStaging(conn, 'other-instance');
     await conn.close();
@@ -97,8 +75,8 @@ describe.each(BACKENDS)('staging left behind on $name', (backend) => {
     expect(next.code, next.stderr).toBe(0);
     expect(JSON.parse(next.stdout)).toMatchObject({ status: 'success', exitCode: 0 });
     expect(await stagedSyncIds()).toEqual([running.syncId]);
-    expect(await liveKeys(store)).toEqual(before);
-    expect(await storedFacts(store)).toEqual(expectedFromTruth(await emulator.truth()));
+    expect(await liveKeys(t.store)).toEqual(before);
+    expect(await storedFacts(t.store)).toEqual(expectedFromTruth(await t.emulator.truth()));
 
     const failed = await running.fail(new Error('test over'));
     expect(failed.status).toBe('failed');
