@@ -24,6 +24,7 @@ import {
   type Leaf,
 } from './sql/compile.js';
 import type { DialectName } from './sql/dialect.js';
+import { originalString } from '../store/stored-json.js';
 import { metadataPropertyNames } from './sql/sources.js';
 import type { ParameterValue } from './values.js';
 
@@ -83,6 +84,9 @@ async function loadObjects(
   return loaded;
 }
 
+/** Key columns hold keys in the store's escaped form (store/stored-json.ts). */
+const KEY_PROPERTIES = new Set(['_key', '_fromEntityKey', '_toEntityKey']);
+
 function decodeLeaf(leaf: Leaf, raw: unknown): unknown {
   if (raw === null || raw === undefined) return null;
   if (leaf.kind === 'aggregate')
@@ -91,6 +95,7 @@ function decodeLeaf(leaf: Leaf, raw: unknown): unknown {
   if (!metadataPropertyNames(leaf.objectKind).includes(leaf.property)) return decodeJson(raw);
   if (leaf.property === '_deleted') return Boolean(raw);
   if (leaf.property === '_class' && leaf.objectKind === 'entity') return decodeJson(raw);
+  if (typeof raw === 'string' && KEY_PROPERTIES.has(leaf.property)) return originalString(raw);
   return typeof raw === 'string' && /^(_createdOn|_beginOn|_endOn|_version)$/.test(leaf.property)
     ? Number(raw)
     : raw;

@@ -1,6 +1,6 @@
 import { stringify } from 'csv-stringify/sync';
 import { metadataFromRow } from '../store/rows.js';
-import { fromStoredJson } from '../store/stored-json.js';
+import { fromStoredJson, originalString } from '../store/stored-json.js';
 import { neutraliseFormula } from '../util/csv-cell.js';
 
 /** JupiterOne's result item for an entity (and, with `relationship`, for an edge). */
@@ -56,7 +56,7 @@ export function decodeJson(value: unknown): unknown {
 
 function metadata(row: ObjectRow): Record<string, unknown> {
   return {
-    _key: row.key,
+    _key: originalString(row.key),
     _type: row.type,
     ...metadataFromRow(row),
     _integrationName: row.instance_name,
@@ -78,8 +78,8 @@ export function relationshipResult(row: ObjectRow): RelationshipResult {
   const relationship: Record<string, unknown> = {
     ...metadata(row),
     _class: row.class,
-    _fromEntityKey: row.from_key,
-    _toEntityKey: row.to_key,
+    _fromEntityKey: originalString(row.from_key ?? ''),
+    _toEntityKey: originalString(row.to_key ?? ''),
   };
   if (properties.displayName !== undefined) relationship.displayName = properties.displayName;
   return { id: row.id, relationship, properties };

@@ -1,6 +1,7 @@
 import type { SqlConnection } from './sql/connection.js';
 import { committedColumns, OBJECT_KINDS, type ObjectKind } from './object-kinds.js';
 import { metadataFromRow, parseJson, type MetadataRow, type Properties } from './rows.js';
+import { originalString, storedString } from './stored-json.js';
 import type { PropertyValue } from '../graph/types.js';
 
 export interface ObjectChange {
@@ -49,8 +50,8 @@ function comparable(kind: ObjectKind, row: Omit<VersionRow, keyof MetadataRow>):
       : {
           _type: row.type,
           _class: row.class ?? '',
-          _fromEntityKey: row.from_key ?? '',
-          _toEntityKey: row.to_key ?? '',
+          _fromEntityKey: originalString(row.from_key ?? ''),
+          _toEntityKey: originalString(row.to_key ?? ''),
         };
   return { ...identity, ...parseJson<Properties>(row.properties) };
 }
@@ -91,7 +92,7 @@ export async function changesOfSyncs(db: SqlConnection, syncIds: number[]): Prom
     for (const row of rows) {
       const change: ObjectChange = {
         kind: kind.name,
-        key: row.key,
+        key: originalString(row.key),
         type: row.type,
         syncId: Number(row.sync_id),
         instanceId: row.instance_id,
@@ -133,7 +134,7 @@ export async function historyOf(
 ): Promise<ObjectVersion[]> {
   const versions: ObjectVersion[] = [];
   const where = instanceId ? 'key = ? AND instance_id = ?' : 'key = ?';
-  const params = instanceId ? [key, instanceId] : [key];
+  const params = instanceId ? [storedString(key), instanceId] : [storedString(key)];
   for (const kind of OBJECT_KINDS) {
     const rows = await db.all<VersionRow>(
       `SELECT * FROM (${allVersions(kind, where)}) v ORDER BY v.instance_id, v.version`,
@@ -143,7 +144,11 @@ export async function historyOf(
       versions.push({
         kind: kind.name,
         syncId: Number(row.sync_id),
-        object: { _key: row.key, ...comparable(kind, row), ...metadataFromRow(row) },
+        object: {
+          _key: originalString(row.key),
+          ...comparable(kind, row),
+          ...metadataFromRow(row),
+        },
       });
     }
   }

@@ -3,7 +3,7 @@ import type { PropertyValue, RelationshipMapping } from '../graph/types.js';
 import type { SqlConnection } from './sql/connection.js';
 import { jsonSql } from './sql/json.js';
 import { entityHash, parseJson, relationshipHash, type Properties } from './rows.js';
-import { toStoredJson } from './stored-json.js';
+import { storedString, toStoredJson } from './stored-json.js';
 
 interface Scope {
   db: SqlConnection;
@@ -30,7 +30,7 @@ function filterCondition(
     // A set's values are scalars; an array on the target means "any of them".
     const scalar = Array.isArray(value) ? value[0] : value;
     if (scalar === undefined) return undefined;
-    if (key === '_key') parts.push({ sql: 'e.key = ?', params: [scalar] });
+    if (key === '_key') parts.push({ sql: 'e.key = ?', params: [storedString(String(scalar))] });
     else if (key === '_type') parts.push({ sql: 'e.type = ?', params: [scalar] });
     else if (key === '_class') parts.push(json.arrayContains('e.classes', String(scalar)));
     else parts.push(json.propertyMatches('e.properties', key, scalar));
@@ -64,10 +64,12 @@ async function stagePlaceholder(
 ): Promise<string | undefined> {
   const { _key, _type, _class, ...properties } = mapping.targetEntity;
   if (typeof _type !== 'string') return undefined;
-  const key =
+  // Returned in stored form, like the keys findTargets reads from the tables.
+  const key = storedString(
     typeof _key === 'string'
       ? _key
-      : `${_type}:${stableStringify(mapping.targetFilterKeys.flat().map((k) => mapping.targetEntity[k]))}`;
+      : `${_type}:${stableStringify(mapping.targetFilterKeys.flat().map((k) => mapping.targetEntity[k]))}`,
+  );
   const classes =
     _class === undefined || _class === null ? [] : Array.isArray(_class) ? _class : [_class];
   await scope.db.run(
@@ -140,8 +142,8 @@ export async function resolveMappedRelationships(scope: Scope): Promise<MappingO
       for (const [i, target] of targets.entries()) {
         const [fromKey, toKey] =
           mapping.relationshipDirection === 'REVERSE'
-            ? [target, mapping.sourceEntityKey]
-            : [mapping.sourceEntityKey, target];
+            ? [target, storedString(mapping.sourceEntityKey)]
+            : [storedString(mapping.sourceEntityKey), target];
         await db.run(
           `INSERT INTO staged_relationships
              (sync_id, key, step_id, type, class, from_key, to_key, mapping, properties, raw, hash)

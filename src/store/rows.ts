@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import stableStringify from 'fast-json-stable-stringify';
-import { fromStoredJson, toStoredJson } from './stored-json.js';
+import { fromStoredJson, originalString, storedString, toStoredJson } from './stored-json.js';
 import type {
   Entity,
   GraphRelationship,
@@ -70,7 +70,7 @@ export function toStagedEntity(entity: Entity): StagedEntityRow {
   const properties = propertiesOf(entity, ENTITY_COLUMNS);
   const classes = Array.isArray(entity._class) ? entity._class : [entity._class];
   return {
-    key: entity._key,
+    key: storedString(entity._key),
     type: entity._type,
     classes: toStoredJson(classes),
     properties: toStoredJson(properties),
@@ -112,11 +112,11 @@ export function toStagedRelationship(relationship: GraphRelationship): StagedRel
   const fromKey = direct?._fromEntityKey ?? null;
   const toKey = direct?._toEntityKey ?? null;
   return {
-    key: relationship._key,
+    key: storedString(relationship._key),
     type: relationship._type,
     class: relationship._class,
-    fromKey,
-    toKey,
+    fromKey: fromKey === null ? null : storedString(fromKey),
+    toKey: toKey === null ? null : storedString(toKey),
     mapping: mapping ? toStoredJson(mapping) : null,
     properties: toStoredJson(properties),
     raw: compressRaw(direct?._rawData as RawDataEntry[] | undefined),
@@ -142,7 +142,7 @@ export interface EntityRow {
 
 export function entityFromRow(row: EntityRow): Entity {
   const entity: Entity = {
-    _key: row.key,
+    _key: originalString(row.key),
     _type: row.type,
     _class: parseJson<string[]>(row.classes),
     ...parseJson<Properties>(row.properties),
@@ -167,13 +167,19 @@ export function relationshipFromRow(row: RelationshipRow): GraphRelationship {
   const properties = parseJson<Properties>(row.properties);
   const mapping = row.mapping ? parseJson<RelationshipMapping>(row.mapping) : undefined;
   if (mapping && row.from_key === null)
-    return { _key: row.key, _type: row.type, _class: row.class, _mapping: mapping, ...properties };
+    return {
+      _key: originalString(row.key),
+      _type: row.type,
+      _class: row.class,
+      _mapping: mapping,
+      ...properties,
+    };
   const relationship: Relationship = {
-    _key: row.key,
+    _key: originalString(row.key),
     _type: row.type,
     _class: row.class,
-    _fromEntityKey: row.from_key ?? '',
-    _toEntityKey: row.to_key ?? '',
+    _fromEntityKey: originalString(row.from_key ?? ''),
+    _toEntityKey: originalString(row.to_key ?? ''),
     ...properties,
   };
   const raw = decompressRaw(row.raw ?? null);

@@ -21,7 +21,7 @@ import {
   type RelationshipRow,
 } from './rows.js';
 import type { SyncRecord } from './sync-record.js';
-import { storedString, toStoredJson } from './stored-json.js';
+import { originalString, storedString, toStoredJson } from './stored-json.js';
 
 /** Rows per multi-row INSERT: well under both drivers' parameter limits. */
 const INSERT_BATCH = 200;
@@ -103,7 +103,7 @@ export class SyncSession implements GraphObjectStore {
         const seen = new Set(inserted.map((r) => r.key));
         const duplicate = batch.find((r) => !seen.delete(r.key))?.key;
         throw new DuplicateKeyError(
-          `duplicate _key "${duplicate}" in step "${stepId}": an object with this key was already added in this run`,
+          `duplicate _key "${originalString(duplicate ?? '')}" in step "${stepId}": an object with this key was already added in this run`,
         );
       }
     }
@@ -146,7 +146,7 @@ export class SyncSession implements GraphObjectStore {
   async findEntity(key: string): Promise<Entity | undefined> {
     const [row] = await this.db.all<EntityRow>(
       'SELECT key, type, classes, properties, raw FROM staged_entities WHERE sync_id = ? AND key = ?',
-      [this.syncId, key],
+      [this.syncId, storedString(key)],
     );
     return row ? entityFromRow(row) : undefined;
   }

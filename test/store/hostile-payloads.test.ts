@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createUserEntity } from '../../src/integration/converters/user.js';
 import { boundObjects } from '../../src/integration/bounded-object.js';
 import type { GraphUser } from '../../src/microsoft/types.js';
+import type { Relationship } from '../../src/graph/types.js';
 import { runQuery } from '../../src/query/engine.js';
 import { toCsv } from '../../src/query/results.js';
 import { exportCsv, exportJsonl } from '../../src/store/export.js';
@@ -71,7 +72,11 @@ function nested(depth: number): unknown {
 
 const userArb = fc.record(
   {
-    id: fc.uuid(),
+    // Keys are built from ids: an id is as hostile as any other string.
+    id: fc.oneof(
+      fc.uuid(),
+      oddString.filter((id) => id.length > 0),
+    ),
     displayName: value,
     jobTitle: value,
     department: value,
@@ -101,6 +106,20 @@ function graphUser(generated: Generated): GraphUser {
 
 /** The raw-data path of the first object cut at the depth limit (32 levels below the entity). */
 const DEEP_CUT = `_rawData.0.rawData.onPremisesExtensionAttributes${'.a'.repeat(29)} (nested deeper than 32 levels)`;
+
+const SELF_LINK = 'microsoft_defender_user_has_user';
+
+/** A relationship whose key and endpoints carry the user's (possibly hostile) id. */
+function selfLink(user: GraphUser): Relationship {
+  const key = `${USER}:${user.id}`;
+  return {
+    _key: `${key}|has|${key}`,
+    _type: SELF_LINK,
+    _class: 'HAS',
+    _fromEntityKey: key,
+    _toEntityKey: key,
+  };
+}
 
 /** Code points, so a needle never splits a surrogate pair: containment as a person means it. */
 function codePointsInclude(haystack: string, needle: string): boolean {
@@ -150,19 +169,40 @@ describe.each(BACKENDS)('hostile API payloads on $name', (backend) => {
   it('stores every string exactly and returns it unchanged from J1QL, filters and exports', async () => {
     await fc.assert(
       fc.asyncProperty(
-        fc.uniqueArray(userArb, { minLength: 1, maxLength: 6, selector: (u) => u.id }),
+        fc.uniqueArray(userArb, {
+          minLength: 1,
+          maxLength: 6,
+          // Unique also as UTF-8, so the CSV check can find each user by its id cell.
+          selector: (u) => Buffer.from(u.id, 'utf8').toString('utf8'),
+        }),
         async (generated) => {
           const instance = `payloads-${++n}`;
           const users = generated.map(graphUser);
           const session = await store.beginSync(instance);
           await session.addEntities('fetch-users', boundObjects(users.map(createUserEntity)));
-          const record = await session.commit(run([step('fetch-users', [USER])]));
+          await session.addRelationships('fetch-users', users.map(selfLink));
+          const record = await session.commit(run([step('fetch-users', [USER, SELF_LINK])]));
           expect(record.status).toBe('success');
           expect(record.typeCounts[USER]).toEqual({
             created: users.length,
             updated: 0,
             deleted: 0,
           });
+          const history = await store.history(`${USER}:${users[0]!.id}`);
+          expect(history.map((v) => [v.object._key, v.object._version])).toEqual([
+            [`${USER}:${users[0]!.id}`, 1],
+          ]);
+          const linked = await runQuery(
+            store,
+            `FIND ${USER} AS a THAT HAS ${USER} AS b RETURN a._key AS key`,
+            {
+              instance,
+              defaultLimit: 1000,
+            },
+          );
+          expect(linked.type === 'table' && linked.data.map((r) => r.key).sort()).toEqual(
+            users.map((u) => `${USER}:${u.id}`).sort(),
+          );
 
           const listed = await runQuery(store, `FIND ${USER}`, { instance, defaultLimit: 1000 });
           if (listed.type !== 'list') throw new Error('expected a list');
@@ -196,6 +236,17 @@ describe.each(BACKENDS)('hostile API payloads on $name', (backend) => {
             .split('\n')
             .map((line) => JSON.parse(line) as Record<string, unknown>);
           const exportedById = new Map(exported.map((o) => [String(o.id), o]));
+          expect(
+            exported
+              .filter((o) => o._type === SELF_LINK)
+              .map((o) => [o._key, o._fromEntityKey, o._toEntityKey])
+              .sort(),
+          ).toEqual(
+            users
+              .map((u) => selfLink(u))
+              .map((r) => [r._key, r._fromEntityKey, r._toEntityKey])
+              .sort(),
+          );
           for (const user of users)
             expect(exportedById.get(user.id)!.jobTitle).toBe(user.jobTitle ?? undefined);
 
