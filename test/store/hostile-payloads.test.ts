@@ -5,15 +5,21 @@ import fc from 'fast-check';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createUserEntity } from '../../src/integration/converters/user.js';
+import {
+  createDeviceEntity,
+  createMachineEntity,
+} from '../../src/integration/converters/machine.js';
 import { boundObjects } from '../../src/integration/bounded-object.js';
-import type { GraphUser } from '../../src/microsoft/types.js';
+import type { DefenderMachine, GraphUser } from '../../src/microsoft/types.js';
 import type { Relationship } from '../../src/graph/types.js';
 import { runQuery } from '../../src/query/engine.js';
 import { toCsv } from '../../src/query/results.js';
 import { exportCsv, exportJsonl } from '../../src/store/export.js';
 import { openGraphStore, type GraphStore } from '../../src/store/index.js';
 import { BACKENDS } from './backends.js';
-import { run, step, USER } from './fixtures.js';
+import { MACHINE, run, step, USER } from './fixtures.js';
+
+const DEVICE = 'user_endpoint';
 
 /**
  * Property: random valid-but-unusual Graph users (missing and null optional fields, NUL, lone
@@ -90,6 +96,40 @@ const userArb = fc.record(
       fc.integer({ min: 1, max: 20 }),
       fc.integer({ min: 30, max: 6_000 }),
     ),
+  },
+  { requiredKeys: ['id'] },
+);
+
+const machineArb = fc.record(
+  {
+    id: fc.stringMatching(/^[0-9a-f]{40}$/),
+    computerDnsName: value,
+    osPlatform: value,
+    osVersion: value,
+    rbacGroupName: value,
+    riskScore: value,
+    healthStatus: fc.constantFrom('Active', 'Inactive', null, 'ImpairedCommunication'),
+    firstSeen: fc.oneof(
+      fc.constant(null),
+      oddString,
+      fc.date().map((d) => d.toISOString()),
+    ),
+    lastSeen: fc.oneof(fc.constant(null), oddString),
+    osBuild: fc.oneof(fc.constant(null), fc.integer()),
+    rbacGroupId: fc.oneof(fc.constant(null), fc.integer(), oddString),
+    isAadJoined: fc.oneof(fc.boolean(), fc.constant(null)),
+    machineTags: fc.oneof(fc.constant(null), fc.array(oddString, { maxLength: 4 })),
+    ipAddresses: fc.oneof(
+      fc.constant(null),
+      fc.array(
+        fc.record(
+          { ipAddress: value, macAddress: value, type: value, operationalStatus: value },
+          { requiredKeys: [] },
+        ),
+        { maxLength: 3 },
+      ),
+    ),
+    vmMetadata: fc.oneof(fc.constant(null), fc.record({ vmId: value, cloudProvider: value })),
   },
   { requiredKeys: ['id'] },
 );
@@ -273,6 +313,41 @@ describe.each(BACKENDS)('hostile API payloads on $name', (backend) => {
             expect(row.jobTitle).toBe(
               typeof user.jobTitle === 'string' ? expectedCsvCell(user.jobTitle) : '',
             );
+          }
+        },
+      ),
+      { numRuns: 12, seed: 20261130 },
+    );
+  }, 120_000);
+
+  it('converts and commits machines with unusual, null and missing fields, every string kept', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.uniqueArray(machineArb, { minLength: 1, maxLength: 6, selector: (m) => m.id }),
+        async (generated) => {
+          const instance = `machines-${++n}`;
+          const machines = generated as unknown as DefenderMachine[];
+          const session = await store.beginSync(instance);
+          await session.addEntities(
+            'fetch-machines',
+            boundObjects(machines.flatMap((m) => [createMachineEntity(m), createDeviceEntity(m)])),
+          );
+          const record = await session.commit(run([step('fetch-machines', [MACHINE, DEVICE])]));
+          expect(record.status).toBe('success');
+          expect(record.typeCounts[MACHINE]).toEqual({
+            created: machines.length,
+            updated: 0,
+            deleted: 0,
+          });
+          const listed = await runQuery(store, `FIND ${MACHINE}`, { instance, defaultLimit: 1000 });
+          if (listed.type !== 'list') throw new Error('expected a list');
+          const byId = new Map(listed.data.map((r) => [String(r.properties.id), r.properties]));
+          for (const machine of machines) {
+            const properties = byId.get(machine.id)!;
+            expect(properties.computerDnsName).toBe(machine.computerDnsName ?? undefined);
+            expect(properties.osPlatform).toBe(machine.osPlatform ?? undefined);
+            expect(properties.rbacGroupName).toBe(machine.rbacGroupName ?? undefined);
+            expect(properties.machineTags).toEqual(machine.machineTags ?? undefined);
           }
         },
       ),
