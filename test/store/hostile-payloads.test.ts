@@ -22,9 +22,10 @@ import { MACHINE, run, step, USER } from './fixtures.js';
 const DEVICE = 'user_endpoint';
 
 /**
- * Property: random valid-but-unusual Graph users (missing and null optional fields, NUL, lone
- * surrogates, noncharacters, formula starts, huge strings, deep nesting) go through the converter
- * and a real commit; every string comes back exactly from J1QL, its filters and the exports.
+ * Properties: random valid-but-unusual Graph users and Defender machines (missing and null
+ * optional fields, NUL, lone surrogates, noncharacters, formula starts, huge strings, deep nesting,
+ * hostile ids) go through the converters and a real commit; every string comes back exactly from
+ * J1QL, its filters, history and the exports.
  */
 
 const SPECIAL_UNITS = [
