@@ -6,6 +6,7 @@ import {
 import type { InstanceConfig } from '../config/instance-config.js';
 import type { ResolvedEndpoints } from '../config/load.js';
 import { tokenError } from './errors.js';
+import { diagnoseAuthority } from './identity-diagnosis.js';
 
 /**
  * Renew this long before expiry so a request never leaves with a token about to lapse; for short
@@ -57,7 +58,13 @@ export class TokenProvider {
       };
       return result.token;
     } catch (err) {
-      throw tokenError(err, this.scope.replace(/\/\.default$/, ''));
+      const resource = this.scope.replace(/\/\.default$/, '');
+      const host = new URL(this.endpoints.authority).host;
+      // Without an AADSTS code the library hides what failed: ask discovery directly.
+      const diagnosis = /AADSTS\d+/.test(String((err as Error)?.message))
+        ? undefined
+        : await diagnoseAuthority(this.endpoints.authority, this.instance.tenantId, this.ca);
+      throw tokenError(err, resource, { host, diagnosis });
     }
   }
 
