@@ -86,49 +86,30 @@ export class ApiClient {
       const token = await this.options.tokens.getToken();
       const release = await this.options.pacer.acquire(endpoint.bucket, endpoint.cost);
       this.options.counter.count(endpoint.label);
-      const deadline = AbortSignal.timeout(this.retry.timeoutMs);
-      let response: Dispatcher.ResponseData;
-      let raw: Buffer | undefined;
-      try {
-        response = await request(url, {
-          method: 'GET',
-          dispatcher: this.options.dispatcher,
-          headers: {
-            authorization: `Bearer ${token}`,
-            accept: 'application/json',
-            'accept-encoding': 'gzip, deflate',
-          },
-          headersTimeout: this.retry.timeoutMs,
-          bodyTimeout: this.retry.timeoutMs,
-          signal: deadline,
-        });
-        if (response.statusCode >= 200 && response.statusCode < 300)
-          raw = Buffer.from(await response.body.arrayBuffer());
-      } catch (err) {
-        release();
-        const failure = this.networkError(endpoint, err, deadline.aborted);
-        if (!canRetry) throw failure;
-        await this.wait(endpoint, failure.message, this.backoff(attempt));
+      const sent = await this.send(endpoint, url, token).finally(release);
+      if (sent instanceof MicrosoftApiError) {
+        if (!canRetry) throw sent;
+        await this.wait(endpoint, sent.message, this.backoff(attempt));
         continue;
       }
-      release();
+      const { response, raw } = sent;
       const { statusCode } = response;
       if (raw !== undefined) {
         const decoded = await decodeBody(raw, response.headers);
         if (decoded.ok) return decoded.value;
         const { kind, detail } = decoded.problem;
-        const failure = this.badResponse(
+        const malformed = this.badResponse(
           endpoint,
           kind === 'truncated' ? 'TRUNCATED' : 'BAD_RESPONSE',
           detail,
         );
         // A cut-off body is a transport fault worth another try; a wrong one would come again.
-        if (kind !== 'truncated' || !canRetry) throw failure;
-        await this.wait(endpoint, failure.message, this.backoff(attempt));
+        if (kind !== 'truncated' || !canRetry) throw malformed;
+        await this.wait(endpoint, malformed.message, this.backoff(attempt));
         continue;
       }
       const text = await response.body.text().catch(() => '');
-      const failure = this.httpError(endpoint, statusCode, text);
+      const refusal = this.httpError(endpoint, statusCode, text);
       if (statusCode === 401 && !renewedToken) {
         renewedToken = true;
         this.options.tokens.invalidate();
@@ -136,17 +117,49 @@ export class ApiClient {
       }
       if (statusCode === 404 && endpoint.retryNotFoundOnce && !retriedNotFound) {
         retriedNotFound = true;
-        await this.wait(endpoint, failure.message, this.backoff(0));
+        await this.wait(endpoint, refusal.message, this.backoff(0));
         continue;
       }
       if (isRetryableStatus(statusCode) && canRetry) {
         const retryAfter = retryAfterMs(response.headers['retry-after'], text);
         if (retryAfter !== undefined && retryAfter > LONG_WAIT_MS)
-          await this.waitOutQuota(endpoint, failure, retryAfter);
-        else await this.wait(endpoint, failure.message, retryAfter ?? this.backoff(attempt));
+          await this.waitOutQuota(endpoint, refusal, retryAfter);
+        else await this.wait(endpoint, refusal.message, retryAfter ?? this.backoff(attempt));
         continue;
       }
-      throw failure;
+      throw refusal;
+    }
+  }
+
+  /** One request; a 2xx body is read whole. A transport failure comes back as an error to retry. */
+  private async send(
+    endpoint: EndpointSpec,
+    url: string,
+    token: string,
+  ): Promise<{ response: Dispatcher.ResponseData; raw?: Buffer } | MicrosoftApiError> {
+    const deadline = AbortSignal.timeout(this.retry.timeoutMs);
+    let response: Dispatcher.ResponseData;
+    try {
+      response = await request(url, {
+        method: 'GET',
+        dispatcher: this.options.dispatcher,
+        headers: {
+          authorization: `Bearer ${token}`,
+          accept: 'application/json',
+          'accept-encoding': 'gzip, deflate',
+        },
+        headersTimeout: this.retry.timeoutMs,
+        bodyTimeout: this.retry.timeoutMs,
+        signal: deadline,
+      });
+    } catch (err) {
+      return this.networkError(endpoint, err, deadline.aborted);
+    }
+    if (response.statusCode < 200 || response.statusCode >= 300) return { response };
+    try {
+      return { response, raw: Buffer.from(await response.body.arrayBuffer()) };
+    } catch (err) {
+      return this.bodyError(endpoint, err, deadline.aborted);
     }
   }
 
@@ -220,6 +233,18 @@ export class ApiClient {
       code: timedOut ? 'TIMEOUT' : 'NETWORK',
       message: `${endpoint.label}: ${timedOut ? `no complete response within ${this.retry.timeoutMs} ms` : `network error (${cause?.message ?? String(err)})`}`,
     });
+  }
+
+  /** The headers came but the body did not, whole: cut off, or too slow. */
+  private bodyError(endpoint: EndpointSpec, err: unknown, pastDeadline: boolean): MicrosoftApiError {
+    if (pastDeadline || err instanceof undiciErrors.BodyTimeoutError)
+      return this.networkError(endpoint, err, true);
+    const cause = err instanceof Error ? (err.cause instanceof Error ? err.cause : err) : undefined;
+    return this.badResponse(
+      endpoint,
+      'TRUNCATED',
+      `the body was cut off (${cause?.message ?? String(err)})`,
+    );
   }
 
   private badResponse(endpoint: EndpointSpec, code: string, detail: string): MicrosoftApiError {

@@ -10,6 +10,7 @@ import {
   type RunningEmulator,
 } from '../../src/emulator/server.js';
 import type { StatsSnapshot } from '../../src/emulator/stats.js';
+import type { ChurnSizes } from '../../src/emulator/tenant/churn.js';
 import type { ChangeReport, GroundTruth } from '../../src/emulator/tenant/types.js';
 
 /** A small tenant, so tests run fast. */
@@ -36,7 +37,8 @@ export interface TestEmulator {
   dispatcher: Agent;
   ca: string;
   truth(options?: { lists?: boolean }): Promise<GroundTruth>;
-  advance(): Promise<ChangeReport>;
+  /** One round of churn; `sizes` per kind: below 1 a share, 1 or more a count. */
+  advance(sizes?: ChurnSizes): Promise<ChangeReport>;
   setFaults(faults: Faults): Promise<void>;
   clearFaults(): Promise<void>;
   stats(): Promise<StatsSnapshot>;
@@ -90,7 +92,7 @@ export async function startTestEmulator(
     dispatcher,
     ca,
     truth: (options = {}) => admin('GET', `/truth${options.lists === false ? '?lists=false' : ''}`),
-    advance: () => admin('POST', '/advance'),
+    advance: (sizes) => admin('POST', '/advance', sizes),
     setFaults: async (faults) => void (await admin('POST', '/faults', faults)),
     clearFaults: async () => void (await admin('DELETE', '/faults')),
     stats: () => admin('GET', '/stats'),

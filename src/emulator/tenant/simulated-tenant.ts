@@ -1,4 +1,4 @@
-import { advanceTenant } from './churn.js';
+import { advanceTenant, type ChurnSizes } from './churn.js';
 import { IndexListCollection, type Collection } from './collection.js';
 import type { MemberRef } from './groups.js';
 import { logonUserObject } from './logons.js';
@@ -215,8 +215,8 @@ export class SimulatedTenant {
     }
   }
 
-  /** Applies one deterministic round of churn and reports exactly what changed. */
-  advance(): ChangeReport {
-    return advanceTenant(this.state);
+  /** Applies one deterministic round of churn (of `sizes`, default ~1%) and reports exactly what changed. */
+  advance(sizes: ChurnSizes = {}): ChangeReport {
+    return advanceTenant(this.state, sizes);
   }
 }
