@@ -5,7 +5,13 @@ import type { CallCounter } from './call-counter.js';
 import type { EndpointSpec } from './endpoints.js';
 import { MicrosoftApiError } from './errors.js';
 import type { Pacer } from './pacing.js';
-import { decodeBody, describeText, pageShapeProblem, type ODataPage } from './response-body.js';
+import {
+  bodyText,
+  decodeBody,
+  describeText,
+  pageShapeProblem,
+  type ODataPage,
+} from './response-body.js';
 
 export interface RetryPolicy {
   /** Retries after the first attempt for 429, 5xx, timeouts and network errors. */
@@ -94,7 +100,7 @@ export class ApiClient {
       }
       const { response, raw } = sent;
       const { statusCode } = response;
-      if (raw !== undefined) {
+      if (statusCode >= 200 && statusCode < 300) {
         const decoded = await decodeBody(raw, response.headers);
         if (decoded.ok) return decoded.value;
         const { kind, detail } = decoded.problem;
@@ -108,7 +114,7 @@ export class ApiClient {
         await this.wait(endpoint, malformed.message, this.backoff(attempt));
         continue;
       }
-      const text = await response.body.text().catch(() => '');
+      const text = await bodyText(raw, response.headers);
       const refusal = this.httpError(endpoint, statusCode, text);
       if (statusCode === 401 && !renewedToken) {
         renewedToken = true;
@@ -136,7 +142,7 @@ export class ApiClient {
     endpoint: EndpointSpec,
     url: string,
     token: string,
-  ): Promise<{ response: Dispatcher.ResponseData; raw?: Buffer } | MicrosoftApiError> {
+  ): Promise<{ response: Dispatcher.ResponseData; raw: Buffer } | MicrosoftApiError> {
     const deadline = AbortSignal.timeout(this.retry.timeoutMs);
     let response: Dispatcher.ResponseData;
     try {
@@ -155,10 +161,11 @@ export class ApiClient {
     } catch (err) {
       return this.networkError(endpoint, err, deadline.aborted);
     }
-    if (response.statusCode < 200 || response.statusCode >= 300) return { response };
     try {
       return { response, raw: Buffer.from(await response.body.arrayBuffer()) };
     } catch (err) {
+      // An error answer whose body is lost still has its status.
+      if (response.statusCode >= 300) return { response, raw: Buffer.alloc(0) };
       return this.bodyError(endpoint, err, deadline.aborted);
     }
   }

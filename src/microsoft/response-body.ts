@@ -35,6 +35,18 @@ async function decompress(raw: Buffer, encoding: string): Promise<Buffer> {
   return raw;
 }
 
+/** An error body as text, decompressed when it came compressed (best effort: it is only shown). */
+export async function bodyText(
+  raw: Buffer,
+  headers: Record<string, string | string[] | undefined>,
+): Promise<string> {
+  try {
+    return (await decompress(raw, headerValue(headers['content-encoding']))).toString('utf8');
+  } catch {
+    return raw.toString('utf8');
+  }
+}
+
 function headerValue(value: string | string[] | undefined): string {
   return (Array.isArray(value) ? value[0] : value)?.trim().toLowerCase() ?? '';
 }

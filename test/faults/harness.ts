@@ -1,3 +1,7 @@
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { dirname, join } from 'node:path';
 import { expect } from 'vitest';
 import type { EmulatorOptions } from '../../src/emulator/server.js';
 import type { GroundTruth } from '../../src/emulator/tenant/types.js';
@@ -192,4 +196,38 @@ export async function proveFault(
   await expectGraphEqualsTruth(rig.store, await rig.te.truth());
   rig.clean = true;
   return outcome;
+}
+
+export interface ForeignServer {
+  url: string;
+  /** Authorization headers received (undefined when a request came without one). */
+  received: { url: string; authorization?: string }[];
+  close(): Promise<void>;
+}
+
+/**
+ * A second HTTPS server on another port, with a certificate the collector trusts (the emulator's
+ * own), recording every request: what a token sent off the API's origin would reach.
+ */
+export async function startForeignServer(te: TestEmulator): Promise<ForeignServer> {
+  const dir = dirname(te.emulator.caFile);
+  const server = createServer(
+    { key: readFileSync(join(dir, 'server-key.pem')), cert: readFileSync(join(dir, 'server.pem')) },
+    (req, res) => {
+      received.push({ url: req.url ?? '', authorization: req.headers.authorization });
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.end('{"value":[]}');
+    },
+  );
+  const received: ForeignServer['received'] = [];
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `https://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    received,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
 }
