@@ -65,6 +65,8 @@ export interface RunningEmulator {
   /** A ready-to-use instance configuration pointing the collector at this emulator (with its quotaScale). */
   instanceConfig(name?: string): InstanceConfig;
   tenant: SimulatedTenant;
+  /** The fault injector `/admin/faults` sets; in-process callers may set it synchronously. */
+  faults: FaultInjector;
   close(): Promise<void>;
 }
 
@@ -271,6 +273,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     },
     sizes,
     tenant,
+    faults: services.faults,
     instanceConfig: (name = 'Emulated tenant') => ({
       name,
       tenantId: tenant.tenantId,

@@ -69,6 +69,8 @@ const AADSTS_MEANINGS: Record<string, string> = {
 export interface TokenFailureContext {
   /** The login host asked (host:port). */
   host: string;
+  /** The last answer the identity platform gave in this attempt, e.g. `POST /{t}/oauth2/v2.0/token`. */
+  answer?: { request: string; status: number };
   /** Set when the library named no AADSTS code: what asking discovery directly found. */
   diagnosis?: { cause: string; aadsts?: string; description?: string };
 }
@@ -83,27 +85,26 @@ export function tokenError(
   context: TokenFailureContext,
 ): MicrosoftApiError {
   const text = err instanceof Error ? err.message : String(err);
-  const status = (err as { statusCode?: unknown }).statusCode;
   const aadsts = /AADSTS(\d+)/.exec(text)?.[1] ?? context.diagnosis?.aadsts;
   const meaning = aadsts ? AADSTS_MEANINGS[aadsts] : undefined;
-  const httpStatus = typeof status === 'number' && status > 0 ? status : undefined;
+  const { answer, diagnosis } = context;
   const parts: string[] = [];
-  if (context.diagnosis) parts.push(context.diagnosis.cause);
-  if (httpStatus !== undefined && !context.diagnosis?.cause.startsWith('HTTP'))
-    parts.push(`the token endpoint answered HTTP ${httpStatus}`);
+  if (diagnosis) parts.push(diagnosis.cause);
+  if (answer && answer.status >= 400 && !diagnosis?.cause.startsWith('HTTP'))
+    parts.push(`${answer.request} answered HTTP ${answer.status}`);
   if (aadsts) {
-    const description = meaning ?? context.diagnosis?.description ?? firstLine(text);
+    const description = meaning ?? diagnosis?.description ?? firstLine(text);
     parts.push(`AADSTS${aadsts}: ${description.replace(/^AADSTS\d+:\s*/, '')}`);
-  } else if (context.diagnosis?.description) {
-    parts.push(context.diagnosis.description);
-  } else if (!/endpoints_resolution_error/.test(text) || context.diagnosis === undefined) {
+  } else if (diagnosis?.description) {
+    parts.push(diagnosis.description);
+  } else if (!/endpoints_resolution_error/.test(text) || diagnosis === undefined) {
     parts.push(firstLine(text));
   }
   return new MicrosoftApiError({
     api: 'identity',
     endpoint: `token for ${resource}`,
     code: aadsts ? `AADSTS${aadsts}` : 'TOKEN_FAILED',
-    status: httpStatus,
+    status: answer && answer.status >= 400 ? answer.status : undefined,
     message: `cannot get a token for ${resource} from login host ${context.host}: ${parts.join(', ')}`,
   });
 }

@@ -1,6 +1,7 @@
 import {
   ClientCertificateCredential,
   ClientSecretCredential,
+  type ClientSecretCredentialOptions,
   type TokenCredential,
 } from '@azure/identity';
 import type { InstanceConfig } from '../config/instance-config.js';
@@ -14,6 +15,10 @@ import { diagnoseAuthority } from './identity-diagnosis.js';
  */
 const RENEW_BEFORE_MS = 5 * 60_000;
 
+type AdditionalPolicy = NonNullable<
+  ClientSecretCredentialOptions['additionalPolicies']
+>[number]['policy'];
+
 /**
  * One cached app-only token for one resource (Graph or Defender). Tokens never leave this object
  * except as the Authorization header value.
@@ -23,6 +28,11 @@ export class TokenProvider {
   private credential?: TokenCredential;
   private cached?: { token: string; renewAt: number };
   private pending?: Promise<string>;
+  /**
+   * The identity platform's last answer: its status names a failure (MSAL replays a throttled
+   * refusal from its cache without asking again, so the answer is kept across attempts).
+   */
+  private answer?: { request: string; status: number };
 
   constructor(
     private readonly instance: InstanceConfig,
@@ -64,7 +74,7 @@ export class TokenProvider {
       const diagnosis = /AADSTS\d+/.test(String((err as Error)?.message))
         ? undefined
         : await diagnoseAuthority(this.endpoints.authority, this.instance.tenantId, this.ca);
-      throw tokenError(err, resource, { host, diagnosis });
+      throw tokenError(err, resource, { host, answer: this.answer, diagnosis });
     }
   }
 
@@ -73,6 +83,23 @@ export class TokenProvider {
       authorityHost: this.endpoints.authority,
       disableInstanceDiscovery: this.endpoints.customAuthority,
       ...(this.ca ? { tlsOptions: { ca: this.ca } } : {}),
+      // @azure/identity keeps the HTTP status of a refusal to itself: note each answer.
+      additionalPolicies: [
+        {
+          position: 'perRetry' as const,
+          policy: {
+            name: 'defender-graph-identity-answer',
+            sendRequest: async (request, next) => {
+              const response = await next(request);
+              this.answer = {
+                request: `${request.method} ${new URL(request.url).pathname}`,
+                status: response.status,
+              };
+              return response;
+            },
+          } satisfies AdditionalPolicy,
+        },
+      ],
     };
     const { tenantId, clientId, clientSecret, certificatePath } = this.instance;
     if (certificatePath !== undefined) {
