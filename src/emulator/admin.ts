@@ -24,13 +24,19 @@ function parseBody<T>(
   try {
     body = ctx.body.trim() === '' ? {} : JSON.parse(ctx.body);
   } catch (err) {
-    return { ok: false, reply: adminError(400, `The body is not valid JSON: ${(err as Error).message}`) };
+    return {
+      ok: false,
+      reply: adminError(400, `The body is not valid JSON: ${(err as Error).message}`),
+    };
   }
   const parsed = schema.safeParse(body);
   if (parsed.success) return { ok: true, value: parsed.data };
   const issue = parsed.error.issues[0]!;
   const field = issue.path.join('.') || '(body)';
-  return { ok: false, reply: adminError(400, `Invalid ${what} field '${field}': ${issue.message}`) };
+  return {
+    ok: false,
+    reply: adminError(400, `Invalid ${what} field '${field}': ${issue.message}`),
+  };
 }
 
 function setFaults(services: EmulatorServices, ctx: RequestContext): Reply {

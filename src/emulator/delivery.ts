@@ -27,7 +27,7 @@ export async function deliver(
   delivery: Delivery,
 ): Promise<void> {
   const headers: Record<string, string> = { Date: new Date().toUTCString(), ...delivery.headers };
-  let payload: Buffer = Buffer.from(delivery.body, "utf8");
+  let payload: Buffer = Buffer.from(delivery.body, 'utf8');
   const encoding = ENCODINGS[family];
   if (encoding && payload.length > 0) {
     headers.Vary = 'Accept-Encoding';

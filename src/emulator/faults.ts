@@ -121,7 +121,9 @@ export class FaultInjector {
 
   /** Where a continuing page starts: one item early when items repeat across pages. */
   continueFrom(path: string, position: number): number {
-    return this.applies(path) && this.faults.repeatAcrossPages ? Math.max(0, position - 1) : position;
+    return this.applies(path) && this.faults.repeatAcrossPages
+      ? Math.max(0, position - 1)
+      : position;
   }
 
   /** The list a Defender listing reads: once a later page was asked, its first item moved. */

@@ -102,7 +102,6 @@ async function readBody(req: IncomingMessage): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-
 function createHandler(services: EmulatorServices, router: Router, origin: () => string) {
   const log = createLogger({ name: 'emulator' });
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {

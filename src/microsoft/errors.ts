@@ -59,7 +59,7 @@ const AADSTS_MEANINGS: Record<string, string> = {
   '700024': 'the client assertion is outside its validity window (check the clock)',
   '1002012': 'the scope must end with /.default for client credentials',
   '50049': 'unknown authority: set endpoints.authority correctly',
-  '7000112': "the application is disabled in the tenant: re-enable its enterprise application",
+  '7000112': 'the application is disabled in the tenant: re-enable its enterprise application',
   '65001': 'admin consent for the application was withdrawn: grant admin consent again',
   '53003': 'a Conditional Access policy blocks token issuance for this application',
   '90055': 'the token endpoint is throttling requests: wait and retry later',

@@ -65,11 +65,7 @@ export class GraphClient {
   }
 
   groups(): AsyncGenerator<GraphGroup[]> {
-    return graphPages(
-      this.http,
-      ENDPOINTS.groups,
-      `${this.root}/groups?$top=${PAGE_SIZE}`,
-    );
+    return graphPages(this.http, ENDPOINTS.groups, `${this.root}/groups?$top=${PAGE_SIZE}`);
   }
 
   groupMembers(groupId: string): AsyncGenerator<GraphDirectoryObject[]> {

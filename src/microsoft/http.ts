@@ -243,7 +243,11 @@ export class ApiClient {
   }
 
   /** The headers came but the body did not, whole: cut off, or too slow. */
-  private bodyError(endpoint: EndpointSpec, err: unknown, pastDeadline: boolean): MicrosoftApiError {
+  private bodyError(
+    endpoint: EndpointSpec,
+    err: unknown,
+    pastDeadline: boolean,
+  ): MicrosoftApiError {
     if (pastDeadline || err instanceof undiciErrors.BodyTimeoutError)
       return this.networkError(endpoint, err, true);
     const cause = err instanceof Error ? (err.cause instanceof Error ? err.cause : err) : undefined;

@@ -112,7 +112,8 @@ export async function* defenderPages<T>(
       last = identity(page.value.at(-1));
     }
     if (page['@odata.nextLink'] === undefined) return;
-    if (rows.length === 0) throw pagingError(endpoint, 'a page with a nextLink brought no new rows');
+    if (rows.length === 0)
+      throw pagingError(endpoint, 'a page with a nextLink brought no new rows');
   }
 }
 

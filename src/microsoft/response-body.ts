@@ -15,8 +15,7 @@ export interface ODataPage<T> {
 
 /** Why a body cannot be used: a cut-off body is a transport fault (retried), the rest are not. */
 export type BodyProblem =
-  | { kind: 'truncated'; detail: string }
-  | { kind: 'malformed'; detail: string };
+  { kind: 'truncated'; detail: string } | { kind: 'malformed'; detail: string };
 
 export type DecodedBody = { ok: true; value: unknown } | { ok: false; problem: BodyProblem };
 
@@ -77,7 +76,10 @@ export async function decodeBody(
     // A compressed stream that stops early cannot be inflated: the body was cut off.
     const message = (err as Error).message;
     const kind = /unexpected end/i.test(message) ? 'truncated' : 'malformed';
-    return { ok: false, problem: { kind, detail: `cannot ${encoding}-decode the body (${message})` } };
+    return {
+      ok: false,
+      problem: { kind, detail: `cannot ${encoding}-decode the body (${message})` },
+    };
   }
   const text = bytes.toString('utf8');
   const contentType = headerValue(headers['content-type']);
@@ -119,7 +121,9 @@ export function pageShapeProblem(body: unknown): string | undefined {
   const page = body as Record<string, unknown>;
   if (!Array.isArray(page.value))
     return `"value" is ${describeValue(page.value)} (an array of items was expected)`;
-  const index = page.value.findIndex((v) => v === null || typeof v !== 'object' || Array.isArray(v));
+  const index = page.value.findIndex(
+    (v) => v === null || typeof v !== 'object' || Array.isArray(v),
+  );
   if (index >= 0) return `"value"[${index}] is ${describeValue(page.value[index])}, not an object`;
   const next = page['@odata.nextLink'];
   if (next !== undefined && typeof next !== 'string')

@@ -261,7 +261,9 @@ describe('Defender resources', () => {
     const truth = await t.truth();
     const machineId = truth.machines![0]!;
     const logons = await call(t, `/defender/api/machines/${machineId}/logonusers`, { token });
-    expect(logons.body['@odata.context']).toBe(`https://api.securitycenter.microsoft.com/api/$metadata#Users`);
+    expect(logons.body['@odata.context']).toBe(
+      `https://api.securitycenter.microsoft.com/api/$metadata#Users`,
+    );
     const expectedLogons = truth.machineLogonUserPairs!.filter((p) => p.machineId === machineId);
     expect(
       (logons.body.value as Item[]).map((u) => `${u.accountDomain}\\${u.accountName}`).sort(),

@@ -1,4 +1,11 @@
-import { deflateRawSync, deflateSync, gunzipSync, gzipSync, inflateRawSync, inflateSync } from 'node:zlib';
+import {
+  deflateRawSync,
+  deflateSync,
+  gunzipSync,
+  gzipSync,
+  inflateRawSync,
+  inflateSync,
+} from 'node:zlib';
 import { request } from 'undici';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CallCounter } from '../../src/microsoft/call-counter.js';
@@ -35,7 +42,11 @@ describe('the emulator compresses as Microsoft does, when the client asks', () =
   });
 
   it('Defender: raw deflate, without the zlib header', async () => {
-    const { headers, body } = await get('/defender/api/machines?$top=3', DEFENDER_SCOPE, 'gzip, deflate');
+    const { headers, body } = await get(
+      '/defender/api/machines?$top=3',
+      DEFENDER_SCOPE,
+      'gzip, deflate',
+    );
     expect(headers['content-encoding']).toBe('deflate');
     expect(JSON.parse(inflateRawSync(body).toString()).value).toHaveLength(3);
     expect(() => inflateSync(body)).toThrow();
@@ -106,7 +117,8 @@ describe('the collector asks for compression and reads every form of it', () => 
     const error = await new GraphClient(http, server.url).organization().catch((e: unknown) => e);
     expect(error).toMatchObject({
       code: 'TRUNCATED',
-      message: 'graph GET /organization: malformed response, cannot gzip-decode the body (unexpected end of file)',
+      message:
+        'graph GET /organization: malformed response, cannot gzip-decode the body (unexpected end of file)',
     });
     expect(server.requests).toHaveLength(2);
   });

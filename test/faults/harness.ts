@@ -154,8 +154,9 @@ export async function expectGraphEqualsTruth(store: GraphStore, truth: GroundTru
     groups: [...truth.groups!].sort(),
     machines: [...truth.machines!].sort(),
     devices: truth.counts.machines,
-    memberships: truth.memberships!.filter((m) => m.memberType === 'user' || m.memberType === 'group')
-      .length,
+    memberships: truth.memberships!.filter(
+      (m) => m.memberType === 'user' || m.memberType === 'group',
+    ).length,
     logonUsers: truth.counts.logonUsers,
     machineLogonUserPairs: truth.counts.machineLogonUserPairs,
     cves: truth.counts.cves,

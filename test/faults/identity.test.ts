@@ -14,11 +14,13 @@ const GRAPH = 'https://graph.microsoft.com';
 const REFUSALS: Record<TokenFailure, { status: number; aadsts: string }> = {
   appDisabled: {
     status: 400,
-    aadsts: "AADSTS7000112: the application is disabled in the tenant: re-enable its enterprise application",
+    aadsts:
+      'AADSTS7000112: the application is disabled in the tenant: re-enable its enterprise application',
   },
   consentWithdrawn: {
     status: 400,
-    aadsts: 'AADSTS65001: admin consent for the application was withdrawn: grant admin consent again',
+    aadsts:
+      'AADSTS65001: admin consent for the application was withdrawn: grant admin consent again',
   },
   conditionalAccess: {
     status: 400,
@@ -39,22 +41,25 @@ describe.each(BACKENDS)('token endpoint and token faults on $name', (backend) =>
   });
   afterAll(async () => rig?.close());
 
-  it.each(TOKEN_FAILURES)('%s: every step fails naming the host and the AADSTS code', async (failure) => {
-    await proveFault(
-      rig,
-      () => rig.te.setFaults({ tokenFailure: failure }),
-      (outcome) => {
-        expect(outcome.exitCode).toBe(1);
-        expect(outcome.record.status).toBe('failed');
-        const { status, aadsts } = REFUSALS[failure];
-        expect(outcome.steps['fetch-users']).toEqual({
-          status: 'failure',
-          code: aadsts.split(':')[0],
-          message: `cannot get a token for ${GRAPH} from login host ${host}: POST /${rig.te.emulator.tenantId}/oauth2/v2.0/token answered HTTP ${status}, ${aadsts}`,
-        });
-      },
-    );
-  });
+  it.each(TOKEN_FAILURES)(
+    '%s: every step fails naming the host and the AADSTS code',
+    async (failure) => {
+      await proveFault(
+        rig,
+        () => rig.te.setFaults({ tokenFailure: failure }),
+        (outcome) => {
+          expect(outcome.exitCode).toBe(1);
+          expect(outcome.record.status).toBe('failed');
+          const { status, aadsts } = REFUSALS[failure];
+          expect(outcome.steps['fetch-users']).toEqual({
+            status: 'failure',
+            code: aadsts.split(':')[0],
+            message: `cannot get a token for ${GRAPH} from login host ${host}: POST /${rig.te.emulator.tenantId}/oauth2/v2.0/token answered HTTP ${status}, ${aadsts}`,
+          });
+        },
+      );
+    },
+  );
 
   it('the secret revoked mid-run: the steps that need a new token fail with AADSTS7000215, nothing is lost', async () => {
     const outcome = await proveFault(
@@ -91,7 +96,10 @@ describe.each(BACKENDS)('token endpoint and token faults on $name', (backend) =>
       async (outcome) => {
         expect(outcome.exitCode, JSON.stringify(outcome.steps)).toBe(0);
         const { requests } = await rig.te.stats();
-        const refused = Object.values(requests).reduce((n, byStatus) => n + (byStatus['401'] ?? 0), 0);
+        const refused = Object.values(requests).reduce(
+          (n, byStatus) => n + (byStatus['401'] ?? 0),
+          0,
+        );
         expect(refused).toBeGreaterThan(0);
       },
       {

@@ -49,14 +49,18 @@ describe.each(BACKENDS)('malformed 200 answers on $name', (backend) => {
     async (kind) => {
       await proveFault(
         rig,
-        () => rig.te.setFaults({ malformed: { kind, rate: 1 }, paths: ['/defender/api/machines/'] }),
+        () =>
+          rig.te.setFaults({ malformed: { kind, rate: 1 }, paths: ['/defender/api/machines/'] }),
         (outcome) => {
           expect(outcome.exitCode).toBe(3);
           expect(outcome.record.status).toBe('partial');
           const step = outcome.steps['fetch-logon-users']!;
           expect(step.status).toBe('failure');
           expect(step.code).toBe(EXPECTED[kind].code);
-          if (kind === 'truncated') expect(step.message).toMatch(/^.+: malformed response, the body was cut off \(.+\)$|^.+JSON body cut off after \d+ bytes$/);
+          if (kind === 'truncated')
+            expect(step.message).toMatch(
+              /^.+: malformed response, the body was cut off \(.+\)$|^.+JSON body cut off after \d+ bytes$/,
+            );
           else expect(step.message).toBe(EXPECTED[kind].message);
           // Only a cut-off body is retried (as a transport fault); a wrong body would come again.
           const retried = outcome.warnings.filter((w) => w.startsWith('retrying')).length;

@@ -6,56 +6,63 @@ const VULNERABILITIES = ['/defender/api/vulnerabilities'];
 /** A one-second client deadline, set in the instance's config as a user would. */
 const SHORT = { http: { maxRetries: 2, timeoutSeconds: 1 } };
 
-describe.each(BACKENDS)('slow and stalled bodies against the client timeout on $name', (backend) => {
-  let rig: FaultRig;
-  beforeAll(async () => {
-    rig = await startRig(backend, 'slow-bodies', { seed: 27 }, SHORT);
-  });
-  afterAll(async () => rig?.close());
+describe.each(BACKENDS)(
+  'slow and stalled bodies against the client timeout on $name',
+  (backend) => {
+    let rig: FaultRig;
+    beforeAll(async () => {
+      rig = await startRig(backend, 'slow-bodies', { seed: 27 }, SHORT);
+    });
+    afterAll(async () => rig?.close());
 
-  it('a body that trickles past the deadline times out, is retried, then fails the step by name', async () => {
-    await proveFault(
-      rig,
-      () =>
-        rig.te.setFaults({ trickle: { chunkBytes: 64, intervalMs: 100 }, paths: VULNERABILITIES }),
-      (outcome) => {
-        expect(outcome.exitCode).toBe(3);
-        expect(outcome.steps['fetch-vulnerabilities']).toEqual({
-          status: 'failure',
-          code: 'TIMEOUT',
-          message:
-            'defender GET /api/vulnerabilities: no complete response within 1000 ms',
-        });
-        expect(outcome.waits).toHaveLength(2);
-      },
-    );
-  });
+    it('a body that trickles past the deadline times out, is retried, then fails the step by name', async () => {
+      await proveFault(
+        rig,
+        () =>
+          rig.te.setFaults({
+            trickle: { chunkBytes: 64, intervalMs: 100 },
+            paths: VULNERABILITIES,
+          }),
+        (outcome) => {
+          expect(outcome.exitCode).toBe(3);
+          expect(outcome.steps['fetch-vulnerabilities']).toEqual({
+            status: 'failure',
+            code: 'TIMEOUT',
+            message: 'defender GET /api/vulnerabilities: no complete response within 1000 ms',
+          });
+          expect(outcome.waits).toHaveLength(2);
+        },
+      );
+    });
 
-  it('a body that trickles but ends within the deadline is read whole', async () => {
-    await proveFault(
-      rig,
-      () =>
-        rig.te.setFaults({ trickle: { chunkBytes: 8192, intervalMs: 20 }, paths: VULNERABILITIES }),
-      (outcome) => {
-        expect(outcome.exitCode, JSON.stringify(outcome.steps)).toBe(0);
-        expect(outcome.waits).toEqual([]);
-      },
-    );
-  });
+    it('a body that trickles but ends within the deadline is read whole', async () => {
+      await proveFault(
+        rig,
+        () =>
+          rig.te.setFaults({
+            trickle: { chunkBytes: 8192, intervalMs: 20 },
+            paths: VULNERABILITIES,
+          }),
+        (outcome) => {
+          expect(outcome.exitCode, JSON.stringify(outcome.steps)).toBe(0);
+          expect(outcome.waits).toEqual([]);
+        },
+      );
+    });
 
-  it('a connection that stalls mid-body times out, is retried, then fails the step by name', async () => {
-    await proveFault(
-      rig,
-      () => rig.te.setFaults({ stallAfterBytes: 100, paths: VULNERABILITIES }),
-      (outcome) => {
-        expect(outcome.exitCode).toBe(3);
-        expect(outcome.steps['fetch-vulnerabilities']).toEqual({
-          status: 'failure',
-          code: 'TIMEOUT',
-          message:
-            'defender GET /api/vulnerabilities: no complete response within 1000 ms',
-        });
-      },
-    );
-  });
-});
+    it('a connection that stalls mid-body times out, is retried, then fails the step by name', async () => {
+      await proveFault(
+        rig,
+        () => rig.te.setFaults({ stallAfterBytes: 100, paths: VULNERABILITIES }),
+        (outcome) => {
+          expect(outcome.exitCode).toBe(3);
+          expect(outcome.steps['fetch-vulnerabilities']).toEqual({
+            status: 'failure',
+            code: 'TIMEOUT',
+            message: 'defender GET /api/vulnerabilities: no complete response within 1000 ms',
+          });
+        },
+      );
+    });
+  },
+);

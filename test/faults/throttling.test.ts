@@ -7,7 +7,12 @@ const USERS_ROUTE = 'GET /graph/v1.0/users';
 describe.each(BACKENDS)('throttling, exhausted quotas and gateway pages on $name', (backend) => {
   let rig: FaultRig;
   beforeAll(async () => {
-    rig = await startRig(backend, 'throttling', { seed: 26 }, { http: { maxRetries: 6, timeoutSeconds: 10 } });
+    rig = await startRig(
+      backend,
+      'throttling',
+      { seed: 26 },
+      { http: { maxRetries: 6, timeoutSeconds: 10 } },
+    );
   });
   afterAll(async () => rig?.close());
 
@@ -100,22 +105,29 @@ describe.each(BACKENDS)('throttling, exhausted quotas and gateway pages on $name
     );
   });
 
-  it.each([503, 504] as const)('a gateway %i HTML page is retried, then fails the step by name', async (status) => {
-    const titles = { 503: '503 Service Unavailable', 504: '504 Gateway Time-out' };
-    await proveFault(
-      rig,
-      () => rig.te.setFaults({ gateway: { status, rate: 1 }, paths: ['/defender/api/vulnerabilities'] }),
-      (outcome) => {
-        expect(outcome.exitCode).toBe(3);
-        expect(outcome.steps['fetch-vulnerabilities']).toEqual({
-          status: 'failure',
-          code: 'SERVER_ERROR',
-          message: `defender GET /api/vulnerabilities: HTTP ${status}: an HTML page titled "${titles[status]}", not the API's JSON`,
-        });
-        expect(outcome.waits).toHaveLength(6);
-      },
-    );
-  });
+  it.each([503, 504] as const)(
+    'a gateway %i HTML page is retried, then fails the step by name',
+    async (status) => {
+      const titles = { 503: '503 Service Unavailable', 504: '504 Gateway Time-out' };
+      await proveFault(
+        rig,
+        () =>
+          rig.te.setFaults({
+            gateway: { status, rate: 1 },
+            paths: ['/defender/api/vulnerabilities'],
+          }),
+        (outcome) => {
+          expect(outcome.exitCode).toBe(3);
+          expect(outcome.steps['fetch-vulnerabilities']).toEqual({
+            status: 'failure',
+            code: 'SERVER_ERROR',
+            message: `defender GET /api/vulnerabilities: HTTP ${status}: an HTML page titled "${titles[status]}", not the API's JSON`,
+          });
+          expect(outcome.waits).toHaveLength(6);
+        },
+      );
+    },
+  );
 
   it('gateway pages on a third of the requests are retried through', async () => {
     await proveFault(

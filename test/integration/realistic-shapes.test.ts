@@ -18,7 +18,9 @@ describe('recorded real shapes in the emulator, and what the converters make of 
     machines = [...te.emulator.tenant.machines] as Machine[];
     store = new MemoryGraphObjectStore();
     const result = await runIntegration({ instance: te.config, store });
-    expect(result.stepResults.map((s) => s.status)).toEqual(result.stepResults.map(() => 'success'));
+    expect(result.stepResults.map((s) => s.status)).toEqual(
+      result.stepResults.map(() => 'success'),
+    );
   });
   afterAll(async () => te?.close());
 
@@ -46,7 +48,8 @@ describe('recorded real shapes in the emulator, and what the converters make of 
   it('isAadJoined is null on some machines, and is left off (unknown) on the entity', () => {
     const unknown = machines.filter((m) => m.isAadJoined === null);
     expect(unknown.length).toBeGreaterThan(0);
-    for (const m of unknown) expect('isAadJoined' in entity(ENTITIES.MACHINE._type, m.id)).toBe(false);
+    for (const m of unknown)
+      expect('isAadJoined' in entity(ENTITIES.MACHINE._type, m.id)).toBe(false);
   });
 
   it('an empty-string machine tag exists and tags nothing', () => {
@@ -91,7 +94,7 @@ describe('recorded real shapes in the emulator, and what the converters make of 
     }
   });
 
-  it('Defender answers name Microsoft\'s host in @odata.context, and 404s no internal path prefix', async () => {
+  it("Defender answers name Microsoft's host in @odata.context, and 404s no internal path prefix", async () => {
     const token = await tokenFor(te, DEFENDER_SCOPE);
     const get = async (path: string) => {
       const { request } = await import('undici');

@@ -32,7 +32,8 @@ export function planDelivery(
       body = { ...body, '@odata.nextLink': foreignLink(next, f.foreignNextLink) };
     if (f.wrongCountBy !== undefined) {
       const page = body as Record<string, unknown> & { value: unknown[] };
-      const count = typeof page['@odata.count'] === 'number' ? page['@odata.count'] : page.value.length;
+      const count =
+        typeof page['@odata.count'] === 'number' ? page['@odata.count'] : page.value.length;
       body = { ...page, '@odata.count': count + f.wrongCountBy };
     }
     if (f.malformed && faults.malformedPage(path)) {

@@ -21,10 +21,16 @@ const share = z.number().min(0).max(1);
 
 export const responseFaultsSchema = {
   /** A share of listing pages (200 with a `value` array) answered in a broken shape. */
-  malformed: z.object({ kind: z.enum(MALFORMED_KINDS), rate: share.default(1) }).strict().optional(),
+  malformed: z
+    .object({ kind: z.enum(MALFORMED_KINDS), rate: share.default(1) })
+    .strict()
+    .optional(),
   /** A share of requests answered by a gateway's HTML error page instead of the API. */
   gateway: z
-    .object({ status: z.union([z.literal(502), z.literal(503), z.literal(504)]), rate: share.default(1) })
+    .object({
+      status: z.union([z.literal(502), z.literal(503), z.literal(504)]),
+      rate: share.default(1),
+    })
     .strict()
     .optional(),
   /** How injected 429s carry Retry-After: seconds (default), an HTTP date, or not at all. */
