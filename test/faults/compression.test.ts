@@ -8,13 +8,10 @@ import {
 } from 'node:zlib';
 import { request } from 'undici';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { CallCounter } from '../../src/microsoft/call-counter.js';
 import { DefenderClient } from '../../src/microsoft/defender-client.js';
 import { GraphClient } from '../../src/microsoft/graph-client.js';
-import { ApiClient, createDispatcher } from '../../src/microsoft/http.js';
-import { Pacer } from '../../src/microsoft/pacing.js';
 import { DEFENDER_SCOPE, GRAPH_SCOPE, tokenFor } from '../emulator/http-client.js';
-import { startHttpsServer, type TestServer } from '../microsoft/https-server.js';
+import { localApiClient, startHttpsServer, type TestServer } from '../microsoft/https-server.js';
 import { startTestEmulator, type TestEmulator } from '../support/emulator.js';
 
 describe('the emulator compresses as Microsoft does, when the client asks', () => {
@@ -83,14 +80,7 @@ describe('the collector asks for compression and reads every form of it', () => 
       });
       res.end(ENCODERS[form]!(body));
     });
-    const http = new ApiClient({
-      api: 'defender',
-      base: server.url,
-      tokens: { getToken: async () => 't', invalidate: () => undefined },
-      pacer: new Pacer({}),
-      counter: new CallCounter(),
-      dispatcher: createDispatcher(server.ca),
-    });
+    const http = localApiClient(server, 'defender');
     const ids: string[] = [];
     for await (const page of new DefenderClient(http, server.url).machines())
       ids.push(...page.map((m) => m.id));
@@ -104,16 +94,7 @@ describe('the collector asks for compression and reads every form of it', () => 
       res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' });
       res.end(full.subarray(0, full.length - 8));
     });
-    const http = new ApiClient({
-      api: 'graph',
-      base: server.url,
-      tokens: { getToken: async () => 't', invalidate: () => undefined },
-      pacer: new Pacer({}),
-      counter: new CallCounter(),
-      dispatcher: createDispatcher(server.ca),
-      retry: { maxRetries: 1 },
-      sleep: async () => undefined,
-    });
+    const http = localApiClient(server, 'graph', { maxRetries: 1 });
     const error = await new GraphClient(http, server.url).organization().catch((e: unknown) => e);
     expect(error).toMatchObject({
       code: 'TRUNCATED',

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BACKENDS } from '../store/backends.js';
 import {
   proveFault,
+  proveStepFails,
   startForeignServer,
   startRig,
   type FaultRig,
@@ -22,21 +23,17 @@ describe.each(BACKENDS)('a nextLink to a foreign host on $name', (backend) => {
   });
 
   it('Graph: the listing fails by name and the token never leaves the Graph origin', async () => {
-    await proveFault(
+    await proveStepFails(
       rig,
-      () =>
-        rig.te.setFaults({
-          foreignNextLink: foreign.url,
-          pageSize: 20,
-          paths: ['/graph/v1.0/users'],
-        }),
-      (outcome) => {
-        expect(outcome.exitCode).toBe(3);
-        expect(outcome.steps['fetch-users']).toEqual({
-          status: 'failure',
-          code: 'OFF_ORIGIN',
-          message: `graph GET /users: refused to send the token to ${foreign.url}, outside the configured Microsoft Graph base ${rig.te.emulator.url}/graph`,
-        });
+      {
+        foreignNextLink: foreign.url,
+        pageSize: 20,
+        paths: ['/graph/v1.0/users'],
+      },
+      {
+        id: 'fetch-users',
+        code: 'OFF_ORIGIN',
+        message: `graph GET /users: refused to send the token to ${foreign.url}, outside the configured Microsoft Graph base ${rig.te.emulator.url}/graph`,
       },
     );
     expect(foreign.received).toEqual([]);

@@ -3,6 +3,7 @@ import { createServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { expect } from 'vitest';
+import type { Faults } from '../../src/emulator/faults.js';
 import type { EmulatorOptions } from '../../src/emulator/server.js';
 import type { GroundTruth } from '../../src/emulator/tenant/types.js';
 import { RELATIONSHIPS } from '../../src/integration/index.js';
@@ -115,6 +116,17 @@ export async function sync(
   } finally {
     await clients.close();
   }
+}
+
+/** The sync committed partial data (exit 3) and this one step failed with this code and message. */
+export function expectStepFailed(
+  outcome: SyncOutcome,
+  stepId: string,
+  code: string,
+  message: string,
+): void {
+  expect(outcome.exitCode).toBe(3);
+  expect(outcome.steps[stepId]).toEqual({ status: 'failure', code, message });
 }
 
 /** Every live entity and relationship key, by type: equal snapshots mean nothing was lost. */
@@ -231,4 +243,17 @@ export async function startForeignServer(te: TestEmulator): Promise<ForeignServe
         server.close(() => resolve());
       }),
   };
+}
+
+/** A fault that must fail exactly one step, with this code and message, and lose nothing. */
+export function proveStepFails(
+  rig: FaultRig,
+  faults: Faults,
+  step: { id: string; code: string; message: string },
+): Promise<SyncOutcome> {
+  return proveFault(
+    rig,
+    () => rig.te.setFaults(faults),
+    (outcome) => expectStepFailed(outcome, step.id, step.code, step.message),
+  );
 }

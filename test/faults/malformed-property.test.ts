@@ -1,12 +1,9 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MALFORMED_KINDS } from '../../src/emulator/faults/responses.js';
-import { CallCounter } from '../../src/microsoft/call-counter.js';
 import { DefenderClient } from '../../src/microsoft/defender-client.js';
 import type { MicrosoftApiError } from '../../src/microsoft/errors.js';
-import { ApiClient, createDispatcher } from '../../src/microsoft/http.js';
-import { Pacer } from '../../src/microsoft/pacing.js';
-import { startHttpsServer, type TestServer } from '../microsoft/https-server.js';
+import { localApiClient, startHttpsServer, type TestServer } from '../microsoft/https-server.js';
 import { BACKENDS } from '../store/backends.js';
 import { liveGraph, startRig, sync, type FaultRig } from './harness.js';
 
@@ -57,16 +54,7 @@ describe('random 200 bodies through the real HTTP policy (fast-check)', () => {
   afterAll(async () => server?.close());
 
   it('a page is either its documented items or a named failure: never an empty page by mistake', async () => {
-    const http = new ApiClient({
-      api: 'defender',
-      base: server.url,
-      tokens: { getToken: async () => 't', invalidate: () => undefined },
-      pacer: new Pacer({}),
-      counter: new CallCounter(),
-      dispatcher: createDispatcher(server.ca),
-      retry: { maxRetries: 1 },
-      sleep: async () => undefined,
-    });
+    const http = localApiClient(server, 'defender', { maxRetries: 1 });
     const defender = new DefenderClient(http, server.url);
     await fc.assert(
       fc.asyncProperty(anyBody, async (body) => {

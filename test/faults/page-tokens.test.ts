@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BACKENDS } from '../store/backends.js';
-import { proveFault, startRig, type FaultRig } from './harness.js';
+import { proveFault, proveStepFails, startRig, type FaultRig } from './harness.js';
 
 const USERS_ROUTE = 'GET /graph/v1.0/users';
 
@@ -31,22 +31,18 @@ describe.each(BACKENDS)('Graph page tokens that expire, on $name', (backend) => 
   });
 
   it('a token that always expires: fetch-users fails by name and no user is deleted', async () => {
-    await proveFault(
+    await proveStepFails(
       rig,
-      () =>
-        rig.te.setFaults({
-          expireGraphPageTokens: true,
-          pageSize: 20,
-          paths: ['/graph/v1.0/users'],
-        }),
-      (outcome) => {
-        expect(outcome.exitCode).toBe(3);
-        expect(outcome.steps['fetch-users']).toEqual({
-          status: 'failure',
-          code: 'BAD_REQUEST',
-          message:
-            'graph GET /users: HTTP 400: Directory_ExpiredPageToken The specified page token value has expired and can no longer be included in your request. (the page token expired again after the listing restarted from the first page)',
-        });
+      {
+        expireGraphPageTokens: true,
+        pageSize: 20,
+        paths: ['/graph/v1.0/users'],
+      },
+      {
+        id: 'fetch-users',
+        code: 'BAD_REQUEST',
+        message:
+          'graph GET /users: HTTP 400: Directory_ExpiredPageToken The specified page token value has expired and can no longer be included in your request. (the page token expired again after the listing restarted from the first page)',
       },
     );
   });

@@ -1,10 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Faults } from '../../src/emulator/faults.js';
 import { BACKENDS } from '../store/backends.js';
-import { proveFault, startRig, type FaultRig } from './harness.js';
+import { expectStepFailed, proveFault, startRig, type FaultRig } from './harness.js';
 
 const VULNERABILITIES = ['/defender/api/vulnerabilities'];
 /** A one-second client deadline, set in the instance's config as a user would. */
 const SHORT = { http: { maxRetries: 2, timeoutSeconds: 1 } };
+
+/** Bodies that do not arrive whole within the deadline. */
+const TOO_SLOW: [string, Faults][] = [
+  ['a body that trickles past the deadline', { trickle: { chunkBytes: 64, intervalMs: 100 } }],
+  ['a connection that stalls mid-body', { stallAfterBytes: 100 }],
+];
 
 describe.each(BACKENDS)(
   'slow and stalled bodies against the client timeout on $name',
@@ -15,21 +22,17 @@ describe.each(BACKENDS)(
     });
     afterAll(async () => rig?.close());
 
-    it('a body that trickles past the deadline times out, is retried, then fails the step by name', async () => {
+    it.each(TOO_SLOW)('%s times out, is retried, then fails the step by name', async (_, fault) => {
       await proveFault(
         rig,
-        () =>
-          rig.te.setFaults({
-            trickle: { chunkBytes: 64, intervalMs: 100 },
-            paths: VULNERABILITIES,
-          }),
+        () => rig.te.setFaults({ ...fault, paths: VULNERABILITIES }),
         (outcome) => {
-          expect(outcome.exitCode).toBe(3);
-          expect(outcome.steps['fetch-vulnerabilities']).toEqual({
-            status: 'failure',
-            code: 'TIMEOUT',
-            message: 'defender GET /api/vulnerabilities: no complete response within 1000 ms',
-          });
+          expectStepFailed(
+            outcome,
+            'fetch-vulnerabilities',
+            'TIMEOUT',
+            'defender GET /api/vulnerabilities: no complete response within 1000 ms',
+          );
           expect(outcome.waits).toHaveLength(2);
         },
       );
@@ -46,21 +49,6 @@ describe.each(BACKENDS)(
         (outcome) => {
           expect(outcome.exitCode, JSON.stringify(outcome.steps)).toBe(0);
           expect(outcome.waits).toEqual([]);
-        },
-      );
-    });
-
-    it('a connection that stalls mid-body times out, is retried, then fails the step by name', async () => {
-      await proveFault(
-        rig,
-        () => rig.te.setFaults({ stallAfterBytes: 100, paths: VULNERABILITIES }),
-        (outcome) => {
-          expect(outcome.exitCode).toBe(3);
-          expect(outcome.steps['fetch-vulnerabilities']).toEqual({
-            status: 'failure',
-            code: 'TIMEOUT',
-            message: 'defender GET /api/vulnerabilities: no complete response within 1000 ms',
-          });
         },
       );
     });
