@@ -28,7 +28,7 @@ export interface RetryPolicy {
 }
 
 /** A Retry-After longer than this is an exhausted quota, not a momentary throttle. */
-export const LONG_WAIT_MS = 5 * 60_000;
+const LONG_WAIT_MS = 5 * 60_000;
 
 export const DEFAULT_RETRY_POLICY: RetryPolicy = {
   maxRetries: 5,

@@ -27,20 +27,23 @@ export function planDelivery(
     headers = retryAfterHeader(headers, f.retryAfterFormat, Date.now());
   let body = reply.body;
   if (reply.status === 200 && isListingPage(body)) {
-    const next = body['@odata.nextLink'];
+    let page = body;
+    const next = page['@odata.nextLink'];
     if (f.foreignNextLink && typeof next === 'string')
-      body = { ...body, '@odata.nextLink': foreignLink(next, f.foreignNextLink) };
+      page = { ...page, '@odata.nextLink': foreignLink(next, f.foreignNextLink) };
     if (f.wrongCountBy !== undefined) {
-      const page = body as Record<string, unknown> & { value: unknown[] };
-      const count =
-        typeof page['@odata.count'] === 'number' ? page['@odata.count'] : page.value.length;
-      body = { ...page, '@odata.count': count + f.wrongCountBy };
+      const count = page['@odata.count'];
+      page = {
+        ...page,
+        '@odata.count': (typeof count === 'number' ? count : page.value.length) + f.wrongCountBy,
+      };
     }
     if (f.malformed && faults.malformedPage(path)) {
-      const broken = malformedBody(f.malformed.kind, body as Parameters<typeof malformedBody>[1]);
+      const broken = malformedBody(f.malformed.kind, page);
       if (broken.contentType) headers['Content-Type'] = broken.contentType;
       return { ...delivery(broken.body), cutAfterBytes: broken.cutAfterBytes };
     }
+    body = page;
   }
   return {
     ...delivery(JSON.stringify(body)),

@@ -62,7 +62,8 @@ export interface Delivery {
   trickle?: { chunkBytes: number; intervalMs: number };
 }
 
-type Page = Record<string, unknown> & { value: unknown[] };
+/** A listing page as a handler built it. */
+export type Page = Record<string, unknown> & { value: unknown[] };
 
 export function isListingPage(body: unknown): body is Page {
   return typeof body === 'object' && body !== null && Array.isArray((body as Page).value);
