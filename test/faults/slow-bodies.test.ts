@@ -4,8 +4,8 @@ import { BACKENDS } from '../store/backends.js';
 import { expectStepFailed, proveFault, startRig, type FaultRig } from './harness.js';
 
 const VULNERABILITIES = ['/defender/api/vulnerabilities'];
-/** A one-second client deadline, set in the instance's config as a user would. */
-const SHORT = { http: { maxRetries: 2, timeoutSeconds: 1 } };
+/** A two-second client deadline, set in the instance's config as a user would. */
+const SHORT = { http: { maxRetries: 2, timeoutSeconds: 2 } };
 
 /** Bodies that do not arrive whole within the deadline. */
 const TOO_SLOW: [string, Faults][] = [
@@ -31,7 +31,7 @@ describe.each(BACKENDS)(
             outcome,
             'fetch-vulnerabilities',
             'TIMEOUT',
-            'defender GET /api/vulnerabilities: no complete response within 1000 ms',
+            'defender GET /api/vulnerabilities: no complete response within 2000 ms',
           );
           expect(outcome.waits).toHaveLength(2);
         },
