@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveEndpoints } from '../../src/config/load.js';
 import { faultsSchema } from '../../src/emulator/faults.js';
@@ -6,6 +9,7 @@ import { MicrosoftApiError } from '../../src/microsoft/errors.js';
 import { TokenProvider } from '../../src/microsoft/tokens.js';
 import { BACKENDS } from '../store/backends.js';
 import { startTestEmulator, type TestEmulator } from '../support/emulator.js';
+import { runCli, writeConfig } from '../sync/cli.js';
 import { proveFault, startRig, type FaultRig } from './harness.js';
 
 const GRAPH = 'https://graph.microsoft.com';
@@ -161,5 +165,33 @@ describe('identity errors are unwrapped into host, status or cause, and AADSTS c
     expect(error.message).toMatch(
       /^cannot get a token for https:\/\/graph\.microsoft\.com from login host 127\.0\.0\.1:9: unreachable \(ECONNREFUSED: connect ECONNREFUSED 127\.0\.0\.1:9\)$/,
     );
+  });
+});
+
+describe('the CLI names the identity failure (validate)', () => {
+  let te: TestEmulator;
+  let dir: string;
+  beforeAll(async () => {
+    te = await startTestEmulator({ seed: 33 });
+    dir = mkdtempSync(join(tmpdir(), 'dg-identity-cli-'));
+  });
+  afterAll(async () => {
+    await te?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('a wrong tenant id: exit 1, host, status and AADSTS code on both tokens, not MSAL text', async () => {
+    const tenantId = '00000000-0000-4000-8000-000000000001';
+    const config = writeConfig(dir, { ...te.config, tenantId });
+    const result = await runCli(['validate', '--config', config]);
+    expect(result.code, result.stderr).toBe(1);
+    const host = new URL(te.emulator.url).host;
+    const reason = (resource: string) =>
+      `cannot get a token for ${resource} from login host ${host}: HTTP 400 from GET /${tenantId}/v2.0/.well-known/openid-configuration, AADSTS90002: the tenant does not exist`;
+    expect(result.stdout).toContain(`Microsoft Graph token: FAILED: ${reason(GRAPH)}`);
+    expect(result.stdout).toContain(
+      `Defender token: FAILED: ${reason('https://api.securitycenter.microsoft.com')}`,
+    );
+    expect(result.stdout + result.stderr).not.toContain('endpoints_resolution_error');
   });
 });
