@@ -25,6 +25,8 @@ export const faultsSchema = z
   .strict();
 
 export type Faults = z.infer<typeof faultsSchema>;
+/** What `POST /admin/faults` accepts: defaults (such as a `rate` of 1) may be left out. */
+export type FaultSettings = z.input<typeof faultsSchema>;
 
 export type FaultDecision = 'reset' | '429' | '5xx' | 'gateway' | 'hourly-quota' | undefined;
 

@@ -3,7 +3,7 @@ import { createServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { expect } from 'vitest';
-import type { Faults } from '../../src/emulator/faults.js';
+import type { FaultSettings } from '../../src/emulator/faults.js';
 import type { EmulatorOptions } from '../../src/emulator/server.js';
 import type { GroundTruth } from '../../src/emulator/tenant/types.js';
 import { RELATIONSHIPS } from '../../src/integration/index.js';
@@ -24,6 +24,8 @@ import { startTestEmulator, type TestEmulator } from '../support/emulator.js';
 export interface FaultRig {
   te: TestEmulator;
   store: GraphStore;
+  /** The store's URL, for the CLI (`--db`). */
+  url: string;
   /** The instance the rig syncs (the emulator's, with short client timeouts and few retries). */
   instance: InstanceConfig;
   /** Set once a sync left the store equal to the truth with nothing changed since. */
@@ -43,6 +45,7 @@ export async function startRig(
   return {
     te,
     store,
+    url: db.url,
     instance: { ...te.config, http: { maxRetries: 2, timeoutSeconds: 10 }, ...instance },
     clean: false,
     close: async () => {
@@ -248,7 +251,7 @@ export async function startForeignServer(te: TestEmulator): Promise<ForeignServe
 /** A fault that must fail exactly one step, with this code and message, and lose nothing. */
 export function proveStepFails(
   rig: FaultRig,
-  faults: Faults,
+  faults: FaultSettings,
   step: { id: string; code: string; message: string },
 ): Promise<SyncOutcome> {
   return proveFault(

@@ -1,6 +1,10 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MALFORMED_KINDS, type MalformedKind } from '../../src/emulator/faults/responses.js';
 import { BACKENDS } from '../store/backends.js';
+import { runCli, writeConfig } from '../sync/cli.js';
 import { expectStepFailed, proveFault, startRig, type FaultRig } from './harness.js';
 
 const LOGON_USERS = 'defender GET /api/machines/{id}/logonusers';
@@ -91,5 +95,35 @@ describe.each(BACKENDS)('malformed 200 answers on $name', (backend) => {
         expect(outcome.steps['fetch-users']!.status).toBe('success');
       },
     );
+  });
+
+  it('the CLI: `sync --json` exits 3 and names the endpoint and what was wrong', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dg-malformed-cli-'));
+    try {
+      const config = writeConfig(dir, rig.instance);
+      await proveFault(
+        rig,
+        () =>
+          rig.te.setFaults({
+            malformed: { kind: 'value-null' },
+            paths: ['/defender/api/machines/'],
+          }),
+        async () => {
+          const result = await runCli(['sync', '--config', config, '--db', rig.url, '--json']);
+          expect(result.code, result.stderr).toBe(3);
+          const record = JSON.parse(result.stdout) as {
+            status: string;
+            stepResults: { id: string; status: string; error?: { message: string } }[];
+          };
+          expect(record.status).toBe('partial');
+          expect(record.stepResults.find((s) => s.id === 'fetch-logon-users')).toMatchObject({
+            status: 'failure',
+            error: { message: EXPECTED['value-null'].message },
+          });
+        },
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Faults } from '../../src/emulator/faults.js';
+import type { FaultSettings } from '../../src/emulator/faults.js';
 import { BACKENDS } from '../store/backends.js';
 import { expectStepFailed, proveFault, startRig, type FaultRig } from './harness.js';
 
@@ -8,7 +8,7 @@ const VULNERABILITIES = ['/defender/api/vulnerabilities'];
 const SHORT = { http: { maxRetries: 2, timeoutSeconds: 2 } };
 
 /** Bodies that do not arrive whole within the deadline. */
-const TOO_SLOW: [string, Faults][] = [
+const TOO_SLOW: [string, FaultSettings][] = [
   ['a body that trickles past the deadline', { trickle: { chunkBytes: 64, intervalMs: 100 } }],
   ['a connection that stalls mid-body', { stallAfterBytes: 100 }],
 ];

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
 import type { InstanceConfig } from '../../src/config/instance-config.js';
-import type { Faults } from '../../src/emulator/faults.js';
+import type { FaultSettings } from '../../src/emulator/faults.js';
 import {
   startEmulator,
   type EmulatorOptions,
@@ -39,7 +39,7 @@ export interface TestEmulator {
   truth(options?: { lists?: boolean }): Promise<GroundTruth>;
   /** One round of churn; `sizes` per kind: below 1 a share, 1 or more a count. */
   advance(sizes?: ChurnSizes): Promise<ChangeReport>;
-  setFaults(faults: Faults): Promise<void>;
+  setFaults(faults: FaultSettings): Promise<void>;
   clearFaults(): Promise<void>;
   stats(): Promise<StatsSnapshot>;
   resetStats(): Promise<void>;
