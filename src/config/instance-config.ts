@@ -68,6 +68,18 @@ export const instanceSchema = z
           .strict(),
       )
       .optional(),
+    /** How the collector treats slow and refusing servers (see docs/configuration.md). */
+    http: z
+      .object({
+        /** Deadline for one request, headers and body; also the longest silence mid-body. */
+        timeoutSeconds: z.number().positive().max(3600).optional(),
+        /** Retries of one request after 429, 5xx, timeouts, network errors and cut-off bodies. */
+        maxRetries: z.number().int().min(0).max(20).optional(),
+        /** An exhausted quota (Retry-After over 5 min): sleep through it, or stop the step. */
+        quotaExhausted: z.enum(['wait', 'stop']).optional(),
+      })
+      .strict()
+      .optional(),
   })
   .strict()
   .refine((i) => (i.clientSecret === undefined) !== (i.certificatePath === undefined), {

@@ -1,4 +1,6 @@
+import { z } from 'zod';
 import { json, type Reply, type RequestContext, type Route } from './http.js';
+import type { ChurnSizes } from './tenant/churn.js';
 import { faultsSchema } from './faults.js';
 import type { EmulatorServices, FamilyResponses } from './services.js';
 
@@ -12,21 +14,54 @@ function adminError(status: number, message: string, headers: Record<string, str
   );
 }
 
-function setFaults(services: EmulatorServices, ctx: RequestContext): Reply {
+/** Parses an admin body (empty = `{}`) with `schema`; a refusal names the field. */
+function parseBody<T>(
+  ctx: RequestContext,
+  schema: z.ZodType<T>,
+  what: string,
+): { ok: true; value: T } | { ok: false; reply: Reply } {
   let body: unknown;
   try {
     body = ctx.body.trim() === '' ? {} : JSON.parse(ctx.body);
   } catch (err) {
-    return adminError(400, `The body is not valid JSON: ${(err as Error).message}`);
+    return {
+      ok: false,
+      reply: adminError(400, `The body is not valid JSON: ${(err as Error).message}`),
+    };
   }
-  const parsed = faultsSchema.safeParse(body);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const field = issue.path.join('.') || '(body)';
-    return adminError(400, `Invalid fault field '${field}': ${issue.message}`);
-  }
-  services.faults.set(parsed.data);
+  const parsed = schema.safeParse(body);
+  if (parsed.success) return { ok: true, value: parsed.data };
+  const issue = parsed.error.issues[0]!;
+  const field = issue.path.join('.') || '(body)';
+  return {
+    ok: false,
+    reply: adminError(400, `Invalid ${what} field '${field}': ${issue.message}`),
+  };
+}
+
+function setFaults(services: EmulatorServices, ctx: RequestContext): Reply {
+  const parsed = parseBody(ctx, faultsSchema, 'fault');
+  if (!parsed.ok) return parsed.reply;
+  services.faults.set(parsed.value);
   return json(200, { faults: services.faults.current });
+}
+
+/** Churn sizes per kind: below 1 a share of the collection, 1 or more a count. */
+const churnSchema = z
+  .object(
+    Object.fromEntries(
+      ['users', 'groups', 'machines', 'vulnerabilities', 'logons'].map((k) => [
+        k,
+        z.number().positive().optional(),
+      ]),
+    ),
+  )
+  .strict();
+
+function advance(services: EmulatorServices, ctx: RequestContext): Reply {
+  const parsed = parseBody(ctx, churnSchema, 'churn');
+  if (!parsed.ok) return parsed.reply;
+  return json(200, services.tenant.advance(parsed.value as ChurnSizes));
 }
 
 export function adminRoutes(services: EmulatorServices): Route[] {
@@ -42,7 +77,7 @@ export function adminRoutes(services: EmulatorServices): Route[] {
       const truth = services.tenant.truth({ lists });
       return json(200, lists ? truth : { counts: truth.counts });
     }),
-    route('POST', '/admin/advance', () => json(200, services.tenant.advance())),
+    route('POST', '/admin/advance', (ctx) => advance(services, ctx)),
     route('GET', '/admin/faults', () => json(200, { faults: services.faults.current })),
     route('POST', '/admin/faults', (ctx) => setFaults(services, ctx)),
     route('DELETE', '/admin/faults', () => {

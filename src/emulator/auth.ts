@@ -5,7 +5,7 @@ import type { AccessTokenClaims } from './tokens.js';
 
 /** Why a bearer token was refused; each API turns this into its own status and body. */
 export type BearerProblem =
-  'missing' | 'malformed' | 'signature' | 'expired' | 'audience' | 'tenant';
+  'missing' | 'malformed' | 'signature' | 'expired' | 'revoked' | 'audience' | 'tenant';
 
 export type BearerCheck =
   | { ok: true; claims: AccessTokenClaims; roles: Set<string> }
@@ -31,6 +31,8 @@ export async function checkBearer(
   if (resourceApi(claims.aud) !== api)
     return { ok: false, problem: 'audience', audience: claims.aud };
   if (claims.tid !== tenant.tenantId) return { ok: false, problem: 'tenant' };
+  if (faults.rejectsTokenIssuedAt(tokens.issuedAtMs(claims.uti)))
+    return { ok: false, problem: 'revoked' };
   const roles = new Set((claims.roles ?? []).filter((r) => !faults.isRevoked(api, r)));
   return { ok: true, claims, roles };
 }

@@ -16,6 +16,8 @@ import { fields, sequenceOf, type Sequence } from './tenant-view.js';
 /** The Defender for Endpoint API under `/defender` (defender-api.md §3–§6). */
 
 const BASE = '/defender/api';
+/** `@odata.context` names Microsoft's host, as the real API does, whatever host served the page. */
+const METADATA = 'https://api.securitycenter.microsoft.com/api/$metadata';
 
 const QUOTA_STANDARD: DefenderQuota = { perMinute: 100, perHour: 1500 };
 const QUOTA_MACHINE_VULNERABILITIES: DefenderQuota = { perMinute: 50, perHour: 1500 };
@@ -52,6 +54,7 @@ const TOKEN_MESSAGES: Record<Exclude<BearerProblem, 'audience'>, string> = {
   malformed: 'The access token is not a well-formed JWT.',
   signature: 'The access token signature is invalid.',
   expired: 'The access token has expired.',
+  revoked: 'The access token was revoked before its expiry.',
   tenant: 'The access token was issued for another tenant.',
 };
 
@@ -135,9 +138,16 @@ function parseDefenderFilter(ctx: RequestContext, spec: ListSpec): FilterNode | 
  * the server sends at most `maxTop` items and `…?$skip=N` when more exist. The nextLink keeps the
  * other options (whether the real one does is UNCONFIRMED; dropping `$filter` would be a bug).
  */
-function list(ctx: RequestContext, source: Sequence, spec: ListSpec): Reply {
+function list(
+  services: EmulatorServices,
+  ctx: RequestContext,
+  source: Sequence,
+  spec: ListSpec,
+): Reply {
   const top = integerOption(ctx.query, '$top');
   const skip = integerOption(ctx.query, '$skip') ?? 0;
+  const path = ctx.url.pathname;
+  const { faults } = services;
   if (top !== undefined && !(top <= spec.maxTop))
     throw fail(
       ctx,
@@ -148,19 +158,21 @@ function list(ctx: RequestContext, source: Sequence, spec: ListSpec): Reply {
   if (Number.isNaN(skip))
     throw fail(ctx, 400, 'ODataError', `Invalid $skip value '${ctx.query.get('$skip')}'.`);
   const filter = parseDefenderFilter(ctx, spec);
-  const size = top ?? (spec.unpaged ? Number.MAX_SAFE_INTEGER : spec.maxTop);
-  const page = readPage(source, { startPosition: 0, skipMatches: skip, size, filter });
+  const size = top ?? faults.pageSize(path, spec.unpaged ? Number.MAX_SAFE_INTEGER : spec.maxTop);
+  const view = faults.listingView(path, source, skip > 0);
+  const start = skip > 0 ? faults.continueFrom(path, skip) : 0;
+  const page = readPage(view, { startPosition: 0, skipMatches: start, size, filter });
   const items = spec.itemType
     ? page.items.map((item) => ({ '@odata.type': spec.itemType, ...fields(item) }))
     : page.items;
   const body: Record<string, unknown> = {
-    '@odata.context': `${ctx.origin}${BASE}/$metadata#${spec.context}`,
+    '@odata.context': `${METADATA}#${spec.context}`,
   };
   if (spec.itemType) body['@odata.count'] = items.length;
   body.value = items;
   if (top === undefined && page.nextPosition !== undefined) {
     const params = [...ctx.query].filter(([k]) => k.toLowerCase() !== '$skip');
-    params.push(['$skip', String(skip + size)]);
+    params.push(['$skip', String(start + page.items.length)]);
     body['@odata.nextLink'] = link(ctx.origin, ctx.url.pathname, params);
   }
   return json(200, body, defenderHeaders(ctx));
@@ -188,7 +200,7 @@ function machineSubResource(
 ): Reply {
   const machineId = String(fields(findMachine(services, ctx)).id);
   const items = read(machineId) ?? [];
-  return list(ctx, sequenceOf(items), spec);
+  return list(services, ctx, sequenceOf(items), spec);
 }
 
 const MACHINE_FILTERABLE = [
@@ -214,7 +226,7 @@ const ENDPOINTS: Endpoint[] = [
     roles: MACHINE_ROLES,
     quota: QUOTA_STANDARD,
     handle: (s, ctx) =>
-      list(ctx, s.tenant.machines, {
+      list(s, ctx, s.tenant.machines, {
         context: 'Machines',
         maxTop: 10_000,
         filterable: MACHINE_FILTERABLE,
@@ -228,7 +240,7 @@ const ENDPOINTS: Endpoint[] = [
       json(
         200,
         {
-          '@odata.context': `${ctx.origin}${BASE}/$metadata#Machines/$entity`,
+          '@odata.context': `${METADATA}#Machines/$entity`,
           ...fields(findMachine(s, ctx)),
         },
         defenderHeaders(ctx),
@@ -263,7 +275,7 @@ const ENDPOINTS: Endpoint[] = [
     // The rate limit of the vulnerability lists is undocumented; assumed like the others (§5).
     quota: QUOTA_STANDARD,
     handle: (s, ctx) =>
-      list(ctx, s.tenant.vulnerabilities, {
+      list(s, ctx, s.tenant.vulnerabilities, {
         context: 'Vulnerabilities',
         maxTop: 8_000,
         filterable: ['id', 'name', 'description', 'cvssV3', 'publishedOn', 'severity', 'updatedOn'],
@@ -274,7 +286,7 @@ const ENDPOINTS: Endpoint[] = [
     roles: VULNERABILITY_ROLES,
     quota: QUOTA_STANDARD,
     handle: (s, ctx) =>
-      list(ctx, s.tenant.machineVulnerabilityRows(), {
+      list(s, ctx, s.tenant.machineVulnerabilityRows(), {
         context: 'Collection(microsoft.windowsDefenderATP.api.PublicAssetVulnerabilityDto)',
         maxTop: 10_000,
         filterable: [
@@ -302,7 +314,7 @@ const ENDPOINTS: Endpoint[] = [
       return json(
         200,
         {
-          '@odata.context': `${ctx.origin}${BASE}/$metadata#Vulnerabilities/$entity`,
+          '@odata.context': `${METADATA}#Vulnerabilities/$entity`,
           ...fields(cve),
         },
         defenderHeaders(ctx),
@@ -323,9 +335,26 @@ export function defenderRoutes(services: EmulatorServices): Route[] {
   }));
 }
 
+/** The refusal once the hourly quota is used up (defender-api.md §5), with its long Retry-After. */
+export function defenderHourlyQuotaReply(ctx: RequestContext, retryAfterSeconds: number): Reply {
+  return defenderError(
+    ctx,
+    429,
+    '429',
+    `API calls quota exceeded! Maximum allowed 1500 per 01:00:00 for the key Destination+TenantID+AppID. You can send requests again in ${retryAfterSeconds} seconds.`,
+    { 'Retry-After': String(retryAfterSeconds) },
+  );
+}
+
 export const defenderResponses: FaultableResponses = {
+  // Microsoft's message names the path on its own host, without the emulator's `/defender` prefix.
   notFound: (ctx) =>
-    defenderError(ctx, 404, 'ResourceNotFound', `Resource ${ctx.url.pathname} was not found`),
+    defenderError(
+      ctx,
+      404,
+      'ResourceNotFound',
+      `Resource ${ctx.url.pathname.replace(/^\/defender(?=\/)/i, '')} was not found`,
+    ),
   methodNotAllowed: (ctx, allowed) =>
     defenderError(ctx, 405, 'BadRequest', `The HTTP method '${ctx.method}' is not allowed here.`, {
       Allow: allowed.join(', '),

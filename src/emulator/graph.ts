@@ -119,6 +119,8 @@ const TOKEN_MESSAGES: Record<BearerProblem, string> = {
     "IDX14100: JWT is not well formed, there are no dots (.).\nThe token needs to be in JWS or JWE Compact Serialization Format. (JWS): 'EncodedHeader.EndcodedPayload.EncodedSignature'. (JWE): 'EncodedProtectedHeader.EncodedEncryptedKey.EncodedInitializationVector.EncodedCiphertext.EncodedAuthenticationTag'.",
   signature: 'Access token validation failure. Invalid signature.',
   expired: 'Lifetime validation failed, the token is expired.',
+  revoked:
+    'Continuous access evaluation resulted in challenge with result: InteractionRequired and code: TokenIssuedBeforeRevocationTimestamp',
   audience: 'Access token validation failure. Invalid audience.',
   tenant: 'Access token validation failure. Invalid audience.',
 };
@@ -299,7 +301,7 @@ function listCollection(
   const select = selectList(ctx.query);
   const filter = parseGraphFilter(ctx, spec, source.at(0), isAdvancedQuery(ctx));
   const rawToken = ctx.query.get('$skiptoken');
-  if (rawToken !== null && services.faults.graphPageTokensExpired(ctx.url.pathname))
+  if (rawToken !== null && services.faults.graphPageTokenExpired(ctx.url.pathname))
     throw new Refusal(
       graphError(
         ctx,
@@ -308,11 +310,15 @@ function listCollection(
         'The specified page token value has expired and can no longer be included in your request.',
       ),
     );
-  const start = rawToken === null ? 0 : decodeSkipToken(ctx, rawToken).position;
+  const path = ctx.url.pathname;
+  const start =
+    rawToken === null
+      ? 0
+      : services.faults.continueFrom(path, decodeSkipToken(ctx, rawToken).position);
   const page = readPage(source, {
     startPosition: start,
     skipMatches: 0,
-    size: top ?? DEFAULT_TOP,
+    size: services.faults.pageSize(path, top ?? DEFAULT_TOP),
     filter,
   });
 

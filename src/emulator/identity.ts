@@ -9,6 +9,7 @@ import { json, type Reply, type RequestContext, type Route } from './http.js';
 import type { EmulatorServices, FaultableResponses } from './services.js';
 import { fields } from './tenant-view.js';
 import { verifyClientAssertion } from './tokens.js';
+import { tokenRefusal } from './faults/identity.js';
 
 /** The Microsoft identity platform: token endpoints and discovery (graph-api.md §1). */
 
@@ -21,6 +22,7 @@ interface AadError {
   error: string;
   code: number;
   description: string;
+  retryAfterSeconds?: number;
 }
 
 function aadTimestamp(date: Date): string {
@@ -44,6 +46,7 @@ function aadError(ctx: RequestContext, e: AadError): Reply {
     {
       ...noStore(ctx),
       'x-ms-clitelem': `1,${e.code},0,,`,
+      ...(e.retryAfterSeconds === undefined ? {} : { 'Retry-After': String(e.retryAfterSeconds) }),
     },
   );
 }
@@ -67,6 +70,14 @@ class AadFailure extends Error {
 
 const refuse = (status: number, error: string, code: number, description: string) =>
   new AadFailure({ status, error, code, description });
+
+const wrongSecret = (clientId: string) =>
+  refuse(
+    401,
+    'invalid_client',
+    7000215,
+    `Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${clientId}'.`,
+  );
 
 const missingParameter = (name: string) =>
   refuse(
@@ -153,12 +164,7 @@ async function authenticateClient(
         7000222,
         `The provided client secret keys for app '${app.clientId}' are expired. Visit the Azure portal to create new keys for your app: https://aka.ms/NewClientSecret, or consider using certificate credentials for added security: https://aka.ms/certCreds.`,
       );
-    throw refuse(
-      401,
-      'invalid_client',
-      7000215,
-      `Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${app.clientId}'.`,
-    );
+    throw wrongSecret(app.clientId);
   }
   if (assertion !== null) {
     if (form.get('client_assertion_type') !== JWT_BEARER)
@@ -272,7 +278,12 @@ function tokenEndpoint(services: EmulatorServices, v1: boolean) {
           700016,
           `Application with identifier '${clientId}' was not found in the directory '${tenantDisplayName(services)}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant.`,
         );
+      const { revokeSecret, tokenFailure } = services.faults.current;
+      // A revoked or rotated secret is answered as any wrong secret is.
+      if (revokeSecret && secretsEqual(form.get('client_secret') ?? '', app.secret))
+        throw wrongSecret(app.clientId);
       const certificateCredential = await authenticateClient(ctx, form, app, tenant);
+      if (tokenFailure) throw new AadFailure(tokenRefusal(tokenFailure, app));
       const issued = await services.tokens.issue({
         tenantId: services.tenant.tenantId,
         app,

@@ -8,8 +8,11 @@ import { createLogger } from '../util/logger.js';
 import { adminResponses, adminRoutes } from './admin.js';
 import { createApplicationRegistry, type AppCredentials } from './applications.js';
 import { ensureCertificates } from './certificates.js';
-import { defenderResponses, defenderRoutes } from './defender.js';
+import { defenderHourlyQuotaReply, defenderResponses, defenderRoutes } from './defender.js';
+import { deliver } from './delivery.js';
 import { FaultInjector } from './faults.js';
+import { planDelivery } from './faults/apply.js';
+import { gatewayPage } from './faults/responses.js';
 import { graphResponses, graphRoutes } from './graph.js';
 import { Refusal, Router, type ApiFamily, type Reply, type RequestContext } from './http.js';
 import { identityResponses, identityRoutes } from './identity.js';
@@ -65,6 +68,8 @@ export interface RunningEmulator {
   /** A ready-to-use instance configuration pointing the collector at this emulator (with its quotaScale). */
   instanceConfig(name?: string): InstanceConfig;
   tenant: SimulatedTenant;
+  /** The fault injector `/admin/faults` sets; in-process callers may set it synchronously. */
+  faults: FaultInjector;
   close(): Promise<void>;
 }
 
@@ -98,18 +103,6 @@ async function readBody(req: IncomingMessage): Promise<string> {
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks).toString('utf8');
-}
-
-function send(res: ServerResponse, reply: Reply): void {
-  const headers: Record<string, string> = { Date: new Date().toUTCString(), ...reply.headers };
-  let payload = '';
-  if (reply.body !== undefined) {
-    payload = typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body);
-    headers['Content-Type'] ??= 'application/json; charset=utf-8';
-  }
-  headers['Content-Length'] = String(Buffer.byteLength(payload));
-  res.writeHead(reply.status, headers);
-  res.end(payload);
 }
 
 function createHandler(services: EmulatorServices, router: Router, origin: () => string) {
@@ -156,13 +149,14 @@ function createHandler(services: EmulatorServices, router: Router, origin: () =>
             ? RESPONSES[family].methodNotAllowed(ctx, match.allowed)
             : RESPONSES[family].notFound(ctx));
       record(reply.status);
-      send(res, reply);
+      await deliver(req, res, family, planDelivery(services.faults, ctx, family, reply));
     } catch (err) {
       const reply = err instanceof Refusal ? err.reply : failureReply(err as Error);
       if (reply.status === 500)
         log.error({ route: ctx.route, err: (err as Error).message }, 'emulator request failed');
       record(reply.status);
-      if (!res.headersSent) send(res, reply);
+      if (!res.headersSent)
+        await deliver(req, res, family, planDelivery(services.faults, ctx, family, reply));
     }
   };
 }
@@ -179,9 +173,21 @@ async function injectFault(
   const decision = services.faults.decide(path);
   if (decision === undefined || decision === 'reset') return decision;
   const responses = FAULTABLE[family];
-  return decision === '429'
-    ? responses.injected429(ctx, services.faults.current.retryAfterSeconds ?? 1)
-    : responses.injected5xx(ctx);
+  const { retryAfterSeconds = 1, gateway, defenderHourlyQuota } = services.faults.current;
+  switch (decision) {
+    case '429':
+      return responses.injected429(ctx, retryAfterSeconds);
+    case '5xx':
+      return responses.injected5xx(ctx);
+    case 'gateway':
+      return {
+        status: gateway!.status,
+        headers: { 'Content-Type': 'text/html' },
+        body: gatewayPage(gateway!.status),
+      };
+    case 'hourly-quota':
+      return defenderHourlyQuotaReply(ctx, defenderHourlyQuota!.retryAfterSeconds);
+  }
 }
 
 function failureReply(err: Error): Reply {
@@ -274,6 +280,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     },
     sizes,
     tenant,
+    faults: services.faults,
     instanceConfig: (name = 'Emulated tenant') => ({
       name,
       tenantId: tenant.tenantId,

@@ -1,3 +1,4 @@
+import type { ChurnSizes } from './tenant/churn.js';
 import type { Collection } from './tenant/collection.js';
 
 /**
@@ -19,8 +20,8 @@ export interface TenantView {
   machineVulnerabilityRows(): Collection<object>;
   /** Counts always; the id lists unless `lists` is false (they are large for big tenants). */
   truth(options?: { lists?: boolean }): { counts: object };
-  /** One deterministic round of churn; answers exactly what changed. */
-  advance(): object;
+  /** One deterministic round of churn of the given sizes; answers exactly what changed. */
+  advance(sizes?: ChurnSizes): object;
 }
 
 /** JSON objects from the tenant, read by property name. */

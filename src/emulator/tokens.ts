@@ -35,8 +35,13 @@ export interface TokenIssuer {
     certificateCredential: boolean;
   }): Promise<{ token: string; issuedAt: number; expiresAt: number }>;
   verify(token: string): Promise<AccessTokenCheck>;
+  /** When the token with this `uti` was issued (epoch ms), for tokens this issuer made recently. */
+  issuedAtMs(uti: unknown): number | undefined;
   lifetimeSeconds: number;
 }
+
+/** Issue times kept for fault checks; the oldest are forgotten first. */
+const ISSUED_KEPT = 10_000;
 
 export async function createTokenIssuer(
   signingKeyPem: string,
@@ -47,12 +52,18 @@ export async function createTokenIssuer(
   const jwk = await exportJWK(publicKey);
   const kid = await calculateJwkThumbprint(jwk);
   const jwks = { keys: [{ ...jwk, kid, use: 'sig', alg: 'RS256' }] };
+  const issued = new Map<string, number>();
 
   return {
     jwks,
     lifetimeSeconds,
+    issuedAtMs: (uti) => (typeof uti === 'string' ? issued.get(uti) : undefined),
     async issue({ tenantId, app, audience, roles, certificateCredential }) {
-      const issuedAt = Math.floor(Date.now() / 1000);
+      const issuedAtMs = Date.now();
+      const issuedAt = Math.floor(issuedAtMs / 1000);
+      const uti = randomUUID();
+      issued.set(uti, issuedAtMs);
+      if (issued.size > ISSUED_KEPT) issued.delete(issued.keys().next().value!);
       const expiresAt = issuedAt + lifetimeSeconds;
       const sts = `https://sts.windows.net/${tenantId}/`;
       const claims: Record<string, unknown> = {
@@ -70,7 +81,7 @@ export async function createTokenIssuer(
         oid: app.clientId,
         sub: app.clientId,
         tid: tenantId,
-        uti: randomUUID(),
+        uti,
         ver: '1.0',
       };
       // Entra leaves `roles` out entirely when nothing is consented.

@@ -57,16 +57,16 @@ export class DefenderClient {
     endpoint: 'machines' | 'machineLogonUsers' | 'vulnerabilities',
   ): Promise<'probed' | 'nothing-to-probe'> {
     if (endpoint === 'machineLogonUsers') {
-      const machines = await this.http.getJson<{ value?: DefenderMachine[] }>(
+      const machines = await this.http.getPage<DefenderMachine>(
         ENDPOINTS.machines,
         `${this.api}/machines?$top=1`,
       );
-      const machineId = machines.value?.[0]?.id;
+      const machineId = machines.value[0]?.id;
       if (machineId === undefined) return 'nothing-to-probe';
       await this.machineLogonUsers(machineId);
       return 'probed';
     }
-    await this.http.getJson(ENDPOINTS[endpoint], `${this.api}/${endpoint}?$top=1`);
+    await this.http.getPage(ENDPOINTS[endpoint], `${this.api}/${endpoint}?$top=1`);
     return 'probed';
   }
 }

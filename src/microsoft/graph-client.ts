@@ -34,17 +34,17 @@ export class GraphClient {
   /** `base` is the Graph origin (plus a path prefix for the emulator), without `/v1.0`. */
   constructor(
     private readonly http: ApiClient,
-    private readonly base: string,
+    base: string,
   ) {
     this.root = `${base}/v1.0`;
   }
 
   async organization(): Promise<GraphOrganization> {
-    const page = await this.http.getJson<{ value?: GraphOrganization[] }>(
+    const page = await this.http.getPage<GraphOrganization>(
       ENDPOINTS.organization,
       `${this.root}/organization`,
     );
-    const organization = page.value?.[0];
+    const organization = page.value[0];
     if (!organization) {
       throw new MicrosoftApiError({
         api: 'graph',
@@ -61,17 +61,11 @@ export class GraphClient {
       this.http,
       ENDPOINTS.users,
       `${this.root}/users?$top=${PAGE_SIZE}&$select=${USER_SELECT.join(',')}`,
-      this.base,
     );
   }
 
   groups(): AsyncGenerator<GraphGroup[]> {
-    return graphPages(
-      this.http,
-      ENDPOINTS.groups,
-      `${this.root}/groups?$top=${PAGE_SIZE}`,
-      this.base,
-    );
+    return graphPages(this.http, ENDPOINTS.groups, `${this.root}/groups?$top=${PAGE_SIZE}`);
   }
 
   groupMembers(groupId: string): AsyncGenerator<GraphDirectoryObject[]> {
@@ -79,7 +73,6 @@ export class GraphClient {
       this.http,
       ENDPOINTS.groupMembers,
       `${this.root}/groups/${encodeURIComponent(groupId)}/members?$top=${PAGE_SIZE}`,
-      this.base,
     );
   }
 
@@ -92,19 +85,19 @@ export class GraphClient {
       return 'probed';
     }
     if (endpoint === 'groupMembers') {
-      const groups = await this.http.getJson<{ value?: GraphGroup[] }>(
+      const groups = await this.http.getPage<GraphGroup>(
         ENDPOINTS.groups,
         `${this.root}/groups?$top=1&$select=id`,
       );
-      const groupId = groups.value?.[0]?.id;
+      const groupId = groups.value[0]?.id;
       if (groupId === undefined) return 'nothing-to-probe';
-      await this.http.getJson(
+      await this.http.getPage(
         ENDPOINTS.groupMembers,
         `${this.root}/groups/${encodeURIComponent(groupId)}/members?$top=1`,
       );
       return 'probed';
     }
-    await this.http.getJson(ENDPOINTS[endpoint], `${this.root}/${endpoint}?$top=1&$select=id`);
+    await this.http.getPage(ENDPOINTS[endpoint], `${this.root}/${endpoint}?$top=1&$select=id`);
     return 'probed';
   }
 }

@@ -5,6 +5,13 @@ import type { CallCounter } from './call-counter.js';
 import type { EndpointSpec } from './endpoints.js';
 import { MicrosoftApiError } from './errors.js';
 import type { Pacer } from './pacing.js';
+import {
+  bodyText,
+  decodeBody,
+  describeText,
+  pageShapeProblem,
+  type ODataPage,
+} from './response-body.js';
 
 export interface RetryPolicy {
   /** Retries after the first attempt for 429, 5xx, timeouts and network errors. */
@@ -14,8 +21,14 @@ export interface RetryPolicy {
   maxDelayMs: number;
   /** Longest Retry-After we honour before giving up (an hourly quota can ask for up to 1 h). */
   maxRetryAfterMs: number;
+  /** Whole-request deadline (headers and body), and the longest silence between body chunks. */
   timeoutMs: number;
+  /** On a Retry-After over LONG_WAIT_MS (an exhausted quota): sleep through it, or stop. */
+  quotaExhausted: 'wait' | 'stop';
 }
+
+/** A Retry-After longer than this is an exhausted quota, not a momentary throttle. */
+const LONG_WAIT_MS = 5 * 60_000;
 
 export const DEFAULT_RETRY_POLICY: RetryPolicy = {
   maxRetries: 5,
@@ -23,6 +36,7 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = {
   maxDelayMs: 60_000,
   maxRetryAfterMs: 3_600_000,
   timeoutMs: 120_000,
+  quotaExhausted: 'wait',
 };
 
 /** Where bearer tokens come from (a TokenProvider): `invalidate` after a 401. */
@@ -33,6 +47,8 @@ export interface BearerTokenSource {
 
 export interface ApiClientOptions {
   api: 'graph' | 'defender';
+  /** The API's configured origin (plus path prefix): the only place the token is sent. */
+  base: string;
   tokens: BearerTokenSource;
   pacer: Pacer;
   counter: CallCounter;
@@ -59,7 +75,16 @@ export class ApiClient {
     this.retry = { ...DEFAULT_RETRY_POLICY, ...options.retry };
   }
 
-  async getJson<T>(endpoint: EndpointSpec, url: string): Promise<T> {
+  /** A listing page, checked against the OData envelope: a malformed page is a BAD_RESPONSE. */
+  async getPage<T>(endpoint: EndpointSpec, url: string): Promise<ODataPage<T>> {
+    const body = await this.getJson(endpoint, url);
+    const problem = pageShapeProblem(body);
+    if (problem !== undefined) throw this.badResponse(endpoint, 'BAD_RESPONSE', problem);
+    return body as ODataPage<T>;
+  }
+
+  async getJson(endpoint: EndpointSpec, url: string): Promise<unknown> {
+    this.checkOrigin(endpoint, url);
     let renewedToken = false;
     let retriedNotFound = false;
     for (let attempt = 0; ; attempt++) {
@@ -67,36 +92,30 @@ export class ApiClient {
       const token = await this.options.tokens.getToken();
       const release = await this.options.pacer.acquire(endpoint.bucket, endpoint.cost);
       this.options.counter.count(endpoint.label);
-      let response: Dispatcher.ResponseData;
-      try {
-        response = await request(url, {
-          method: 'GET',
-          dispatcher: this.options.dispatcher,
-          headers: { authorization: `Bearer ${token}`, accept: 'application/json' },
-          headersTimeout: this.retry.timeoutMs,
-          bodyTimeout: this.retry.timeoutMs,
-        });
-      } catch (err) {
-        release();
-        const failure = this.networkError(endpoint, err);
-        if (!canRetry) throw failure;
-        await this.wait(endpoint, failure.message, this.backoff(attempt));
+      const sent = await this.send(endpoint, url, token).finally(release);
+      if (sent instanceof MicrosoftApiError) {
+        if (!canRetry) throw sent;
+        await this.wait(endpoint, sent.message, this.backoff(attempt));
         continue;
       }
-      release();
+      const { response, raw } = sent;
       const { statusCode } = response;
       if (statusCode >= 200 && statusCode < 300) {
-        try {
-          return (await response.body.json()) as T;
-        } catch (err) {
-          const failure = this.networkError(endpoint, err);
-          if (!canRetry) throw failure;
-          await this.wait(endpoint, failure.message, this.backoff(attempt));
-          continue;
-        }
+        const decoded = await decodeBody(raw, response.headers);
+        if (decoded.ok) return decoded.value;
+        const { kind, detail } = decoded.problem;
+        const malformed = this.badResponse(
+          endpoint,
+          kind === 'truncated' ? 'TRUNCATED' : 'BAD_RESPONSE',
+          detail,
+        );
+        // A cut-off body is a transport fault worth another try; a wrong one would come again.
+        if (kind !== 'truncated' || !canRetry) throw malformed;
+        await this.wait(endpoint, malformed.message, this.backoff(attempt));
+        continue;
       }
-      const text = await response.body.text().catch(() => '');
-      const failure = this.httpError(endpoint, statusCode, text);
+      const text = await bodyText(raw, response.headers);
+      const refusal = this.httpError(endpoint, statusCode, text);
       if (statusCode === 401 && !renewedToken) {
         renewedToken = true;
         this.options.tokens.invalidate();
@@ -104,17 +123,94 @@ export class ApiClient {
       }
       if (statusCode === 404 && endpoint.retryNotFoundOnce && !retriedNotFound) {
         retriedNotFound = true;
-        await this.wait(endpoint, failure.message, this.backoff(0));
+        await this.wait(endpoint, refusal.message, this.backoff(0));
         continue;
       }
       if (isRetryableStatus(statusCode) && canRetry) {
         const retryAfter = retryAfterMs(response.headers['retry-after'], text);
-        if (retryAfter !== undefined && retryAfter > this.retry.maxRetryAfterMs) throw failure;
-        await this.wait(endpoint, failure.message, retryAfter ?? this.backoff(attempt));
+        if (retryAfter !== undefined && retryAfter > LONG_WAIT_MS)
+          await this.waitOutQuota(endpoint, refusal, retryAfter);
+        else await this.wait(endpoint, refusal.message, retryAfter ?? this.backoff(attempt));
         continue;
       }
-      throw failure;
+      throw refusal;
     }
+  }
+
+  /** One request; a 2xx body is read whole. A transport failure comes back as an error to retry. */
+  private async send(
+    endpoint: EndpointSpec,
+    url: string,
+    token: string,
+  ): Promise<{ response: Dispatcher.ResponseData; raw: Buffer } | MicrosoftApiError> {
+    const deadline = AbortSignal.timeout(this.retry.timeoutMs);
+    let response: Dispatcher.ResponseData;
+    try {
+      response = await request(url, {
+        method: 'GET',
+        dispatcher: this.options.dispatcher,
+        headers: {
+          authorization: `Bearer ${token}`,
+          accept: 'application/json',
+          'accept-encoding': 'gzip, deflate',
+        },
+        headersTimeout: this.retry.timeoutMs,
+        bodyTimeout: this.retry.timeoutMs,
+        signal: deadline,
+      });
+    } catch (err) {
+      return this.networkError(endpoint, err, deadline.aborted);
+    }
+    try {
+      return { response, raw: Buffer.from(await response.body.arrayBuffer()) };
+    } catch (err) {
+      // An error answer whose body is lost still has its status.
+      if (response.statusCode >= 300) return { response, raw: Buffer.alloc(0) };
+      return this.bodyError(endpoint, err, deadline.aborted);
+    }
+  }
+
+  /** The token only ever goes to the API's own origin, whatever URL a response names. */
+  private checkOrigin(endpoint: EndpointSpec, url: string): void {
+    if (url.startsWith(`${this.options.base}/`)) return;
+    throw new MicrosoftApiError({
+      api: this.options.api,
+      endpoint: endpoint.label,
+      code: 'OFF_ORIGIN',
+      message: `${endpoint.label}: refused to send the token to ${safeOrigin(url)}, outside the configured ${apiTitle(this.options.api)} base ${this.options.base}`,
+    });
+  }
+
+  /**
+   * A Retry-After longer than a few minutes means an exhausted quota (Defender's hourly one):
+   * wait it out with a visible message, or stop, as `http.quotaExhausted` says.
+   */
+  private async waitOutQuota(
+    endpoint: EndpointSpec,
+    failure: MicrosoftApiError,
+    ms: number,
+  ): Promise<void> {
+    const minutes = Math.ceil(ms / 60_000);
+    const until = new Date(Date.now() + ms).toISOString().slice(11, 16);
+    if (this.retry.quotaExhausted === 'stop' || ms > this.retry.maxRetryAfterMs) {
+      const why =
+        this.retry.quotaExhausted === 'stop'
+          ? 'stopped as configured (http.quotaExhausted: stop)'
+          : `longer than the ${Math.round(this.retry.maxRetryAfterMs / 60_000)} min the collector waits`;
+      throw new MicrosoftApiError({
+        api: failure.api,
+        endpoint: failure.endpoint,
+        status: failure.status,
+        serviceCode: failure.serviceCode,
+        code: 'QUOTA_EXHAUSTED',
+        message: `${failure.message}. The quota is exhausted: Microsoft asks to wait ${minutes} min (until ${until} UTC); ${why}`,
+      });
+    }
+    this.options.logger?.warn(
+      { endpoint: endpoint.label, delayMs: ms },
+      `quota exhausted on ${endpoint.label}: waiting ${minutes} min until ${until} UTC as Microsoft asks (set http.quotaExhausted: stop to stop instead)`,
+    );
+    await (this.options.sleep ?? sleep)(ms);
   }
 
   /** Capped exponential backoff with full jitter. */
@@ -128,8 +224,13 @@ export class ApiClient {
     await (this.options.sleep ?? sleep)(ms);
   }
 
-  private networkError(endpoint: EndpointSpec, err: unknown): MicrosoftApiError {
+  private networkError(
+    endpoint: EndpointSpec,
+    err: unknown,
+    pastDeadline: boolean,
+  ): MicrosoftApiError {
     const timedOut =
+      pastDeadline ||
       err instanceof undiciErrors.HeadersTimeoutError ||
       err instanceof undiciErrors.BodyTimeoutError;
     const cause = err instanceof Error ? (err.cause instanceof Error ? err.cause : err) : undefined;
@@ -137,7 +238,32 @@ export class ApiClient {
       api: this.options.api,
       endpoint: endpoint.label,
       code: timedOut ? 'TIMEOUT' : 'NETWORK',
-      message: `${endpoint.label}: ${timedOut ? `no response within ${this.retry.timeoutMs} ms` : `network error (${cause?.message ?? String(err)})`}`,
+      message: `${endpoint.label}: ${timedOut ? `no complete response within ${this.retry.timeoutMs} ms` : `network error (${cause?.message ?? String(err)})`}`,
+    });
+  }
+
+  /** The headers came but the body did not, whole: cut off, or too slow. */
+  private bodyError(
+    endpoint: EndpointSpec,
+    err: unknown,
+    pastDeadline: boolean,
+  ): MicrosoftApiError {
+    if (pastDeadline || err instanceof undiciErrors.BodyTimeoutError)
+      return this.networkError(endpoint, err, true);
+    const cause = err instanceof Error ? (err.cause instanceof Error ? err.cause : err) : undefined;
+    return this.badResponse(
+      endpoint,
+      'TRUNCATED',
+      `the body was cut off (${cause?.message ?? String(err)})`,
+    );
+  }
+
+  private badResponse(endpoint: EndpointSpec, code: string, detail: string): MicrosoftApiError {
+    return new MicrosoftApiError({
+      api: this.options.api,
+      endpoint: endpoint.label,
+      code,
+      message: `${endpoint.label}: malformed response, ${detail}`,
     });
   }
 
@@ -216,5 +342,14 @@ function parseErrorBody(text: string): { code?: string; message?: string } {
   } catch {
     // Not JSON: fall through to the raw text.
   }
-  return { message: text.slice(0, 200) || undefined };
+  return { message: text.trim() === '' ? undefined : describeText(text) };
+}
+
+/** Only the origin of a foreign URL goes into messages: its query may carry anything. */
+function safeOrigin(url: string): string {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return 'a URL that does not parse';
+  }
 }

@@ -29,7 +29,12 @@ export interface MicrosoftClients {
 /** Builds both clients for one instance: one dispatcher, one pacer, one call counter. */
 export function createMicrosoftClients(
   instance: InstanceConfig,
-  options: { logger?: Logger; retry?: Partial<RetryPolicy> } = {},
+  options: {
+    logger?: Logger;
+    retry?: Partial<RetryPolicy>;
+    /** How to wait before a retry (tests pass a fake clock). */
+    sleep?: (ms: number) => Promise<unknown>;
+  } = {},
 ): MicrosoftClients {
   const endpoints = resolveEndpoints(instance);
   const ca = instance.caFile ? readCaFile(instance.name, instance.caFile) : undefined;
@@ -38,20 +43,41 @@ export function createMicrosoftClients(
   const counter = new CallCounter();
   const graphTokens = new TokenProvider(instance, endpoints, endpoints.graphScope, ca);
   const defenderTokens = new TokenProvider(instance, endpoints, endpoints.defenderScope, ca);
-  const shared = { pacer, counter, dispatcher, logger: options.logger, retry: options.retry };
+  const shared = {
+    pacer,
+    counter,
+    dispatcher,
+    logger: options.logger,
+    retry: { ...retryFromConfig(instance), ...options.retry },
+    sleep: options.sleep,
+  };
   return {
     graph: new GraphClient(
-      new ApiClient({ ...shared, api: 'graph', tokens: graphTokens }),
+      new ApiClient({ ...shared, api: 'graph', base: endpoints.graph, tokens: graphTokens }),
       endpoints.graph,
     ),
     defender: new DefenderClient(
-      new ApiClient({ ...shared, api: 'defender', tokens: defenderTokens }),
+      new ApiClient({
+        ...shared,
+        api: 'defender',
+        base: endpoints.defender,
+        tokens: defenderTokens,
+      }),
       endpoints.defender,
     ),
     graphTokens,
     defenderTokens,
     counter,
     close: () => dispatcher.close(),
+  };
+}
+
+/** The instance's `http` settings as a retry policy; unset ones keep the defaults. */
+function retryFromConfig({ http = {} }: InstanceConfig): Partial<RetryPolicy> {
+  return {
+    ...(http.timeoutSeconds === undefined ? {} : { timeoutMs: http.timeoutSeconds * 1000 }),
+    ...(http.maxRetries === undefined ? {} : { maxRetries: http.maxRetries }),
+    ...(http.quotaExhausted === undefined ? {} : { quotaExhausted: http.quotaExhausted }),
   };
 }
 

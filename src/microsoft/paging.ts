@@ -2,20 +2,19 @@ import type { ApiClient } from './http.js';
 import type { EndpointSpec } from './endpoints.js';
 import { MicrosoftApiError } from './errors.js';
 
-interface ODataPage<T> {
-  value?: T[];
-  '@odata.nextLink'?: string;
-}
-
 /** A runaway server (e.g. the nextLink loop of MicrosoftDocs issue #8316) must not page forever. */
 const MAX_PAGES = 100_000;
 
 /** Graph's answer to a `$skiptoken` that has expired (graph-api.md §6). */
 const EXPIRED_PAGE_TOKEN = 'Directory_ExpiredPageToken';
 
+/** How often a Defender listing starts again after its rows moved between pages. */
+const MAX_DEFENDER_RESTARTS = 2;
+
 /**
  * Graph paging (graph-api.md §6): request the absolute `@odata.nextLink` unchanged until a page has
- * none. A nextLink off the configured Graph origin is refused so the token never goes elsewhere.
+ * none. The HTTP policy refuses a nextLink off the configured Graph origin, so the token never goes
+ * elsewhere, and refuses a page that is not the OData envelope, so nothing is read as empty.
  * When a page token expires mid-listing the listing starts again from the first page, once: items
  * already yielded then come again, and callers drop them by id (every Graph step does).
  */
@@ -23,7 +22,6 @@ export async function* graphPages<T>(
   http: ApiClient,
   endpoint: EndpointSpec,
   firstUrl: string,
-  base: string,
 ): AsyncGenerator<T[]> {
   let url: string | undefined = firstUrl;
   let restarted = false;
@@ -31,9 +29,9 @@ export async function* graphPages<T>(
   while (url !== undefined) {
     if (seen.size >= MAX_PAGES || seen.has(url)) throw pagingError(endpoint, 'nextLink repeats');
     seen.add(url);
-    let page: ODataPage<T>;
+    let page;
     try {
-      page = await http.getJson<ODataPage<T>>(endpoint, url);
+      page = await http.getPage<T>(endpoint, url);
     } catch (err) {
       const expired = err instanceof MicrosoftApiError && err.serviceCode === EXPIRED_PAGE_TOKEN;
       if (!expired || url === firstUrl) throw err;
@@ -43,12 +41,8 @@ export async function* graphPages<T>(
       url = firstUrl;
       continue;
     }
-    yield page.value ?? [];
-    const next: string | undefined = page['@odata.nextLink'];
-    if (next !== undefined && !next.startsWith(`${base}/`)) {
-      throw pagingError(endpoint, `nextLink points outside ${base}`);
-    }
-    url = next;
+    yield page.value;
+    url = page['@odata.nextLink'];
   }
 }
 
@@ -63,10 +57,22 @@ function expiredAgain(err: MicrosoftApiError): MicrosoftApiError {
   });
 }
 
+/** A row's identity for the overlap check: its id, else the whole row. */
+function identity(row: unknown): string {
+  const id = (row as { id?: unknown }).id;
+  return typeof id === 'string' ? id : JSON.stringify(row);
+}
+
 /**
  * Defender paging (defender-api.md §3.3): without `$top` the server sends at most one page and a
- * nextLink when more exist. The nextLink only says "more"; we build the next URL ourselves from
- * the rows received (`$skip=N`) because nextLinks have been seen to mangle the query string.
+ * nextLink when more exist. The nextLink only says "more"; we build the next URL ourselves
+ * (`$skip`) because nextLinks have been seen to mangle the query string.
+ *
+ * `$skip` counts positions in a list that can change while we page. Each next page therefore
+ * starts one row early: that row must be the last one received. A row from earlier in the previous
+ * page means rows were inserted (repeats, which callers drop by id); a row never received means
+ * rows were removed before the cursor and a row may have slipped past unseen, so the listing
+ * starts again, at most MAX_DEFENDER_RESTARTS times, and then fails rather than lose a row.
  */
 export async function* defenderPages<T>(
   http: ApiClient,
@@ -74,15 +80,40 @@ export async function* defenderPages<T>(
   url: string,
 ): AsyncGenerator<T[]> {
   let received = 0;
+  let previous = new Set<string>();
+  let last: string | undefined;
+  let restarts = 0;
   for (let pages = 0; ; pages++) {
     if (pages >= MAX_PAGES) throw pagingError(endpoint, 'too many pages');
-    const pageUrl = received === 0 ? url : withSkip(url, received);
-    const page = await http.getJson<ODataPage<T>>(endpoint, pageUrl);
-    const rows = page.value ?? [];
+    const skip = Math.max(0, received - 1);
+    const page = await http.getPage<T>(endpoint, received === 0 ? url : withSkip(url, skip));
+    let rows = page.value;
+    if (received > 0 && rows.length > 0) {
+      const first = identity(rows[0]);
+      if (first === last) {
+        rows = rows.slice(1);
+      } else if (!previous.has(first)) {
+        if (restarts >= MAX_DEFENDER_RESTARTS)
+          throw pagingError(
+            endpoint,
+            `the list kept changing under $skip paging (${restarts + 1} times rows moved between pages while listing)`,
+          );
+        restarts++;
+        received = 0;
+        previous = new Set();
+        last = undefined;
+        continue;
+      }
+    }
     if (rows.length > 0) yield rows;
-    received += rows.length;
+    received = (received === 0 ? 0 : skip) + page.value.length;
+    if (page.value.length > 0) {
+      previous = new Set(page.value.map(identity));
+      last = identity(page.value.at(-1));
+    }
     if (page['@odata.nextLink'] === undefined) return;
-    if (rows.length === 0) throw pagingError(endpoint, 'empty page with a nextLink');
+    if (rows.length === 0)
+      throw pagingError(endpoint, 'a page with a nextLink brought no new rows');
   }
 }
 

@@ -1,17 +1,23 @@
 import {
   ClientCertificateCredential,
   ClientSecretCredential,
+  type ClientSecretCredentialOptions,
   type TokenCredential,
 } from '@azure/identity';
 import type { InstanceConfig } from '../config/instance-config.js';
 import type { ResolvedEndpoints } from '../config/load.js';
 import { tokenError } from './errors.js';
+import { diagnoseAuthority } from './identity-diagnosis.js';
 
 /**
  * Renew this long before expiry so a request never leaves with a token about to lapse; for short
  * lifetimes (the emulator's) half the lifetime, else every call would fetch a new token.
  */
 const RENEW_BEFORE_MS = 5 * 60_000;
+
+type AdditionalPolicy = NonNullable<
+  ClientSecretCredentialOptions['additionalPolicies']
+>[number]['policy'];
 
 /**
  * One cached app-only token for one resource (Graph or Defender). Tokens never leave this object
@@ -22,6 +28,11 @@ export class TokenProvider {
   private credential?: TokenCredential;
   private cached?: { token: string; renewAt: number };
   private pending?: Promise<string>;
+  /**
+   * The identity platform's last answer: its status names a failure (MSAL replays a throttled
+   * refusal from its cache without asking again, so the answer is kept across attempts).
+   */
+  private answer?: { request: string; status: number };
 
   constructor(
     private readonly instance: InstanceConfig,
@@ -57,7 +68,13 @@ export class TokenProvider {
       };
       return result.token;
     } catch (err) {
-      throw tokenError(err, this.scope.replace(/\/\.default$/, ''));
+      const resource = this.scope.replace(/\/\.default$/, '');
+      const host = new URL(this.endpoints.authority).host;
+      // Without an AADSTS code the library hides what failed: ask discovery directly.
+      const diagnosis = /AADSTS\d+/.test(String((err as Error)?.message))
+        ? undefined
+        : await diagnoseAuthority(this.endpoints.authority, this.instance.tenantId, this.ca);
+      throw tokenError(err, resource, { host, answer: this.answer, diagnosis });
     }
   }
 
@@ -66,6 +83,23 @@ export class TokenProvider {
       authorityHost: this.endpoints.authority,
       disableInstanceDiscovery: this.endpoints.customAuthority,
       ...(this.ca ? { tlsOptions: { ca: this.ca } } : {}),
+      // @azure/identity keeps the HTTP status of a refusal to itself: note each answer.
+      additionalPolicies: [
+        {
+          position: 'perRetry' as const,
+          policy: {
+            name: 'defender-graph-identity-answer',
+            sendRequest: async (request, next) => {
+              const response = await next(request);
+              this.answer = {
+                request: `${request.method} ${new URL(request.url).pathname}`,
+                status: response.status,
+              };
+              return response;
+            },
+          } satisfies AdditionalPolicy,
+        },
+      ],
     };
     const { tenantId, clientId, clientSecret, certificatePath } = this.instance;
     if (certificatePath !== undefined) {

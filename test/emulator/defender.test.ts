@@ -220,7 +220,7 @@ describe('Defender resources', () => {
     )[0]!;
     const byId = await call(t, `/defender/api/machines/${machine.id}`, { token });
     expect(byId.body['@odata.context']).toBe(
-      `${t.emulator.url}/defender/api/$metadata#Machines/$entity`,
+      `https://api.securitycenter.microsoft.com/api/$metadata#Machines/$entity`,
     );
     expect(byId.body.id).toBe(machine.id);
     expect(byId.headers['odata-version']).toBe('4.0');
@@ -250,7 +250,7 @@ describe('Defender resources', () => {
     )[0]!;
     const one = await call(t, `/defender/api/vulnerabilities/${first.id}`, { token });
     expect(one.body['@odata.context']).toBe(
-      `${t.emulator.url}/defender/api/$metadata#Vulnerabilities/$entity`,
+      `https://api.securitycenter.microsoft.com/api/$metadata#Vulnerabilities/$entity`,
     );
     expect(one.body.cvssV3).toBe(first.cvssV3);
     const missing = await call(t, '/defender/api/vulnerabilities/CVE-1999-0000', { token });
@@ -261,7 +261,9 @@ describe('Defender resources', () => {
     const truth = await t.truth();
     const machineId = truth.machines![0]!;
     const logons = await call(t, `/defender/api/machines/${machineId}/logonusers`, { token });
-    expect(logons.body['@odata.context']).toBe(`${t.emulator.url}/defender/api/$metadata#Users`);
+    expect(logons.body['@odata.context']).toBe(
+      `https://api.securitycenter.microsoft.com/api/$metadata#Users`,
+    );
     const expectedLogons = truth.machineLogonUserPairs!.filter((p) => p.machineId === machineId);
     expect(
       (logons.body.value as Item[]).map((u) => `${u.accountDomain}\\${u.accountName}`).sort(),

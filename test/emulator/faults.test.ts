@@ -185,4 +185,29 @@ describe('injected faults', () => {
     const current = await call(t, '/admin/faults');
     expect(current.body).toEqual({ faults: { rate5xx: 1 } });
   });
+
+  it('refuses an invalid value of a new knob naming its nested field', async () => {
+    const bad = await call(t, '/admin/faults', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ malformed: { kind: 'value-banana' } }),
+    });
+    expect(bad.status).toBe(400);
+    expect((bad.body.error as Item).message).toMatch(/^Invalid fault field 'malformed\.kind': /);
+  });
+
+  it('the same seed and settings break the same pages (a malformed share replays identically)', async () => {
+    const run = async () => {
+      await t.setFaults({ malformed: { kind: 'value-null', rate: 0.5 } });
+      const values: unknown[] = [];
+      for (let i = 0; i < 12; i++)
+        values.push(
+          (await call(t, '/defender/api/machines?$top=1', { token: defenderToken })).body.value,
+        );
+      return values.map((v) => (v === null ? 'broken' : 'page'));
+    };
+    const first = await run();
+    expect(first).toEqual(await run());
+    expect(new Set(first)).toEqual(new Set(['broken', 'page']));
+  });
 });

@@ -20,11 +20,12 @@ function tokenSource() {
   return { getToken: async () => `t${n}`, invalidate: () => void n++ };
 }
 
-function client(api: 'graph' | 'defender', ca: string, quotas = {}) {
+function client(api: 'graph' | 'defender', ca: string, base: string, quotas = {}) {
   const delays: number[] = [];
   const counter = new CallCounter();
   const http = new ApiClient({
     api,
+    base,
     tokens: tokenSource(),
     pacer: new Pacer(quotas),
     counter,
@@ -48,7 +49,7 @@ describe('HTTP policy over real TLS', () => {
       if (i === 1) return sendJson(res, 503, { error: { code: 'ServiceUnavailable' } });
       sendJson(res, 200, { value: [{ id: 'org' }] });
     });
-    const { http, delays, counter } = client('graph', server.ca);
+    const { http, delays, counter } = client('graph', server.ca, server.url);
     const graph = new GraphClient(http, server.url);
     expect((await graph.organization()).id).toBe('org');
     expect(server.requests).toHaveLength(3);
@@ -68,7 +69,7 @@ describe('HTTP policy over real TLS', () => {
         },
       }),
     );
-    const { http, delays } = client('defender', server.ca);
+    const { http, delays } = client('defender', server.ca, server.url);
     const defender = new DefenderClient(http, server.url);
     const error = await defender.machineLogonUsers('m1').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(MicrosoftApiError);
@@ -83,7 +84,7 @@ describe('HTTP policy over real TLS', () => {
         ? sendJson(res, 200, { value: [] })
         : sendJson(res, 401, { error: { code: 'Unauthorized' } }),
     );
-    const { http } = client('defender', server.ca);
+    const { http } = client('defender', server.ca, server.url);
     expect(await new DefenderClient(http, server.url).machineLogonUsers('m1')).toEqual([]);
     expect(server.requests.map((r) => r.authorization)).toEqual(['Bearer t1', 'Bearer t2']);
   });
@@ -97,7 +98,7 @@ describe('HTTP policy over real TLS', () => {
         },
       }),
     );
-    const { http } = client('defender', server.ca);
+    const { http } = client('defender', server.ca, server.url);
     const pages = new DefenderClient(http, server.url).machinesVulnerabilities();
     const error = (await pages.next().catch((e: unknown) => e)) as MicrosoftApiError;
     expect(error.code).toBe('FORBIDDEN');
@@ -114,7 +115,7 @@ describe('HTTP policy over real TLS', () => {
       if (i === 0) return req.socket.destroy();
       sendJson(res, 200, { value: [] });
     });
-    const { http, delays } = client('defender', server.ca);
+    const { http, delays } = client('defender', server.ca, server.url);
     expect(await new DefenderClient(http, server.url).machineLogonUsers('m1')).toEqual([]);
     expect(server.requests).toHaveLength(2);
     expect(delays).toHaveLength(1);
@@ -123,7 +124,7 @@ describe('HTTP policy over real TLS', () => {
   it('refuses a server whose certificate is not signed by the configured CA', async () => {
     server = await startHttpsServer((_req, res) => sendJson(res, 200, { value: [] }));
     const other = await startHttpsServer(() => undefined);
-    const { http } = client('defender', other.ca);
+    const { http } = client('defender', other.ca, server.url);
     await other.close();
     const error = (await new DefenderClient(http, server.url)
       .machineLogonUsers('m1')
@@ -154,15 +155,16 @@ describe('paging over real TLS', () => {
         ...(more ? { '@odata.nextLink': `${server!.url}/api/machines?=x&=10000` } : {}),
       });
     });
-    const { http, counter } = client('defender', server.ca);
+    const { http, counter } = client('defender', server.ca, server.url);
     const seen: string[] = [];
     for await (const page of new DefenderClient(http, `${server.url}`).machines())
       seen.push(...page.map((m) => m.id));
     expect(seen).toEqual(rows.map((r) => r.id));
     expect(server.requests.map((r) => r.url)).toEqual([
       '/api/machines',
-      '/api/machines?$skip=10',
-      '/api/machines?$skip=20',
+      // Each next page starts one row early, to see whether rows moved meanwhile.
+      '/api/machines?$skip=9',
+      '/api/machines?$skip=18',
     ]);
     expect(counter.byLabel[ENDPOINTS.machines.label]).toBe(3);
   });
@@ -186,7 +188,7 @@ describe('paging over real TLS', () => {
       }
       sendJson(res, 404, {});
     });
-    const { http } = client('graph', server.ca);
+    const { http } = client('graph', server.ca, server.url);
     const graph = new GraphClient(http, server.url);
     const users: string[] = [];
     for await (const page of graph.users()) users.push(...page.map((u) => u.id));
@@ -196,7 +198,10 @@ describe('paging over real TLS', () => {
     const groups = graph.groups();
     await groups.next();
     const error = (await groups.next().catch((e: unknown) => e)) as MicrosoftApiError;
-    expect(error.code).toBe('BAD_PAGING');
+    expect(error.code).toBe('OFF_ORIGIN');
+    expect(error.message).toBe(
+      `graph GET /groups: refused to send the token to https://attacker.example, outside the configured Microsoft Graph base ${server.url}`,
+    );
     expect(server.requests.some((r) => r.url.includes('attacker'))).toBe(false);
   });
 });

@@ -3,6 +3,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import forge from 'node-forge';
+import { CallCounter } from '../../src/microsoft/call-counter.js';
+import { ApiClient, createDispatcher } from '../../src/microsoft/http.js';
+import { Pacer } from '../../src/microsoft/pacing.js';
 
 /** A private CA and a 127.0.0.1 server certificate it signed: real TLS, trusted explicitly. */
 function makeCertificates(): { ca: string; key: string; cert: string } {
@@ -89,4 +92,22 @@ export function sendJson(
 ): void {
   res.writeHead(status, { 'content-type': 'application/json', ...headers });
   res.end(JSON.stringify(body));
+}
+
+/** The real HTTP policy pointed at a test server: a fixed token, no pacing, retries without sleeping. */
+export function localApiClient(
+  server: TestServer,
+  api: 'graph' | 'defender',
+  retry: { maxRetries?: number } = {},
+): ApiClient {
+  return new ApiClient({
+    api,
+    base: server.url,
+    tokens: { getToken: async () => 't', invalidate: () => undefined },
+    pacer: new Pacer({}),
+    counter: new CallCounter(),
+    dispatcher: createDispatcher(server.ca),
+    retry,
+    sleep: async () => undefined,
+  });
 }

@@ -93,6 +93,7 @@ describe('pacing over real TLS', () => {
     const limit = 4;
     const http = new ApiClient({
       api: 'defender',
+      base: server.url,
       tokens: { getToken: async () => 't', invalidate: () => undefined },
       pacer: new Pacer({ 'defender:logonusers': [{ limit, windowMs }] }),
       counter: new CallCounter(),

@@ -3,13 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
 import type { InstanceConfig } from '../../src/config/instance-config.js';
-import type { Faults } from '../../src/emulator/faults.js';
+import type { FaultSettings } from '../../src/emulator/faults.js';
 import {
   startEmulator,
   type EmulatorOptions,
   type RunningEmulator,
 } from '../../src/emulator/server.js';
 import type { StatsSnapshot } from '../../src/emulator/stats.js';
+import type { ChurnSizes } from '../../src/emulator/tenant/churn.js';
 import type { ChangeReport, GroundTruth } from '../../src/emulator/tenant/types.js';
 
 /** A small tenant, so tests run fast. */
@@ -36,8 +37,9 @@ export interface TestEmulator {
   dispatcher: Agent;
   ca: string;
   truth(options?: { lists?: boolean }): Promise<GroundTruth>;
-  advance(): Promise<ChangeReport>;
-  setFaults(faults: Faults): Promise<void>;
+  /** One round of churn; `sizes` per kind: below 1 a share, 1 or more a count. */
+  advance(sizes?: ChurnSizes): Promise<ChangeReport>;
+  setFaults(faults: FaultSettings): Promise<void>;
   clearFaults(): Promise<void>;
   stats(): Promise<StatsSnapshot>;
   resetStats(): Promise<void>;
@@ -90,7 +92,7 @@ export async function startTestEmulator(
     dispatcher,
     ca,
     truth: (options = {}) => admin('GET', `/truth${options.lists === false ? '?lists=false' : ''}`),
-    advance: () => admin('POST', '/advance'),
+    advance: (sizes) => admin('POST', '/advance', sizes),
     setFaults: async (faults) => void (await admin('POST', '/faults', faults)),
     clearFaults: async () => void (await admin('DELETE', '/faults')),
     stats: () => admin('GET', '/stats'),

@@ -10,9 +10,21 @@ import type { ChangeReport, GraphUser, LogonPair, Machine, MachineCvePair } from
 /** Simulated time between rounds, so `lastSeen` of updated machines moves forward. */
 const ROUND_MS = 10 * 60_000;
 
-/** About 1% of n, at least one. */
-function share(n: number, fraction = 0.01): number {
-  return Math.max(1, Math.round(n * fraction));
+/**
+ * How much of each kind one round changes: a number below 1 is a share of the collection, 1 or
+ * more a count. Unset kinds change about 1% (memberships 5% of groups), at least one.
+ */
+export interface ChurnSizes {
+  users?: number;
+  groups?: number;
+  machines?: number;
+  vulnerabilities?: number;
+  logons?: number;
+}
+
+function share(n: number, size: number | undefined, fraction = 0.01): number {
+  if (size !== undefined && size >= 1) return Math.round(size);
+  return Math.max(1, Math.round(n * (size ?? fraction)));
 }
 
 function pickDistinct<T>(r: Random, items: readonly T[], k: number): T[] {
@@ -39,11 +51,12 @@ interface Round {
   r: Random;
   now: number;
   report: ChangeReport;
+  sizes: ChurnSizes;
 }
 
-function churnUsers({ s, r, report }: Round): { added: number[]; deleted: Set<number> } {
+function churnUsers({ s, r, report, sizes }: Round): { added: number[]; deleted: Set<number> } {
   const live = [...s.users.indexes()];
-  const k = live.length === 0 ? 0 : share(live.length);
+  const k = live.length === 0 ? 0 : share(live.length, sizes.users);
   const disabled: number[] = [];
   const deleted: number[] = [];
   const updated: number[] = [];
@@ -63,7 +76,7 @@ function churnUsers({ s, r, report }: Round): { added: number[]; deleted: Set<nu
       officeLocation: pickOther(r, OFFICES, user.officeLocation),
     });
   }
-  const added = Array.from({ length: share(live.length) }, () => s.users.append());
+  const added = Array.from({ length: share(live.length, sizes.users) }, () => s.users.append());
   report.users = {
     added: added.map(id),
     disabled: disabled.map(id),
@@ -74,7 +87,7 @@ function churnUsers({ s, r, report }: Round): { added: number[]; deleted: Set<nu
 }
 
 function churnGroups(
-  { s, r, report }: Round,
+  { s, r, report, sizes }: Round,
   addedUsers: number[],
   deletedUsers: Set<number>,
 ): void {
@@ -99,7 +112,7 @@ function churnGroups(
     report.groups.membersAdded.push(pair(g, u));
   };
   for (const u of addedUsers) join(r.pick(groups), u);
-  const k = share(groups.length, 0.05);
+  const k = share(groups.length, sizes.groups, 0.05);
   const newcomers = new Set(addedUsers);
   const stayingUsers = [...s.users.indexes()].filter((u) => !newcomers.has(u));
   if (stayingUsers.length > 0)
@@ -147,9 +160,9 @@ interface MachineChurn {
   offboardedLogons: LogonPair[];
 }
 
-function churnMachines({ s, r, now, report }: Round): MachineChurn {
+function churnMachines({ s, r, now, report, sizes }: Round): MachineChurn {
   const live = [...s.machines.indexes()];
-  const k = share(live.length);
+  const k = share(live.length, sizes.machines);
   const picks = pickDistinct(r, live, 2 * k);
   const offboarded = picks.slice(0, Math.min(k, live.length - 1));
   const updated = picks.slice(offboarded.length);
@@ -184,7 +197,7 @@ function churnMachines({ s, r, now, report }: Round): MachineChurn {
 }
 
 function churnCves(
-  { s, r, report }: Round,
+  { s, r, report, sizes }: Round,
   machines: MachineChurn,
   exposureBefore: Int32Array,
   liveCvesBefore: number[],
@@ -215,7 +228,7 @@ function churnCves(
   }
   const fresh = s.cveCatalogSize++;
   for (const m of pickDistinct(r, remaining, r.between(1, 3))) find(m, fresh);
-  const k = share(remaining.length);
+  const k = share(remaining.length, sizes.vulnerabilities);
   const catalogue = s.ctx.sizes.cves;
   for (const m of pickDistinct(r, remaining, k)) {
     if (catalogue === 0) break;
@@ -239,14 +252,14 @@ function churnCves(
 }
 
 function churnLogons(
-  { s, r, now, report }: Round,
+  { s, r, now, report, sizes }: Round,
   machines: MachineChurn,
   addedUsers: number[],
 ): void {
   const id = (m: number): string => s.machineFactory.ids.id(m);
   const eligible = machines.remaining.filter((m) => !s.machineFactory.profile(m).canBeOnboarded);
   const baseUsers = s.ctx.sizes.users;
-  pickDistinct(r, eligible, share(eligible.length)).forEach((m, i) => {
+  pickDistinct(r, eligible, share(eligible.length, sizes.logons)).forEach((m, i) => {
     const present = new Set(s.logonEntries(m).map(logonKey));
     let identity:
       | Omit<LogonEntry, 'logonTypes' | 'isOnlyNetworkUser' | 'firstSeenMs' | 'lastSeenMs'>
@@ -287,7 +300,7 @@ function churnLogons(
  * One round of churn. Derived lists in the report (new and removed CVEs and logon accounts) come
  * from comparing the aggregates before and after, so they are exact by construction.
  */
-export function advanceTenant(s: TenantState): ChangeReport {
+export function advanceTenant(s: TenantState, sizes: ChurnSizes = {}): ChangeReport {
   const before = { exposure: s.exposure(), logonAccounts: s.logonAccounts() };
   s.round++;
   const round: Round = {
@@ -295,6 +308,7 @@ export function advanceTenant(s: TenantState): ChangeReport {
     r: randomFor(s.ctx.seed, Stream.advance, s.round),
     now: s.ctx.now + s.round * ROUND_MS,
     report: emptyReport(s.round),
+    sizes,
   };
   const users = churnUsers(round);
   churnGroups(round, users.added, users.deleted);

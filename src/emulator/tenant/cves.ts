@@ -98,6 +98,10 @@ export class CveCatalog {
     const published = Math.min(Date.UTC(year, r.int(12), 1 + r.int(28)), ctx.now - 2 * DAY_MS);
     const updated = Math.min(published + r.int(200) * DAY_MS, ctx.now - DAY_MS);
     const product = this.products(index)[0] as Product;
+    // Real updatedOn/firstDetected carry a time of day; its own stream keeps the rest unchanged.
+    const clock = randomFor(ctx.seed, Stream.cve, index, 1);
+    const timeOfDay = (): number => clock.int(DAY_MS / 1000) * 1000;
+    const updatedAt = updated + timeOfDay();
     return {
       id,
       name: id,
@@ -107,8 +111,8 @@ export class CveCatalog {
       cvssVector: r.pick(VECTORS),
       exposedMachines,
       publishedOn: isoSeconds(Math.floor(published / DAY_MS) * DAY_MS),
-      updatedOn: isoSeconds(updated),
-      firstDetected: isoSeconds(Math.min(updated + r.int(30) * DAY_MS, ctx.now)),
+      updatedOn: isoSeconds(updatedAt),
+      firstDetected: isoSeconds(Math.min(updatedAt + r.int(30) * DAY_MS + timeOfDay(), ctx.now)),
       publicExploit,
       exploitVerified,
       exploitInKit: exploitVerified && r.chance(0.3),

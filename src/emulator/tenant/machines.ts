@@ -211,19 +211,13 @@ export class MachineFactory {
         operationalStatus: 'Up',
       });
     }
-    addresses.push({
-      ipAddress: '127.0.0.1',
-      macAddress: null,
-      type: 'SoftwareLoopback',
-      operationalStatus: 'Up',
-    });
-    if (r.chance(0.5))
-      addresses.push({
-        ipAddress: '::1',
-        macAddress: null,
-        type: 'SoftwareLoopback',
-        operationalStatus: 'Up',
-      });
+    // Linux sensors report loopback as type Other with an all-zero MAC (recorded-shapes.json).
+    const loopback =
+      os.family === 'linux'
+        ? { macAddress: '000000000000', type: 'Other' as const }
+        : { macAddress: null, type: 'SoftwareLoopback' as const };
+    addresses.push({ ipAddress: '127.0.0.1', ...loopback, operationalStatus: 'Up' });
+    if (r.chance(0.5)) addresses.push({ ipAddress: '::1', ...loopback, operationalStatus: 'Up' });
     return addresses;
   }
 
@@ -243,7 +237,8 @@ export class MachineFactory {
     const lastIp = p.os.server && r.chance(0.2) ? publicIp(r) : privateIp(r);
     const azureVm = p.os.server && r.chance(0.4);
     const rbac = p.os.server && r.chance(0.5);
-    return {
+    const slot = this.slot(index) % 20;
+    const machine: Machine = {
       id: p.id,
       mergedIntoMachineId: p.mergedInto === null ? null : this.ids.id(p.mergedInto),
       isPotentialDuplication: p.duplicateOf !== null,
@@ -294,5 +289,26 @@ export class MachineFactory {
           }
         : null,
     };
+    // Real tenants have machines tagged with an empty string.
+    if (slot === 9) machine.machineTags = ['', ...machine.machineTags];
+    return p.canBeOnboarded ? discoveredOnly(machine) : machine;
   }
+}
+
+/**
+ * A device Defender discovered on the network but that runs no sensor, as recorded: no processor,
+ * architecture or external IP, agent version 1.1500, untyped interfaces of unknown status.
+ */
+function discoveredOnly(machine: Machine): Machine {
+  return {
+    ...machine,
+    osProcessor: null,
+    osArchitecture: null,
+    lastExternalIpAddress: null,
+    agentVersion: '1.1500',
+    managedBy: 'Unknown',
+    ipAddresses: machine.ipAddresses
+      .filter((a) => a.ipAddress !== '127.0.0.1' && a.ipAddress !== '::1')
+      .map((a) => ({ ...a, type: null, operationalStatus: 'Unknown' })),
+  };
 }

@@ -1,4 +1,4 @@
-import { advanceTenant } from './churn.js';
+import { advanceTenant, type ChurnSizes } from './churn.js';
 import { IndexListCollection, type Collection } from './collection.js';
 import type { MemberRef } from './groups.js';
 import { applyHostileValues } from './hostile-values.js';
@@ -217,8 +217,8 @@ export class SimulatedTenant {
     }
   }
 
-  /** Applies one deterministic round of churn and reports exactly what changed. */
-  advance(): ChangeReport {
-    return advanceTenant(this.state);
+  /** Applies one deterministic round of churn (of `sizes`, default ~1%) and reports exactly what changed. */
+  advance(sizes: ChurnSizes = {}): ChangeReport {
+    return advanceTenant(this.state, sizes);
   }
 }

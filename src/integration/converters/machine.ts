@@ -46,8 +46,9 @@ export function createMachineEntity(machine: DefenderMachine): Entity {
         'exposureLevel',
         'isAadJoined',
         'aadDeviceId',
-        'machineTags',
       ]),
+      // Real tenants carry empty-string tags: they tag nothing.
+      machineTags: machine.machineTags?.filter((tag) => tag.trim() !== ''),
       rbacGroupId:
         machine.rbacGroupId === null || machine.rbacGroupId === undefined
           ? undefined
