@@ -103,7 +103,7 @@ export type StepId = (typeof STEP_IDS)[keyof typeof STEP_IDS];
 
 /** What a step is, as data: the runner, the store's deletion rules and the docs read this. */
 export interface StepDeclaration {
-  id: StepId;
+  id: string;
   name: string;
   entities: EntityDeclaration[];
   relationships: RelationshipDeclaration[];
