@@ -1,6 +1,7 @@
 import { json, type Reply, type RequestContext, type Route } from './http.js';
 import { faultsSchema } from './faults.js';
 import type { EmulatorServices, FamilyResponses } from './services.js';
+import { rosterCsv } from './roster-file.js';
 
 /** The Admin API under `/admin`: ground truth, churn, faults and stats. No auth: loopback only. */
 
@@ -41,6 +42,12 @@ export function adminRoutes(services: EmulatorServices): Route[] {
       const lists = ctx.query.get('lists') !== 'false';
       const truth = services.tenant.truth({ lists });
       return json(200, lists ? truth : { counts: truth.counts });
+    }),
+    route('GET', '/admin/roster', (ctx) => {
+      const roster = services.tenant.roster();
+      return ctx.query.get('format') === 'json'
+        ? json(200, { employees: roster })
+        : { status: 200, headers: { 'Content-Type': 'text/csv' }, body: rosterCsv(roster) };
     }),
     route('POST', '/admin/advance', () => json(200, services.tenant.advance())),
     route('GET', '/admin/faults', () => json(200, { faults: services.faults.current })),

@@ -1,4 +1,5 @@
 import type { Collection } from './tenant/collection.js';
+import type { RosterEntry } from './tenant/roster.js';
 
 /**
  * The part of the simulated tenant (src/emulator/tenant, E1) the HTTP handlers read. Items are the
@@ -19,6 +20,8 @@ export interface TenantView {
   machineVulnerabilityRows(): Collection<object>;
   /** Counts always; the id lists unless `lists` is false (they are large for big tenants). */
   truth(options?: { lists?: boolean }): { counts: object };
+  /** The HR roster consistent with the tenant now (its expectations are in the truth's `people`). */
+  roster(): RosterEntry[];
   /** One deterministic round of churn; answers exactly what changed. */
   advance(): object;
 }

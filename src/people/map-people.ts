@@ -26,7 +26,7 @@ import {
   rosterFromDirectory,
 } from './records.js';
 import type { Roster, RosterRow } from './roster.js';
-import type { PeopleRules } from './rules.js';
+import { EMAIL_NORMALISATION, normalise, type PeopleRules } from './rules.js';
 
 const WRITE_BATCH = 1000;
 
@@ -55,15 +55,19 @@ async function tenantDomains(store: GraphObjectStore) {
   return tenant;
 }
 
-/** A manager cell names another person by email or employeeId. */
-function managerIndex(rows: RosterRow[]): Map<string, string> {
+/** A manager cell names another person by employeeId or by email (normalised as the email rules do). */
+function managerIndex(
+  rows: RosterRow[],
+  aliases: ReadonlyMap<string, string>,
+): (cell: string) => string | undefined {
   const index = new Map<string, string>();
+  const email = (value: string) => normalise(value, EMAIL_NORMALISATION, aliases);
   for (const row of rows) {
     const key = personKey(row.employeeId);
     index.set(row.employeeId.toLowerCase(), key);
-    for (const email of row.email) index.set(email.toLowerCase(), key);
+    for (const address of row.email) index.set(email(address), key);
   }
-  return index;
+  return (cell) => index.get(cell.toLowerCase()) ?? index.get(email(cell));
 }
 
 export async function mapPeople(
@@ -172,9 +176,9 @@ export async function mapPeople(
       ),
     );
   }
-  const managers = managerIndex(source.rows);
+  const managerOf = managerIndex(source.rows, aliases);
   for (const row of source.rows) {
-    const manager = row.manager ? managers.get(row.manager.toLowerCase()) : undefined;
+    const manager = row.manager ? managerOf(row.manager) : undefined;
     const key = personKey(row.employeeId);
     if (manager && manager !== key)
       await stage(

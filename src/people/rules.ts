@@ -103,7 +103,7 @@ export interface PeopleRules {
   tenantDomainsAreAliases: boolean;
 }
 
-const EMAIL_NORMALISATION: Normalisation[] = [
+export const EMAIL_NORMALISATION: Normalisation[] = [
   'trim',
   'lower-case',
   'strip-plus-address',
@@ -193,7 +193,8 @@ export const DEFAULT_RULES: PeopleRules = {
       '^service[._-]',
       '^shared[._-]',
       '^(no-?reply|do-?not-?reply)',
-      '^(administrator|admin|guest|localadmin|support|kiosk|defaultuser\\d*|krbtgt)$',
+      '^(administrator|guest|support|kiosk|defaultuser\\d*|krbtgt)$',
+      'admin\\d*$',
       '\\$$',
     ],
   },

@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
-import { writeEmulatorConfigFile } from '../../emulator/config-file.js';
+import { ROSTER_FILE, writeEmulatorConfigFile } from '../../emulator/config-file.js';
 import { startEmulator } from '../../emulator/server.js';
 import { syncInstance } from '../../sync/run-sync.js';
 import { stderrProgress } from '../../sync/progress.js';
@@ -98,12 +98,17 @@ export function registerDemo(program: Command): void {
         quotaScale,
       });
       try {
-        const instance = { ...emulator.instanceConfig(DEMO_INSTANCE), quotaScale };
+        const instance = {
+          ...emulator.instanceConfig(DEMO_INSTANCE),
+          quotaScale,
+          people: { roster: join(dataDir, ROSTER_FILE) },
+        };
         // Valid while this emulator runs (its port changes per run).
         const configPath = writeEmulatorConfigFile(
           join(dataDir, 'defender-graph.yaml'),
           instance,
           'demo',
+          emulator.tenant.roster(),
         );
         process.stderr.write(
           `simulated tenant ${emulator.tenantId} at ${emulator.url}; syncing into ${db}\n`,
