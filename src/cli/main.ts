@@ -12,6 +12,7 @@ import { registerHistory } from './commands/history.js';
 import { registerExport } from './commands/export.js';
 import { registerQuery } from './commands/query.js';
 import { registerDocs } from './commands/docs.js';
+import { registerPeople } from './commands/people.js';
 import { UsageError } from './errors.js';
 
 // `… | head` closes the pipe early: stop quietly instead of printing an EPIPE stack trace.
@@ -43,6 +44,7 @@ for (const register of [
   registerHistory,
   registerExport,
   registerQuery,
+  registerPeople,
   registerDocs,
 ]) {
   register(program);

@@ -16,9 +16,7 @@ import {
 import { OwnershipTracker } from './ownership.js';
 import { PEOPLE_STEP_ID, PERSON } from './declarations.js';
 import {
-  accountFromLogonUser,
-  accountFromUser,
-  adDomainsOf,
+  AccountCollector,
   isDirectoryHuman,
   personEntityFromRow,
   personKey,
@@ -78,13 +76,10 @@ export async function mapPeople(
   const aliases = domainAliasMap(rules, await tenantDomains(store));
   const matcher = new PeopleMatcher(rules, aliases);
 
-  const accounts: AccountRecord[] = [];
+  const collector = new AccountCollector();
   const humans: Entity[] = [];
-  const adDomains = new Set<string>();
   await store.iterateEntities({ _type: ENTITIES.USER._type }, (user) => {
-    const account = accountFromUser(user);
-    accounts.push(account);
-    for (const domain of adDomainsOf(user)) adDomains.add(domain);
+    const account = collector.addUser(user);
     if (!roster && isDirectoryHuman(user) && !matcher.exclusion(account)) humans.push(user);
   });
   const userOfLogon = new Map<string, string>();
@@ -92,9 +87,9 @@ export async function mapPeople(
     const rel = r as Relationship;
     userOfLogon.set(rel._fromEntityKey, rel._toEntityKey);
   });
-  await store.iterateEntities({ _type: ENTITIES.LOGON_USER._type }, (logonUser) => {
-    if (!userOfLogon.has(logonUser._key)) accounts.push(accountFromLogonUser(logonUser, adDomains));
-  });
+  await store.iterateEntities({ _type: ENTITIES.LOGON_USER._type }, (logonUser) =>
+    collector.addLogonUser(logonUser, userOfLogon.has(logonUser._key)),
+  );
 
   const source = roster ?? rosterFromDirectory(humans);
   const peopleSource = roster ? ('roster' as const) : ('directory' as const);
@@ -104,7 +99,7 @@ export async function mapPeople(
   const conflicts: PeopleMappingResult['conflicts'] = [];
   let excluded = 0;
   let unmatched = 0;
-  for (const account of accounts) {
+  for (const account of collector.accounts) {
     const outcome = matcher.match(account);
     if (outcome.excluded) excluded++;
     else if (outcome.link) links.set(account.key, { ...outcome.link, kind: account.kind });

@@ -63,10 +63,7 @@ export function accountFromUser(user: Entity): AccountRecord {
  * A logon user with no directory user. Its name is a sAMAccountName only in an on-premises domain
  * (`adDomains`, the NetBIOS names of the directory's synced domains), never on a machine-local one.
  */
-export function accountFromLogonUser(
-  logonUser: Entity,
-  adDomains: ReadonlySet<string>,
-): AccountRecord {
+function accountFromLogonUser(logonUser: Entity, adDomains: ReadonlySet<string>): AccountRecord {
   const name = text(logonUser, 'accountName');
   const domain = text(logonUser, 'accountDomain')?.toLowerCase() ?? '';
   return {
@@ -81,9 +78,30 @@ export function accountFromLogonUser(
 }
 
 /** NetBIOS name and DNS name of a directory user's on-premises domain, lower-cased. */
-export function adDomainsOf(user: Entity): string[] {
+function adDomainsOf(user: Entity): string[] {
   const dns = text(user, 'onPremisesDomainName')?.toLowerCase();
   return dns ? [dns, dns.split('.')[0]!] : [];
+}
+
+/**
+ * The accounts to match: every directory user, and every logon user without a directory user
+ * (the others reach their person through it). Add all users before any logon user: the users'
+ * on-premises domains tell a domain logon from a machine-local one.
+ */
+export class AccountCollector {
+  readonly accounts: AccountRecord[] = [];
+  private readonly adDomains = new Set<string>();
+
+  addUser(user: Entity): AccountRecord {
+    const account = accountFromUser(user);
+    this.accounts.push(account);
+    for (const domain of adDomainsOf(user)) this.adDomains.add(domain);
+    return account;
+  }
+
+  addLogonUser(logonUser: Entity, hasDirectoryUser: boolean): void {
+    if (!hasDirectoryUser) this.accounts.push(accountFromLogonUser(logonUser, this.adDomains));
+  }
 }
 
 export function personRecordFromRow(row: RosterRow): PersonRecord {
