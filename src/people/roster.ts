@@ -129,8 +129,7 @@ function csvRecords(file: string, text: string): RawRecord[] {
   } catch (err) {
     const e = err as { message: string; lines?: number; column?: string | number };
     const column = typeof e.column === 'string' ? header.indexOf(e.column) + 1 : Number(e.column);
-    const message = e.message.replace(/^[^:]*: /, '');
-    return fail(file, { line: e.lines ?? 1, column: column > 0 ? column : 1 }, message);
+    return fail(file, { line: e.lines ?? 1, column: column > 0 ? column : 1 }, e.message);
   }
   return parsed.map(({ record, info }) => {
     const values = Object.fromEntries(Object.entries(record).filter(([, v]) => v !== '')) as Record<
