@@ -119,17 +119,28 @@ function toRow(file: string, record: RawRecord): RosterRow {
 function csvRecords(file: string, text: string): RawRecord[] {
   let parsed: { record: Record<string, string>; info: { lines: number } }[];
   let header: string[] = [];
+  let lastRecordLine = 1;
   try {
     parsed = parseCsv(text, {
       columns: (names: string[]) => (header = names.map((n) => n.trim())),
       info: true,
       skip_empty_lines: true,
       bom: true,
+      on_record: (record: { info: { lines: number } }) => {
+        lastRecordLine = record.info.lines;
+        return record;
+      },
     }) as typeof parsed;
   } catch (err) {
-    const e = err as { message: string; lines?: number; column?: string | number };
+    const e = err as { code?: string; message: string; lines?: number; column?: string | number };
     const column = typeof e.column === 'string' ? header.indexOf(e.column) + 1 : Number(e.column);
-    return fail(file, { line: e.lines ?? 1, column: column > 0 ? column : 1 }, e.message);
+    // An unclosed quote is only noticed at the end of the file: point at the record it opened in.
+    const line = e.code === 'CSV_QUOTE_NOT_CLOSED' ? lastRecordLine + 1 : (e.lines ?? 1);
+    const message =
+      e.code === 'CSV_QUOTE_NOT_CLOSED'
+        ? 'Quote Not Closed: a quoted field opened in this record is never closed'
+        : e.message;
+    return fail(file, { line, column: column > 0 ? column : 1 }, message);
   }
   return parsed.map(({ record, info }) => {
     const values = Object.fromEntries(Object.entries(record).filter(([, v]) => v !== '')) as Record<

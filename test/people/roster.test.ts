@@ -53,7 +53,7 @@ describe('parseRoster', () => {
       'e.csv:2:4: Invalid Opening Quote: a quote is found on field "lastName" at line 2, value is "Be"',
     );
     expect(failure('e.csv', `${HEADER}\nE1,"a@x.com,Ann,Bell,,\n`)).toBe(
-      'e.csv:2:2: Quote Not Closed: the parsing is finished with an opening quote at line 2',
+      'e.csv:2:2: Quote Not Closed: a quoted field opened in this record is never closed',
     );
   });
 

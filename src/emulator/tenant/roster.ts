@@ -109,19 +109,29 @@ export function buildRoster(s: TenantState): Built {
   }
   const isPerson = (i: number) => members.get(i)?.profile.role === 'person';
   const primary = (user: GraphUser) => (user.mail ?? user.userPrincipalName).toLowerCase();
-  const caseOfPerson = (i: number): RosterCase => {
+  const baseCase = (i: number): RosterCase =>
     // HR re-issued the id of some cloud-only people and has no email for them: only names join them.
-    if (members.get(i)!.profile.kind === 'cloud' && (i + ctx.rotation) % 20 === 13)
-      return 'name-only';
-    const c = caseOf(ctx, i);
-    // A conflict needs a neighbour whose own row lists its address.
-    if (c !== 'conflict-source') return c;
-    const next = members.get(i + 1);
-    return next &&
-      isPerson(i + 1) &&
-      !['no-email', 'name-only', 'conflict-source'].includes(caseOfPerson(i + 1))
-      ? c
-      : 'plain';
+    members.get(i)!.profile.kind === 'cloud' && (i + ctx.rotation) % 20 === 13
+      ? 'name-only'
+      : caseOf(ctx, i);
+  // A conflict source also lists the address of a later person whose account has no employeeId
+  // (which would otherwise decide): that account then matches two people.
+  const conflictTarget = new Map<number, number>();
+  const conflicted = new Set<number>();
+  for (const i of [...members.keys()].sort((a, b) => a - b)) {
+    if (!isPerson(i) || baseCase(i) !== 'conflict-source' || conflicted.has(i)) continue;
+    for (let j = i + 1; j <= i + 8; j++) {
+      const target = members.get(j);
+      if (!target || !isPerson(j) || target.user.employeeId !== null || conflicted.has(j)) continue;
+      if (['no-email', 'name-only', 'conflict-source'].includes(baseCase(j))) continue;
+      conflictTarget.set(i, j);
+      conflicted.add(j);
+      break;
+    }
+  }
+  const caseOfPerson = (i: number): RosterCase => {
+    const c = baseCase(i);
+    return c === 'conflict-source' && !conflictTarget.has(i) ? 'plain' : c;
   };
   const employeeIdOf = (i: number) =>
     caseOfPerson(i) === 'name-only' ? `R${String(100000 + i)}` : personEmployeeId(i);
@@ -130,7 +140,7 @@ export function buildRoster(s: TenantState): Built {
     return undefined;
   };
 
-  const conflicted = new Set<number>();
+  const sourceOf = new Map([...conflictTarget].map(([source, target]) => [target, source]));
   for (const [i, { profile, user }] of members) {
     if (profile.role !== 'person') continue;
     const c = caseOfPerson(i);
@@ -145,10 +155,8 @@ export function buildRoster(s: TenantState): Built {
       email = [`${profile.givenName}.${profile.surname}@${ctx.domain}`.toLowerCase(), address];
     else if (c === 'domain-alias') email = [swapDomain(address, ctx.domain, ctx.initialDomain)];
     else if (c === 'no-email' || c === 'name-only') email = [];
-    else if (c === 'conflict-source') {
-      email = [address, primary(members.get(i + 1)!.user)];
-      if (members.get(i + 1)!.user.employeeId === null) conflicted.add(i + 1);
-    }
+    else if (c === 'conflict-source')
+      email = [address, primary(members.get(conflictTarget.get(i)!)!.user)];
     const status = c === 'terminated' ? 'terminated' : c === 'leave' ? 'leave' : 'active';
     const manager = managerOf(i);
     rows.push({
@@ -195,7 +203,10 @@ export function buildRoster(s: TenantState): Built {
     const c = caseOfPerson(i);
     const account = { type: 'user' as const, id: user.id };
     if (conflicted.has(i)) {
-      truth.conflicts.push({ account, employeeIds: [employeeIdOf(i - 1), employeeIdOf(i)] });
+      truth.conflicts.push({
+        account,
+        employeeIds: [employeeIdOf(sourceOf.get(i)!), employeeIdOf(i)],
+      });
     } else if (
       c === 'name-only' ||
       (c === 'no-email' && user.employeeId === null && profile.samAccountName === null)
