@@ -8,37 +8,23 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Entity, IntegrationRunResult, StepResult } from '../src/graph/types.js';
+import type { Entity, IntegrationRunResult } from '../src/graph/types.js';
 import { createUserEntity } from '../src/integration/converters/user.js';
 import { runPeopleStep, withPeopleStep } from '../src/people/step.js';
 import { openGraphStore } from '../src/store/index.js';
-import { writeSection } from './support.js';
+import { successStep, writeSection } from './support.js';
 
 const DOMAIN = 'contoso.com';
 const INITIAL = 'contoso.onmicrosoft.com';
 const BATCH = 1000;
-
-function step(id: string, declaredTypes: string[]): StepResult {
-  return {
-    id,
-    name: id,
-    dependsOn: [],
-    status: 'success',
-    declaredTypes,
-    partialTypes: [],
-    encounteredTypes: declaredTypes,
-    encounteredTypeCounts: {},
-    apiCalls: 0,
-  };
-}
 
 const RUN: IntegrationRunResult = {
   instanceName: 'bench',
   startedAt: 0,
   finishedAt: 0,
   stepResults: [
-    step('fetch-account', ['microsoft_defender_account']),
-    step('fetch-users', ['microsoft_defender_user']),
+    successStep('fetch-account', ['microsoft_defender_account']),
+    successStep('fetch-users', ['microsoft_defender_user']),
   ],
   partialDatasets: { types: [] },
   disabledTypes: [],

@@ -31,7 +31,8 @@ export const ENTITIES = {
 
 type TypeRef = { _type: string };
 
-function relationship(
+/** A relationship declaration; its `_type` follows the J1 SDK's naming. */
+export function relationship(
   from: TypeRef,
   relationshipClass: string,
   to: TypeRef,

@@ -3,8 +3,12 @@
  * store's deletion protection reads its declared types, and `docs model` renders them.
  */
 import type { EntityDeclaration, RelationshipDeclaration } from '../graph/types.js';
-import { ENTITIES, STEP_IDS, type StepDeclaration } from '../integration/declarations.js';
-import { relationshipType } from '../integration/relationships.js';
+import {
+  ENTITIES,
+  relationship,
+  STEP_IDS,
+  type StepDeclaration,
+} from '../integration/declarations.js';
 
 /** `employee`/`Person`: the `_type` and `_class` JupiterOne gives uploaded employees. */
 export const PERSON = {
@@ -12,19 +16,6 @@ export const PERSON = {
   _type: 'employee',
   _class: ['Person'],
 } as const satisfies EntityDeclaration;
-
-function relationship(
-  from: { _type: string },
-  relationshipClass: string,
-  to: { _type: string },
-): RelationshipDeclaration {
-  return {
-    _type: relationshipType(relationshipClass, from._type, to._type),
-    sourceType: from._type,
-    _class: relationshipClass,
-    targetType: to._type,
-  };
-}
 
 export const PEOPLE_RELATIONSHIPS = {
   USER_IS_PERSON: relationship(ENTITIES.USER, 'IS', PERSON),

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { isMap, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
+import { ROSTER_FIELDS, type RosterField } from '../graph/roster-format.js';
 
 export const EMPLOYMENT_STATUSES = ['active', 'leave', 'terminated'] as const;
 export type EmploymentStatus = (typeof EMPLOYMENT_STATUSES)[number];
@@ -41,22 +42,8 @@ export class RosterError extends Error {
   override name = 'RosterError';
 }
 
-const TEXT_FIELDS = [
-  'employeeId',
-  'firstName',
-  'lastName',
-  'displayName',
-  'title',
-  'department',
-  'manager',
-  'employeeType',
-  'employmentStatus',
-  'startDate',
-  'endDate',
-  'samAccountName',
-  'onPremisesSid',
-] as const;
-const FIELDS = new Set<string>([...TEXT_FIELDS, 'email']);
+const TEXT_FIELDS = ROSTER_FIELDS.filter((f): f is Exclude<RosterField, 'email'> => f !== 'email');
+const FIELDS = new Set<string>(ROSTER_FIELDS);
 
 /** Where a field of a record sits in the file, for error messages. */
 type Locate = (field: string | undefined) => { line: number; column: number };

@@ -83,7 +83,7 @@ describe('parseRoster', () => {
       'e.csv:2:2: "not-an-address" is not an email address',
     );
     expect(failure('e.json', '[{"employeeId":"E1",\n "salary": 1}]')).toBe(
-      'e.json:2:2: unknown field "salary" (known: employeeId, firstName, lastName, displayName, title, department, manager, employeeType, employmentStatus, startDate, endDate, samAccountName, onPremisesSid, email)',
+      'e.json:2:2: unknown field "salary" (known: employeeId, email, firstName, lastName, displayName, title, department, manager, employeeType, employmentStatus, startDate, endDate, samAccountName, onPremisesSid)',
     );
   });
 

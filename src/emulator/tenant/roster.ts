@@ -27,21 +27,27 @@ export interface RosterEntry {
   onPremisesSid?: string;
 }
 
-export type RosterCase =
-  | 'plain'
-  | 'case'
-  | 'plus-address'
-  | 'alias'
-  | 'domain-alias'
-  | 'contractor'
-  | 'terminated'
-  | 'leave'
-  | 'no-email'
-  | 'name-only'
-  | 'admin-account'
-  | 'on-premises-sid'
-  | 'on-premises-sam'
-  | 'conflict-source';
+/**
+ * The hard cases a roster row (or account) exercises; `plain` is none. The first nine are drawn per
+ * person by a seeded hash; the others follow from the account.
+ */
+export const ROSTER_CASES = [
+  'case',
+  'plus-address',
+  'alias',
+  'domain-alias',
+  'contractor',
+  'terminated',
+  'leave',
+  'no-email',
+  'conflict-source',
+  'plain',
+  'name-only',
+  'admin-account',
+  'on-premises-sid',
+  'on-premises-sam',
+] as const;
+export type RosterCase = (typeof ROSTER_CASES)[number];
 
 export type TruthAccount =
   { type: 'user'; id: string } | { type: 'logonUser'; domain: string; accountName: string };
@@ -60,17 +66,7 @@ export interface PeopleTruth {
   departedWithEnabledAccounts: { employeeId: string; userId: string; status: string }[];
 }
 
-const CASES: RosterCase[] = [
-  'case',
-  'plus-address',
-  'alias',
-  'domain-alias',
-  'contractor',
-  'terminated',
-  'leave',
-  'no-email',
-  'conflict-source',
-];
+const CASES: readonly RosterCase[] = ROSTER_CASES.slice(0, 9);
 const ROSTER_SALT = 0x7e57;
 
 const isoDate = (ms: number) => new Date(ms).toISOString().slice(0, 10);
