@@ -146,10 +146,20 @@ export async function mapPeople(
       await store.addRelationships(PEOPLE_STEP_ID, relationships.splice(0));
   };
 
+  const managerOf = managerIndex(source.rows, aliases);
+  const rowOf = new Map(source.rows.map((row) => [personKey(row.employeeId), row]));
   const entities: Entity[] = [];
   for (const row of source.rows) {
     const person = personEntityFromRow(row, { peopleSource, sourceName: source.name });
     person.userIds = (userIds.get(person._key) ?? []).sort();
+    const manager = row.manager ? rowOf.get(managerOf(row.manager) ?? '') : undefined;
+    if (manager) {
+      person.managerId = manager.employeeId;
+      person.managerEmail = manager.email[0]?.toLowerCase() ?? null;
+      person.managerName =
+        manager.displayName ??
+        ([manager.firstName, manager.lastName].filter(Boolean).join(' ') || null);
+    }
     entities.push(person);
     if (entities.length >= WRITE_BATCH) await store.addEntities(PEOPLE_STEP_ID, entities.splice(0));
   }
@@ -171,7 +181,6 @@ export async function mapPeople(
       ),
     );
   }
-  const managerOf = managerIndex(source.rows, aliases);
   for (const row of source.rows) {
     const manager = row.manager ? managerOf(row.manager) : undefined;
     const key = personKey(row.employeeId);

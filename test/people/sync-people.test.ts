@@ -126,6 +126,25 @@ describe.each(BACKENDS)('people mapping inside a sync on $name', (backend) => {
     expect(await f.liveCount('employee')).toBe(f.truth.rosterRows);
   });
 
+  it('links each person to the manager the roster names, by email or employeeId', async () => {
+    const manages = await f.store.read<{ from_key: string; to_key: string }>(
+      "SELECT from_key, to_key FROM relationships WHERE deleted = FALSE AND type = 'employee_manages_employee'",
+      [],
+    );
+    expect(manages.map((m) => `${m.from_key} -> ${m.to_key}`).sort()).toEqual(
+      f.truth.managers.map((m) => `${personKey(m.managerId)} -> ${personKey(m.employeeId)}`).sort(),
+    );
+    const [managed] = f.truth.managers;
+    const [row] = await f.store.read<{ properties: unknown }>(
+      `SELECT properties FROM entities WHERE key = '${personKey(managed!.employeeId)}'`,
+      [],
+    );
+    const props = row!.properties;
+    expect(
+      ((typeof props === 'string' ? JSON.parse(props) : props) as { managerId: string }).managerId,
+    ).toBe(managed!.managerId);
+  });
+
   it("reports the truth's conflicts, people without account and departed people with enabled accounts", async () => {
     const [instance] = await f.store.instances();
     const report = await reportPeople(f.store, instance!.id, undefined);

@@ -62,6 +62,8 @@ export interface PeopleTruth {
   nameOnly: { employeeId: string; userId: string }[];
   /** Roster people no account belongs to. */
   withoutAccount: string[];
+  /** Who manages whom (the roster's `manager` cells, by email or employeeId, resolved). */
+  managers: { employeeId: string; managerId: string }[];
   /** Terminated or on-leave people with an enabled directory account. */
   departedWithEnabledAccounts: { employeeId: string; userId: string; status: string }[];
 }
@@ -95,6 +97,7 @@ export function buildRoster(s: TenantState): Built {
     conflicts: [],
     nameOnly: [],
     withoutAccount: [],
+    managers: [],
     departedWithEnabledAccounts: [],
   };
   const members = new Map<number, { profile: UserProfile; user: GraphUser }>();
@@ -155,6 +158,8 @@ export function buildRoster(s: TenantState): Built {
       email = [address, primary(members.get(conflictTarget.get(i)!)!.user)];
     const status = c === 'terminated' ? 'terminated' : c === 'leave' ? 'leave' : 'active';
     const manager = managerOf(i);
+    if (manager !== undefined)
+      truth.managers.push({ employeeId, managerId: employeeIdOf(manager) });
     rows.push({
       employeeId,
       email,
