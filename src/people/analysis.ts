@@ -7,7 +7,7 @@ import type { Entity, Relationship } from '../graph/types.js';
 import { ENTITIES } from '../integration/declarations.js';
 import { domainAliasMap, PeopleMatcher, type AccountOutcome, type AccountRecord } from './match.js';
 import type { PeopleGraph } from './people-graph.js';
-import { AccountCollector, personRecordFromRow, rowFromPersonEntity } from './records.js';
+import { AccountReader, personRecordFromRow, rowFromPersonEntity } from './records.js';
 import type { PeopleRules } from './rules.js';
 
 export interface MatchingContext {
@@ -19,11 +19,13 @@ export function matchingContext(graph: PeopleGraph, rules: PeopleRules): Matchin
   const matcher = new PeopleMatcher(rules, domainAliasMap(rules, graph.tenant));
   for (const person of graph.people.values())
     matcher.addPerson(personRecordFromRow(rowFromPersonEntity(person)));
-  const collector = new AccountCollector();
-  for (const user of graph.users.values()) collector.addUser(user);
+  const reader = new AccountReader();
+  const accounts = new Map<string, AccountRecord>();
+  for (const user of graph.users.values()) accounts.set(user._key, reader.user(user));
   for (const logonUser of graph.logonUsers.values())
-    collector.addLogonUser(logonUser, graph.userOfLogon.has(logonUser._key));
-  return { matcher, accounts: new Map(collector.accounts.map((a) => [a.key, a])) };
+    if (!graph.userOfLogon.has(logonUser._key))
+      accounts.set(logonUser._key, reader.logonUser(logonUser));
+  return { matcher, accounts };
 }
 
 const name = (e: Entity | undefined) => (e ? String(e.displayName ?? e.name ?? e._key) : undefined);

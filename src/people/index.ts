@@ -11,7 +11,6 @@ import { loadPeopleGraph } from './people-graph.js';
 import { readRosterFile } from './roster.js';
 import { loadPeopleRules } from './rules-file.js';
 
-export { PEOPLE_STEP } from './declarations.js';
 export { RosterError } from './roster.js';
 export { PeopleRulesError } from './rules.js';
 export type { Explanation, PeopleReport };

@@ -16,7 +16,8 @@ import {
 import { OwnershipTracker } from './ownership.js';
 import { PEOPLE_STEP_ID, PERSON } from './declarations.js';
 import {
-  AccountCollector,
+  accountFromUser,
+  AccountReader,
   isDirectoryHuman,
   personEntityFromRow,
   personKey,
@@ -37,6 +38,8 @@ export interface PeopleMappingResult {
   excluded: number;
   unmatched: number;
   relationshipCounts: Record<string, number>;
+  /** Milliseconds per phase: indexing people, reading and matching accounts, logons → owners, staging. */
+  timings: { index: number; match: number; ownership: number; stage: number };
 }
 
 /** Tenant domains (for the domain alias default) from the staged account entity. */
@@ -73,41 +76,54 @@ export async function mapPeople(
   rules: PeopleRules,
   roster: Roster | undefined,
 ): Promise<PeopleMappingResult> {
+  let clock = performance.now();
+  const lap = () => {
+    const now = performance.now();
+    const ms = Math.round(now - clock);
+    clock = now;
+    return ms;
+  };
   const aliases = domainAliasMap(rules, await tenantDomains(store));
   const matcher = new PeopleMatcher(rules, aliases);
 
-  const collector = new AccountCollector();
+  // Without a roster the people come from the users, so they are read once before matching.
   const humans: Entity[] = [];
-  await store.iterateEntities({ _type: ENTITIES.USER._type }, (user) => {
-    const account = collector.addUser(user);
-    if (!roster && isDirectoryHuman(user) && !matcher.exclusion(account)) humans.push(user);
-  });
-  const userOfLogon = new Map<string, string>();
-  await store.iterateRelationships({ _type: RELATIONSHIPS.LOGON_USER_IS_USER._type }, (r) => {
-    const rel = r as Relationship;
-    userOfLogon.set(rel._fromEntityKey, rel._toEntityKey);
-  });
-  await store.iterateEntities({ _type: ENTITIES.LOGON_USER._type }, (logonUser) =>
-    collector.addLogonUser(logonUser, userOfLogon.has(logonUser._key)),
-  );
-
+  if (!roster)
+    await store.iterateEntities({ _type: ENTITIES.USER._type }, (user) => {
+      if (isDirectoryHuman(user) && !matcher.exclusion(accountFromUser(user))) humans.push(user);
+    });
   const source = roster ?? rosterFromDirectory(humans);
   const peopleSource = roster ? ('roster' as const) : ('directory' as const);
   for (const row of source.rows) matcher.addPerson(personRecordFromRow(row));
+  const index = lap();
 
+  // Accounts are matched as they stream from staging: only the links are kept.
   const links = new Map<string, Link & { kind: AccountRecord['kind'] }>();
   const conflicts: PeopleMappingResult['conflicts'] = [];
   let excluded = 0;
   let unmatched = 0;
-  for (const account of collector.accounts) {
+  const matchAccount = (account: AccountRecord) => {
     const outcome = matcher.match(account);
     if (outcome.excluded) excluded++;
     else if (outcome.link) links.set(account.key, { ...outcome.link, kind: account.kind });
     else if (outcome.conflict)
       conflicts.push({ accountKey: account.key, conflict: outcome.conflict });
     else unmatched++;
-  }
+  };
+  const reader = new AccountReader();
+  await store.iterateEntities({ _type: ENTITIES.USER._type }, (user) =>
+    matchAccount(reader.user(user)),
+  );
+  const userOfLogon = new Map<string, string>();
+  await store.iterateRelationships({ _type: RELATIONSHIPS.LOGON_USER_IS_USER._type }, (r) => {
+    const rel = r as Relationship;
+    userOfLogon.set(rel._fromEntityKey, rel._toEntityKey);
+  });
+  await store.iterateEntities({ _type: ENTITIES.LOGON_USER._type }, (logonUser) => {
+    if (!userOfLogon.has(logonUser._key)) matchAccount(reader.logonUser(logonUser));
+  });
 
+  const match = lap();
   const personOfLogon = (logonUserKey: string): string | undefined => {
     const user = userOfLogon.get(logonUserKey);
     return links.get(user ?? logonUserKey)?.personKey;
@@ -131,6 +147,7 @@ export async function mapPeople(
     });
   });
 
+  const ownershipMs = lap();
   const userIds = new Map<string, string[]>();
   for (const [accountKey, link] of links) {
     const ids = userIds.get(link.personKey) ?? [];
@@ -217,5 +234,6 @@ export async function mapPeople(
     excluded,
     unmatched,
     relationshipCounts: counts,
+    timings: { index, match, ownership: ownershipMs, stage: lap() },
   };
 }

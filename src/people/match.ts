@@ -76,7 +76,8 @@ export function domainAliasMap(
 }
 
 export class PeopleMatcher {
-  private readonly indexes = new Map<string, Map<string, string[]>>();
+  /** Per rule: normalised value → the person (a string: most values have one) or people. */
+  private readonly indexes = new Map<string, Map<string, string | string[]>>();
   private readonly patterns: RegExp[];
   private readonly excludedTypes: Set<string>;
   private readonly excludedUserTypes: Set<string>;
@@ -104,9 +105,11 @@ export class PeopleMatcher {
       for (const raw of person.values[rule.person] ?? []) {
         const value = normalise(raw, rule.normalise, this.aliases);
         if (value === '') continue;
-        const keys = index.get(value);
-        if (!keys) index.set(value, [person.key]);
-        else if (!keys.includes(person.key)) keys.push(person.key);
+        const found = index.get(value);
+        if (found === undefined) index.set(value, person.key);
+        else if (typeof found === 'string') {
+          if (found !== person.key) index.set(value, [found, person.key]);
+        } else if (!found.includes(person.key)) found.push(person.key);
       }
     }
   }
@@ -155,8 +158,12 @@ export class PeopleMatcher {
       if (!index) trial.outcome = 'disabled';
       else {
         for (const value of compared) {
-          const personKeys = index.get(value);
-          if (personKeys) trial.found.push({ value, personKeys: [...personKeys] });
+          const found = index.get(value);
+          if (found !== undefined)
+            trial.found.push({
+              value,
+              personKeys: typeof found === 'string' ? [found] : [...found],
+            });
         }
         const people = [...new Set(trial.found.flatMap((f) => f.personKeys))].sort();
         if (decided && people.length > 0) trial.outcome = 'ignored: a higher rule decided';

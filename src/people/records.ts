@@ -84,23 +84,20 @@ function adDomainsOf(user: Entity): string[] {
 }
 
 /**
- * The accounts to match: every directory user, and every logon user without a directory user
- * (the others reach their person through it). Add all users before any logon user: the users'
- * on-premises domains tell a domain logon from a machine-local one.
+ * Reads accounts to match: directory users, and logon users without a directory user (the others
+ * reach their person through it). Read every user before any logon user: the users' on-premises
+ * domains tell a domain logon from a machine-local one.
  */
-export class AccountCollector {
-  readonly accounts: AccountRecord[] = [];
+export class AccountReader {
   private readonly adDomains = new Set<string>();
 
-  addUser(user: Entity): AccountRecord {
-    const account = accountFromUser(user);
-    this.accounts.push(account);
+  user(user: Entity): AccountRecord {
     for (const domain of adDomainsOf(user)) this.adDomains.add(domain);
-    return account;
+    return accountFromUser(user);
   }
 
-  addLogonUser(logonUser: Entity, hasDirectoryUser: boolean): void {
-    if (!hasDirectoryUser) this.accounts.push(accountFromLogonUser(logonUser, this.adDomains));
+  logonUser(logonUser: Entity): AccountRecord {
+    return accountFromLogonUser(logonUser, this.adDomains);
   }
 }
 
