@@ -176,6 +176,51 @@ describe.each(BACKENDS)('people mapping inside a sync on $name', (backend) => {
     ).toEqual([]);
   });
 
+  it('gives each person who logs on interactively the device of their latest such logon', async () => {
+    const rows = (type: string) =>
+      f.store.read<{ from_key: string; to_key: string; properties: unknown }>(
+        `SELECT from_key, to_key, properties FROM relationships WHERE deleted = FALSE AND type = '${type}'`,
+        [],
+      );
+    const props = (p: unknown) =>
+      (typeof p === 'string' ? JSON.parse(p) : p) as Record<string, unknown>;
+    const personOf = new Map<string, string>();
+    for (const r of await rows('microsoft_defender_user_is_employee'))
+      personOf.set(r.from_key, r.to_key);
+    for (const r of await rows('microsoft_defender_logon_user_is_employee'))
+      personOf.set(r.from_key, r.to_key);
+    for (const r of await rows('microsoft_defender_logon_user_is_user'))
+      if (personOf.has(r.to_key)) personOf.set(r.from_key, personOf.get(r.to_key)!);
+    const deviceOf = new Map(
+      (await rows('microsoft_defender_machine_manages_user_endpoint')).map((r) => [
+        r.from_key,
+        r.to_key,
+      ]),
+    );
+    // Latest interactive (not network-only) logon per person, by hand.
+    const latest = new Map<string, { lastSeenOn: number; machines: Set<string> }>();
+    for (const r of await rows('microsoft_defender_machine_has_logon_user')) {
+      const p = props(r.properties);
+      const person = personOf.get(r.to_key);
+      if (!person || p.isOnlyNetworkUser === true || typeof p.lastSeenOn !== 'number') continue;
+      const seen = latest.get(person) ?? { lastSeenOn: 0, machines: new Set<string>() };
+      seen.machines.add(r.from_key);
+      seen.lastSeenOn = Math.max(seen.lastSeenOn, p.lastSeenOn);
+      latest.set(person, seen);
+    }
+    const owns = await rows('employee_owns_user_endpoint');
+    expect(owns.map((o) => o.from_key).sort()).toEqual([...latest.keys()].sort());
+    for (const o of owns) {
+      const evidence = props(o.properties);
+      const expected = latest.get(o.from_key)!;
+      expect(evidence.ownershipRule).toBe('latest-interactive-logon');
+      expect(evidence.lastLogonOn).toBe(expected.lastSeenOn);
+      expect(evidence.candidateMachines).toBe(expected.machines.size);
+      expect(o.to_key).toBe(deviceOf.get(String(evidence.evidenceMachine)));
+      expect(personOf.get(String(evidence.evidenceAccount))).toBe(o.from_key);
+    }
+  });
+
   it("answers the issue's J1QL queries", async () => {
     const terminated = await runQuery(
       f.store,
