@@ -160,6 +160,28 @@ describe('people commands (built CLI)', () => {
     expect(text.stdout).toContain(`linked to employee:${link.employeeId}`);
   });
 
+  it('explains a person with an admin second account: both accounts, each with its rule', async () => {
+    const admin = truth.links.find((l) => l.case === 'admin-account')!;
+    const expected = truth.links
+      .filter((l) => l.employeeId === admin.employeeId)
+      .map((l) => `microsoft_defender_user:${(l.account as { id: string }).id}`)
+      .sort();
+    expect(expected.length).toBe(2);
+    const explanation = (await json(
+      'people',
+      'explain',
+      `employee:${admin.employeeId}`,
+      '--config',
+      config,
+    )) as { kind: string; accounts: { account: string; matchedOn: string }[] };
+    expect(explanation.kind).toBe('person');
+    expect(explanation.accounts.map((a) => a.account).sort()).toEqual(expected);
+    const adminAccount = `microsoft_defender_user:${(admin.account as { id: string }).id}`;
+    expect(explanation.accounts.find((a) => a.account === adminAccount)?.matchedOn).toBe(
+      'employee-id',
+    );
+  });
+
   it('explains an on-premises logon account matched by SID and says unknown keys are not there (exit 1)', async () => {
     const link = truth.links.find((l) => l.case === 'on-premises-sid')!;
     const account = link.account as { domain: string; accountName: string };
