@@ -11,9 +11,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
-import type { Entity, IntegrationRunResult, Relationship, StepResult } from '../src/graph/types.js';
+import type { Entity, IntegrationRunResult, Relationship } from '../src/graph/types.js';
 import { openGraphStore } from '../src/store/index.js';
-import { tsxArgs, writeSection } from './support.js';
+import { successStep, tsxArgs, writeSection } from './support.js';
 
 const PG_SERVER = process.env.DEFENDER_GRAPH_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432';
 const LOGONS_PER_MACHINE = 3;
@@ -113,29 +113,15 @@ function machineObjects(i: number, machines: number, round: number) {
   return { entities, relationships };
 }
 
-function step(id: string, declaredTypes: string[]): StepResult {
-  return {
-    id,
-    name: id,
-    dependsOn: [],
-    status: 'success',
-    declaredTypes,
-    partialTypes: [],
-    encounteredTypes: declaredTypes,
-    encounteredTypeCounts: {},
-    apiCalls: 0,
-  };
-}
-
 const RUN: IntegrationRunResult = {
   instanceName: 'bench',
   startedAt: 0,
   finishedAt: 0,
   stepResults: [
-    step('fetch-account', [T.account]),
-    step('fetch-machines', [T.machine, T.device, T.accountHasMachine, T.manages]),
-    step('fetch-logon-users', [T.logonUser, T.hasLogon]),
-    step('fetch-vulnerabilities', [T.vulnerability, T.identified]),
+    successStep('fetch-account', [T.account]),
+    successStep('fetch-machines', [T.machine, T.device, T.accountHasMachine, T.manages]),
+    successStep('fetch-logon-users', [T.logonUser, T.hasLogon]),
+    successStep('fetch-vulnerabilities', [T.vulnerability, T.identified]),
   ],
   partialDatasets: { types: [] },
   disabledTypes: [],

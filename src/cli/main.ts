@@ -14,6 +14,7 @@ import { registerQuery } from './commands/query.js';
 import { registerDocs } from './commands/docs.js';
 import { errorDocument, wantsJson } from './error-document.js';
 import { printJson } from './output.js';
+import { registerPeople } from './commands/people.js';
 
 // `… | head` closes the pipe early: stop quietly instead of printing an EPIPE stack trace.
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {
@@ -44,6 +45,7 @@ for (const register of [
   registerHistory,
   registerExport,
   registerQuery,
+  registerPeople,
   registerDocs,
 ]) {
   register(program);

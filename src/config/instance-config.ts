@@ -80,6 +80,14 @@ export const instanceSchema = z
       })
       .strict()
       .optional(),
+    /** Employee mapping (docs/people.md): roster file re-read every sync, rules file over the defaults. */
+    people: z
+      .object({
+        roster: z.string().min(1).optional(),
+        rules: z.string().min(1).optional(),
+      })
+      .strict()
+      .optional(),
   })
   .strict()
   .refine((i) => (i.clientSecret === undefined) !== (i.certificatePath === undefined), {

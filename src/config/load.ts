@@ -207,6 +207,9 @@ function resolvePaths(instance: InstanceConfig, folder: string): InstanceConfig 
     ...instance,
     caFile: absolute(instance.caFile),
     certificatePath: absolute(instance.certificatePath),
+    ...(instance.people && {
+      people: { roster: absolute(instance.people.roster), rules: absolute(instance.people.rules) },
+    }),
   };
 }
 

@@ -3,6 +3,7 @@ import { json, type Reply, type RequestContext, type Route } from './http.js';
 import type { ChurnSizes } from './tenant/churn.js';
 import { faultsSchema } from './faults.js';
 import type { EmulatorServices, FamilyResponses } from './services.js';
+import { rosterCsv } from './roster-file.js';
 
 /** The Admin API under `/admin`: ground truth, churn, faults and stats. No auth: loopback only. */
 
@@ -77,7 +78,13 @@ export function adminRoutes(services: EmulatorServices): Route[] {
       const truth = services.tenant.truth({ lists });
       return json(200, lists ? truth : { counts: truth.counts });
     }),
-    route('POST', '/admin/advance', (ctx) => advance(services, ctx)),
+    route('GET', '/admin/roster', (ctx) => {
+      const roster = services.tenant.roster();
+      return ctx.query.get('format') === 'json'
+        ? json(200, { employees: roster })
+        : { status: 200, headers: { 'Content-Type': 'text/csv' }, body: rosterCsv(roster) };
+    }),
+        route('POST', '/admin/advance', (ctx) => advance(services, ctx)),
     route('GET', '/admin/faults', () => json(200, { faults: services.faults.current })),
     route('POST', '/admin/faults', (ctx) => setFaults(services, ctx)),
     route('DELETE', '/admin/faults', () => {

@@ -1,5 +1,6 @@
 import type { ChurnSizes } from './tenant/churn.js';
 import type { Collection } from './tenant/collection.js';
+import type { RosterEntry } from './tenant/roster.js';
 
 /**
  * The part of the simulated tenant (src/emulator/tenant, E1) the HTTP handlers read. Items are the
@@ -20,6 +21,8 @@ export interface TenantView {
   machineVulnerabilityRows(): Collection<object>;
   /** Counts always; the id lists unless `lists` is false (they are large for big tenants). */
   truth(options?: { lists?: boolean }): { counts: object };
+  /** The HR roster consistent with the tenant now (its expectations are in the truth's `people`). */
+  roster(): RosterEntry[];
   /** One deterministic round of churn of the given sizes; answers exactly what changed. */
   advance(sizes?: ChurnSizes): object;
 }

@@ -31,7 +31,8 @@ export const ENTITIES = {
 
 type TypeRef = { _type: string };
 
-function relationship(
+/** A relationship declaration; its `_type` follows the J1 SDK's naming. */
+export function relationship(
   from: TypeRef,
   relationshipClass: string,
   to: TypeRef,
@@ -103,7 +104,7 @@ export type StepId = (typeof STEP_IDS)[keyof typeof STEP_IDS];
 
 /** What a step is, as data: the runner, the store's deletion rules and the docs read this. */
 export interface StepDeclaration {
-  id: StepId;
+  id: string;
   name: string;
   entities: EntityDeclaration[];
   relationships: RelationshipDeclaration[];

@@ -19,6 +19,7 @@ export const USER_SELECT = [
   'accountEnabled',
   'userType',
   'employeeId',
+  'employeeType',
   'jobTitle',
   'department',
   'createdDateTime',

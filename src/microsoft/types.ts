@@ -20,6 +20,7 @@ export interface GraphUser {
   accountEnabled?: boolean | null;
   userType?: string | null;
   employeeId?: string | null;
+  employeeType?: string | null;
   jobTitle?: string | null;
   department?: string | null;
   createdDateTime?: string | null;

@@ -15,6 +15,7 @@ import {
   type CommittedObject,
   type IterateOptions,
 } from './committed-objects.js';
+import { loadRoster, saveRoster, type StoredRoster } from './rosters.js';
 
 export interface Instance {
   id: string;
@@ -56,6 +57,10 @@ export interface GraphStore {
     options: IterateOptions,
     each: (object: CommittedObject) => void | Promise<void>,
   ): Promise<void>;
+  /** Stores the roster `people import` read for an instance (replacing the previous one). */
+  saveRoster(instanceName: string, roster: { name: string; rows: unknown[] }): Promise<void>;
+  /** The instance's imported roster, if any. */
+  loadRoster(instanceName: string): Promise<StoredRoster | undefined>;
   close(): Promise<void>;
 }
 
@@ -231,6 +236,16 @@ export class SqlGraphStore implements GraphStore {
     each: (object: CommittedObject) => void | Promise<void>,
   ): Promise<void> {
     await iterateCommitted(this.reader, options, each);
+  }
+
+  async saveRoster(instanceName: string, roster: { name: string; rows: unknown[] }): Promise<void> {
+    const instance = await this.ensureInstance(instanceName);
+    await saveRoster(this.writer, instance.id, roster);
+  }
+
+  async loadRoster(instanceName: string): Promise<StoredRoster | undefined> {
+    const instance = await this.findInstance(instanceName);
+    return instance ? loadRoster(this.reader, instance.id) : undefined;
   }
 
   async close(): Promise<void> {

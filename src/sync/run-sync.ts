@@ -5,8 +5,10 @@ import type { GraphStore } from '../store/index.js';
 import type { SyncRecord } from '../store/sync-record.js';
 import type { CommitPhase } from '../store/sync-session.js';
 import type { Logger } from '../util/logger.js';
+import { runPeopleStep, withPeopleStep } from '../people/step.js';
+import type { Roster } from '../people/roster.js';
 
-export type SyncProgress = ProgressEvent | { type: 'phase'; phase: CommitPhase };
+export type SyncProgress = ProgressEvent | { type: 'phase'; phase: CommitPhase | 'mapping people' };
 
 export interface SyncOptions {
   instance: InstanceConfig;
@@ -37,7 +39,17 @@ export async function syncInstance(options: SyncOptions): Promise<SyncRecord> {
   } catch (err) {
     return session.fail(err);
   }
-  return session.commit(result, {
+  // People are mapped over this sync's staged graph, so they are committed, versioned and diffed with it.
+  options.onProgress?.({ type: 'phase', phase: 'mapping people' });
+  const people = await runPeopleStep({
+    store: session,
+    settings: options.instance.people,
+    run: result,
+    importedRoster: async () =>
+      (await options.store.loadRoster(options.instance.name)) as Roster | undefined,
+  });
+  options.onProgress?.({ type: 'step_end', result: people.result });
+  return session.commit(withPeopleStep(result, people.result), {
     onPhase: (phase) => options.onProgress?.({ type: 'phase', phase }),
   });
 }

@@ -33,6 +33,12 @@ describe('demo', () => {
     expect(demo.stdout).toMatch(/^sync #1 of instance "demo": success/);
     expect(demo.stdout).toMatch(/│ microsoft_defender_machine\s+│ 12\s+│ 0\s+│ 0\s+│/);
     expect(demo.stdout).toContain('Where to look next');
+    // The people query the demo prints returns rows (its roster has departed people still enabled).
+    const people = /People the roster says have left[^\n]*\n[^\n]*\n([\s\S]*?)\n(\d+) rows?\n/.exec(
+      demo.stdout,
+    );
+    expect(Number(people?.[2])).toBeGreaterThan(0);
+    expect(people?.[1]).toMatch(/terminated|leave/);
     expect(demo.stdout).toMatch(/defender-graph history 'microsoft_defender_machine:[0-9a-f]{40}'/);
 
     const configFile = join(dir, 'demo', 'defender-graph.yaml');

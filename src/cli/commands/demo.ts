@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { UsageError } from '../../util/usage-error.js';
-import { writeEmulatorConfigFile } from '../../emulator/config-file.js';
+import { ROSTER_FILE, writeEmulatorConfigFile } from '../../emulator/config-file.js';
 import { startEmulator } from '../../emulator/server.js';
 import { syncInstance } from '../../sync/run-sync.js';
 import { stderrProgress } from '../../sync/progress.js';
@@ -12,6 +12,9 @@ import { resolveStoreUrl } from '../../store/index.js';
 import { createLogger } from '../../util/logger.js';
 import { addTenantSizeOptions } from './emulator.js';
 import { printSyncSummary } from './sync.js';
+import { printResultTable } from './query.js';
+import { runQuery } from '../../query/engine.js';
+import type { QueryResult } from '../../query/results.js';
 
 interface DemoFlags {
   dataDir: string;
@@ -27,6 +30,10 @@ interface DemoFlags {
 
 const DEMO_INSTANCE = 'demo';
 
+/** The people finding that matters most: the roster says they left, the directory still lets them in. */
+const DEPARTED_PEOPLE_QUERY =
+  "FIND Person WITH employmentStatus = ('terminated' OR 'leave') AS p THAT IS User WITH active = true AS u RETURN p.displayName, p.employmentStatus, p.endDate, u.userPrincipalName";
+
 function count(flag: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   if (!/^\d+$/.test(value) || Number(value) > 1_000_000)
@@ -38,7 +45,7 @@ function nextSteps(
   db: string,
   configPath: string,
   keepRunning: boolean,
-  exampleKey: string,
+  exampleKey: { machine: string; person: string },
 ): string {
   const dbFlag = db === resolveStoreUrl() ? '' : ` --db '${db}'`;
   return [
@@ -47,14 +54,23 @@ function nextSteps(
     `  defender-graph query "FIND microsoft_defender_machine THAT IDENTIFIED microsoft_defender_vulnerability WITH severity = 'critical' AND exploitable = true"${dbFlag}`,
     `  defender-graph query "FIND microsoft_defender_logon_user THAT !IS microsoft_defender_user"${dbFlag}   logons no directory user explains`,
     `  defender-graph query "FIND HostAgent AS m RETURN m.osPlatform, COUNT(m)"${dbFlag}`,
+    `  defender-graph people report${dbFlag}       unmapped accounts, people without accounts, conflicts, departed people still active`,
+    `  defender-graph people explain '${exampleKey.person}'${dbFlag}   every rule tried for one person's accounts`,
     `  defender-graph changes${dbFlag}             what the last sync created, updated and deleted`,
-    `  defender-graph history '${exampleKey}'${dbFlag}   every version of one entity or relationship`,
+    `  defender-graph history '${exampleKey.machine}'${dbFlag}   every version of one entity or relationship`,
     `  defender-graph export --format jsonl --output graph.jsonl${dbFlag}`,
     keepRunning
       ? `  defender-graph sync --config ${configPath}${dbFlag}   syncs this running tenant again (Ctrl+C stops it)`
       : `  defender-graph emulator --write-config ${configPath} keeps a simulated tenant running; then: defender-graph sync --config ${configPath}${dbFlag}`,
     '',
   ].join('\n');
+}
+
+function printDeparted(result: QueryResult): void {
+  process.stdout.write(
+    `\nPeople the roster says have left or are on leave, whose accounts are still enabled:\n  defender-graph query "${DEPARTED_PEOPLE_QUERY}"\n`,
+  );
+  printResultTable(result);
 }
 
 export function registerDemo(program: Command): void {
@@ -98,17 +114,22 @@ export function registerDemo(program: Command): void {
         quotaScale,
       });
       try {
-        const instance = { ...emulator.instanceConfig(DEMO_INSTANCE), quotaScale };
+        const instance = {
+          ...emulator.instanceConfig(DEMO_INSTANCE),
+          quotaScale,
+          people: { roster: join(dataDir, ROSTER_FILE) },
+        };
         // Valid while this emulator runs (its port changes per run).
         const configPath = writeEmulatorConfigFile(
           join(dataDir, 'defender-graph.yaml'),
           instance,
           'demo',
+          emulator.tenant.roster(),
         );
         process.stderr.write(
           `simulated tenant ${emulator.tenantId} at ${emulator.url}; syncing into ${db}\n`,
         );
-        const { record, exampleKey } = await withStore(db, async (store) => {
+        const { record, exampleKey, departed } = await withStore(db, async (store) => {
           const synced = await syncInstance({
             instance,
             store,
@@ -119,9 +140,18 @@ export function registerDemo(program: Command): void {
             "SELECT key FROM entities WHERE type = 'microsoft_defender_machine' ORDER BY key LIMIT 1",
             [],
           );
-          return { record: synced, exampleKey: machine?.key ?? 'KEY' };
+          const [person] = await store.read<{ key: string }>(
+            "SELECT to_key AS key FROM relationships WHERE type = 'microsoft_defender_user_is_employee' AND deleted = FALSE ORDER BY to_key LIMIT 1",
+            [],
+          );
+          return {
+            record: synced,
+            exampleKey: { machine: machine?.key ?? 'KEY', person: person?.key ?? 'KEY' },
+            departed: await runQuery(store, DEPARTED_PEOPLE_QUERY),
+          };
         });
         printSyncSummary(record);
+        printDeparted(departed);
         process.stdout.write(nextSteps(db, configPath, flags.keepRunning === true, exampleKey));
         process.exitCode = syncExitCode(record);
         if (flags.keepRunning) {

@@ -172,7 +172,12 @@ export function registerEmulator(program: Command): void {
               },
       });
       const configPath = flags.writeConfig
-        ? writeEmulatorConfigFile(flags.writeConfig, emulator.instanceConfig(), 'emulator')
+        ? writeEmulatorConfigFile(
+            flags.writeConfig,
+            emulator.instanceConfig(),
+            'emulator',
+            emulator.tenant.roster(),
+          )
         : undefined;
       if (flags.json) {
         process.stdout.write(

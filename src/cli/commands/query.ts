@@ -63,7 +63,7 @@ function cell(value: unknown): string {
   return String(value);
 }
 
-function printResultTable(result: QueryResult): void {
+export function printResultTable(result: QueryResult): void {
   if (result.type === 'tree') {
     const { vertices, edges } = result.data;
     printTable(

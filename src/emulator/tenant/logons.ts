@@ -1,7 +1,7 @@
 import { DAY_MS, isoSeconds, type TenantContext } from './context.js';
 import { cloudSid } from './ids.js';
 import type { MachineProfile } from './machines.js';
-import { LOCAL_ACCOUNTS, LOGON_TYPES, SERVICE_ACCOUNTS } from './names.js';
+import { GIVEN_NAMES, LOCAL_ACCOUNTS, LOGON_TYPES, SERVICE_ACCOUNTS, SURNAMES } from './names.js';
 import { hash32, randomFor, Stream, type Random } from './random.js';
 import type { UserFactory, UserProfile } from './users.js';
 import type { LogonUser } from './types.js';
@@ -41,6 +41,22 @@ export function logonUserObject(entry: LogonEntry): LogonUser {
 }
 
 const SID_MISSING_SALT = 0x51d;
+const ON_PREMISES_SALT = 0x0b9e;
+
+/** An employee with an on-premises AD account that is not synced to Entra (no directory user). */
+export interface OnPremisesEmployee {
+  k: number;
+  givenName: string;
+  surname: string;
+  samAccountName: string;
+  /** Even k: the SID shows on logons (and the roster lists only it); odd k: no SID anywhere. */
+  sid: string | null;
+}
+
+/** About one on-premises-only employee per 40 directory users (none in a tenant without users). */
+export function onPremisesEmployeeCount(users: number): number {
+  return users === 0 ? 0 : Math.max(2, Math.floor(users / 40));
+}
 
 type Identity = Pick<LogonEntry, 'domain' | 'accountName' | 'accountSid' | 'isDomainAdmin'>;
 
@@ -75,6 +91,33 @@ export class LogonFactory {
       };
     }
     return undefined;
+  }
+
+  onPremisesEmployee(k: number): OnPremisesEmployee {
+    const r = randomFor(this.ctx.seed, Stream.onPremisesEmployee, k);
+    const givenName = r.pick(GIVEN_NAMES);
+    const surname = r.pick(SURNAMES);
+    return {
+      k,
+      givenName,
+      surname,
+      samAccountName: `${givenName[0]}${surname}x${k}`.toLowerCase(),
+      sid: k % 2 === 0 ? `${this.ctx.domainSid}-${30000 + k}` : null,
+    };
+  }
+
+  /** Some machines' local-account logons are by on-premises-only employees instead, decided per slot. */
+  private onPremisesIdentity(machine: MachineProfile, slot: number): Identity | undefined {
+    const count = onPremisesEmployeeCount(this.ctx.sizes.users);
+    const h = hash32(this.ctx.seed, machine.index, slot, ON_PREMISES_SALT);
+    if (count === 0 || h % 3 !== 0) return undefined;
+    const employee = this.onPremisesEmployee((h >>> 2) % count);
+    return {
+      domain: this.ctx.netbios,
+      accountName: employee.samAccountName,
+      accountSid: employee.sid,
+      isDomainAdmin: false,
+    };
   }
 
   /** A machine-local account: domain = the host name, SID = the machine's SID plus a RID. */
@@ -145,7 +188,11 @@ export class LogonFactory {
         service = true;
         identity = this.serviceIdentity(0);
       }
-      identity ??= this.localIdentity(machine, r.pick(LOCAL_ACCOUNTS));
+      if (!identity) {
+        const local = r.pick(LOCAL_ACCOUNTS);
+        identity =
+          this.onPremisesIdentity(machine, entries.length) ?? this.localIdentity(machine, local);
+      }
       const key = logonKey(identity);
       if (seen.has(key)) continue;
       seen.add(key);

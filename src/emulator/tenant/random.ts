@@ -88,6 +88,8 @@ export const Stream = {
   deviceRegistrationId: 19,
   cveProduct: 20,
   localAccount: 21,
+  onPremisesEmployee: 22,
+  roster: 23,
 } as const;
 
 /** The generator for one item; `part` gives an item further independent sequences. */

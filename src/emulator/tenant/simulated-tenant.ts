@@ -5,6 +5,7 @@ import { applyHostileValues } from './hostile-values.js';
 import { logonUserObject } from './logons.js';
 import { organizationOf } from './organization.js';
 import { MachineVulnerabilityRows } from './rows.js';
+import { buildRoster, type RosterEntry } from './roster.js';
 import { TenantState } from './state.js';
 import type {
   ChangeReport,
@@ -199,8 +200,14 @@ export class SimulatedTenant {
       truth.machines = [...s.machines.indexes()].map((i) => s.machineFactory.ids.id(i));
       truth.machineLogonUserPairs = logonPairs;
       truth.machineCvePairs = cvePairs;
+      truth.people = buildRoster(s).truth;
     }
     return truth;
+  }
+
+  /** The HR roster consistent with the tenant as it is now; its expectations are in `truth().people`. */
+  roster(): RosterEntry[] {
+    return buildRoster(this.state).rows;
   }
 
   private memberId(ref: MemberRef): string {

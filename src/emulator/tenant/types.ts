@@ -195,6 +195,8 @@ export interface MachineCvePair {
   cveId: string;
 }
 
+import type { PeopleTruth } from './roster.js';
+
 export interface GroundTruth {
   counts: {
     users: number;
@@ -214,6 +216,8 @@ export interface GroundTruth {
   machines?: string[];
   machineLogonUserPairs?: MachineLogonUserPair[];
   machineCvePairs?: MachineCvePair[];
+  /** The roster's expected person ↔ account links and conflicts (`roster()` is the roster). */
+  people?: PeopleTruth;
 }
 
 export interface LogonPair {

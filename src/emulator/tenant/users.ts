@@ -21,10 +21,31 @@ export const USER_DEFAULT_PROPERTIES = [
 
 export type UserKind = 'hybrid' | 'cloud' | 'guest';
 
+/**
+ * What a member account is to HR: a person's own account, the admin second account of the user
+ * just before it (same person), or a shared mailbox / service account (no person at all).
+ */
+export type AccountRole = 'person' | 'admin' | 'shared' | 'service';
+
+/** Fixed over 40 consecutive users, on cloud-only slots, so every role exists in any tenant of 40+. */
+function roleOf(index: number, rotation: number): AccountRole {
+  const slot = (index + rotation) % 40;
+  if ((slot === 16 || slot === 36) && index > 0) return 'admin';
+  if (slot === 14) return 'shared';
+  if (slot === 34) return 'service';
+  return 'person';
+}
+
+const SHARED_MAILBOXES = ['reception', 'payroll', 'helpdesk', 'info'];
+const SERVICE_APPS = ['build', 'backup', 'scanner', 'reports'];
+
 /** The identity facts logons and group membership need, without building the whole object. */
 export interface UserProfile {
   index: number;
   kind: UserKind;
+  role: AccountRole;
+  /** For an admin account: the index of the user it belongs to. */
+  ownerIndex: number | null;
   givenName: string;
   surname: string;
   userPrincipalName: string;
@@ -44,6 +65,16 @@ function kindOf(slot: number): UserKind {
   return 'guest';
 }
 
+/** HR's id for the person behind a user index; admin accounts always carry their owner's. */
+export function personEmployeeId(index: number): string {
+  return `E${String(100000 + index)}`;
+}
+
+function employeeIdOf(p: UserProfile, recorded: boolean): string | null {
+  if (p.role === 'admin') return personEmployeeId(p.ownerIndex!);
+  return recorded && p.role === 'person' ? personEmployeeId(p.index) : null;
+}
+
 export class UserFactory {
   readonly ids: IndexedIds;
 
@@ -56,9 +87,20 @@ export class UserFactory {
     const r = randomFor(ctx.seed, Stream.user, index);
     const slot = (index + ctx.rotation) % 20;
     const kind = kindOf(slot);
-    const givenName = r.pick(GIVEN_NAMES);
-    const surname = r.pick(SURNAMES);
-    const nick = `${givenName}.${surname}${index}`.toLowerCase();
+    const role = kind === 'cloud' ? roleOf(index, ctx.rotation) : 'person';
+    const owner = role === 'admin' ? this.profile(index - 1) : undefined;
+    let givenName: string = r.pick(GIVEN_NAMES);
+    let surname: string = r.pick(SURNAMES);
+    let nick = `${givenName}.${surname}${index}`.toLowerCase();
+    if (owner) {
+      ({ givenName, surname } = owner);
+      nick = `adm-${owner.cloudAccountName}`;
+    } else if (role === 'shared' || role === 'service') {
+      const names = role === 'shared' ? SHARED_MAILBOXES : SERVICE_APPS;
+      givenName = role === 'shared' ? 'Shared' : 'Service';
+      surname = names[index % names.length]!;
+      nick = `${role === 'shared' ? 'shared' : 'svc'}.${surname}${index}`;
+    }
     const guestDomain = r.pick(GUEST_DOMAINS);
     const homeDomain = kind === 'cloud' && slot === 19 ? ctx.initialDomain : ctx.domain;
     const userPrincipalName =
@@ -67,10 +109,13 @@ export class UserFactory {
         : `${nick}@${homeDomain}`;
     const samBase = `${givenName[0]}${surname}`.toLowerCase();
     const suffix = String(index);
-    const mailless = slot === 19 || (kind === 'hybrid' && (index + ctx.rotation) % 11 === 3);
+    const mailless =
+      slot === 19 || role === 'admin' || (kind === 'hybrid' && (index + ctx.rotation) % 11 === 3);
     return {
       index,
       kind,
+      role,
+      ownerIndex: owner?.index ?? null,
       givenName,
       surname,
       userPrincipalName,
@@ -96,7 +141,11 @@ export class UserFactory {
       businessPhones:
         member && r.chance(0.5) ? [`+1 425 555 ${String(r.int(10000)).padStart(4, '0')}`] : [],
       displayName:
-        p.kind === 'guest' ? `${p.givenName} ${p.surname} (Guest)` : `${p.givenName} ${p.surname}`,
+        p.kind === 'guest'
+          ? `${p.givenName} ${p.surname} (Guest)`
+          : p.role === 'admin'
+            ? `${p.givenName} ${p.surname} (Admin)`
+            : `${p.givenName} ${p.surname}`,
       givenName: p.givenName,
       jobTitle: member ? r.pick(JOB_TITLES) : null,
       mail: p.mail,
@@ -115,8 +164,9 @@ export class UserFactory {
       creationType: p.kind === 'guest' ? 'Invitation' : null,
       department: member ? r.pick(DEPARTMENTS) : null,
       employeeHireDate: member ? isoSeconds(created) : null,
-      employeeId: member && r.chance(0.7) ? `E${String(100000 + index)}` : null,
-      employeeType: member ? 'Employee' : null,
+      employeeId: employeeIdOf(p, member && r.chance(0.7)),
+      employeeType:
+        !member || p.role === 'shared' ? null : p.role === 'service' ? 'Service' : 'Employee',
       externalUserState:
         p.kind === 'guest' ? (r.chance(0.8) ? 'Accepted' : 'PendingAcceptance') : null,
       identities: [

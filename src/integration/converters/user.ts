@@ -45,6 +45,7 @@ export function createUserEntity(user: GraphUser): Entity {
       ...sameNamed(user, [
         'userType',
         'employeeId',
+        'employeeType',
         'jobTitle',
         'department',
         'onPremisesSecurityIdentifier',
