@@ -22,8 +22,10 @@ describe.each(BACKENDS)('mass churn of a chosen size, without a restart, on $nam
     expect([report.machines.offboarded.length, report.machines.onboarded.length]).toEqual([12, 12]);
     const after = await rig.te.truth({ lists: false });
     expect(after.counts.machines).toBe(before.counts.machines);
-    const outcome = await sync(rig);
-    expect(outcome.exitCode, JSON.stringify(outcome.steps)).toBe(0);
+    // 30 % churn of users and machines moves most people's "uses most" machine, so the people step's
+    // OWNS links would be held back; this case is about following churn (protection: next test).
+    const outcome = await sync(rig, { maxDeleteShare: 1 });
+    expect(outcome.exitCode, JSON.stringify(outcome.record.heldBack)).toBe(0);
     expect(outcome.record.typeCounts[MACHINE]).toMatchObject({ created: 12, deleted: 12 });
     await expectGraphEqualsTruth(rig.store, await rig.te.truth());
   });
