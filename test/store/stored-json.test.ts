@@ -22,8 +22,8 @@ function codePointsInclude(haystack: string, needle: string): boolean {
   return false;
 }
 
-// eslint-disable-next-line no-control-regex -- NUL is what must never be stored
 /** With the u flag the surrogate range matches unpaired surrogates only. */
+// eslint-disable-next-line no-control-regex -- NUL is what must never be stored
 const PROBLEM = /[\u0000\ud800-\udfff]/u;
 
 describe('stored strings', () => {
