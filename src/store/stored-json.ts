@@ -28,9 +28,13 @@ function needsEscape(json: string): boolean {
 // eslint-disable-next-line no-control-regex -- NUL is exactly what must be found
 const ESCAPABLE = /[\u0000\ud800-\udfff\ufdd0-\ufdef]/;
 
+const isHigh = (unit: number) => unit >= 0xd800 && unit <= 0xdbff;
+const isLow = (unit: number) => unit >= 0xdc00 && unit <= 0xdfff;
+const isSurrogate = (unit: number) => unit >= 0xd800 && unit <= 0xdfff;
+const isAlphabet = (unit: number) => unit >= MARK && unit <= 0xfdef;
+
 function escapeUnit(unit: number): string {
-  let n =
-    unit === 0 ? 0 : unit >= 0xfdd0 && unit <= 0xfdef ? 1 + unit - 0xfdd0 : 33 + unit - 0xd800;
+  let n = unit === 0 ? 0 : isAlphabet(unit) ? 1 + unit - MARK : 33 + unit - 0xd800;
   const digits: number[] = [];
   for (let i = 0; i < DIGITS_PER_CODE; i++) {
     digits.unshift(DIGIT_BASE + (n % DIGITS));
@@ -42,7 +46,7 @@ function escapeUnit(unit: number): string {
 function unescapeCode(digits: string): number {
   let n = 0;
   for (const char of digits) n = n * DIGITS + (char.charCodeAt(0) - DIGIT_BASE);
-  return n === 0 ? 0 : n <= 32 ? 0xfdd0 + n - 1 : 0xd800 + n - 33;
+  return n === 0 ? 0 : n <= 32 ? MARK + n - 1 : 0xd800 + n - 33;
 }
 
 /**
@@ -56,18 +60,13 @@ export function storedString(text: string): string {
   for (let i = 0; i < text.length; i++) {
     const unit = text.charCodeAt(i);
     const paired =
-      (unit >= 0xd800 && unit <= 0xdbff && isLow(text.charCodeAt(i + 1))) ||
+      (isHigh(unit) && isLow(text.charCodeAt(i + 1))) ||
       (isLow(unit) && i > 0 && isHigh(text.charCodeAt(i - 1)));
-    if (unit === 0 || (unit >= 0xfdd0 && unit <= 0xfdef) || (isSurrogate(unit) && !paired))
-      out += escapeUnit(unit);
+    if (unit === 0 || isAlphabet(unit) || (isSurrogate(unit) && !paired)) out += escapeUnit(unit);
     else out += text[i];
   }
   return out;
 }
-
-const isHigh = (unit: number) => unit >= 0xd800 && unit <= 0xdbff;
-const isLow = (unit: number) => unit >= 0xdc00 && unit <= 0xdfff;
-const isSurrogate = (unit: number) => unit >= 0xd800 && unit <= 0xdfff;
 
 const ESCAPED = new RegExp(`\\ufdd0[\\ufdd1-\\ufdef]{${DIGITS_PER_CODE}}`, 'g');
 

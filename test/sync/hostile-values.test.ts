@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
@@ -36,6 +36,11 @@ describe.each(BACKENDS)('hostile user values from the emulator on $name', (backe
   /** What the emulator sends for each user's jobTitle: the independent truth of the values. */
   function sentTitles(): Map<string, unknown> {
     return new Map([...t.emulator.emulator.tenant.users].map((u) => [keys.user(u.id), u.jobTitle]));
+  }
+
+  /** [key, jobTitle] of every user whose jobTitle is a string. */
+  function stringTitles(): [string, string][] {
+    return [...sentTitles()].filter((e): e is [string, string] => typeof e[1] === 'string');
   }
 
   it('syncs every hostile jobTitle exactly, cuts the deep one and says so, and J1QL and exports return them', async () => {
@@ -79,10 +84,35 @@ describe.each(BACKENDS)('hostile user values from the emulator on $name', (backe
       .trim()
       .split('\n')
       .map((line) => JSON.parse(line) as Record<string, unknown>);
-    for (const object of objects.filter((o) => o._type === USER)) {
-      const title = sent.get(String(object._key));
-      if (typeof title !== 'object') expect(object.jobTitle).toBe(title);
-    }
+    const exportedTitles = objects
+      .filter((o) => o._type === USER && typeof sent.get(String(o._key)) === 'string')
+      .map((o) => [o._key, o.jobTitle]);
+    expect(exportedTitles.sort()).toEqual(stringTitles().sort());
+
+    const j1 = join(t.dir, 'j1');
+    const layout = await cli(['export', '--format', 'j1', '--output', j1]);
+    expect(layout.code, layout.stderr).toBe(0);
+    const j1Users = readdirSync(join(j1, 'graph', 'fetch-users', 'entities')).flatMap(
+      (name) =>
+        (
+          JSON.parse(readFileSync(join(j1, 'graph', 'fetch-users', 'entities', name), 'utf8')) as {
+            entities: Record<string, unknown>[];
+          }
+        ).entities,
+    );
+    expect(j1Users.filter((u) => u._type === USER)).toHaveLength(sent.size);
+    const j1Titles = j1Users
+      .filter((o) => o._type === USER && typeof sent.get(String(o._key)) === 'string')
+      .map((o) => [
+        o._key,
+        o.jobTitle,
+        (o._rawData as { rawData: { jobTitle: unknown } }[])[0]!.rawData.jobTitle,
+      ]);
+    expect(j1Titles.sort()).toEqual(
+      stringTitles()
+        .map(([key, title]) => [key, title, title])
+        .sort(),
+    );
 
     const csv = await cli([
       'query',
