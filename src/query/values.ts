@@ -45,7 +45,11 @@ function shift(now: number, amount: number, unit: DateUnit | 'millisecond'): num
 function literalOf(value: ParameterValue, name: string): Literal[] {
   if (Array.isArray(value)) return value.flatMap((v) => literalOf(v, name));
   if (value === null) return [{ kind: 'undefined' }];
-  if (typeof value === 'string') return [{ kind: 'string', value }];
+  if (typeof value === 'string') {
+    if (value.includes('\u0000'))
+      throw new QueryValidationError(`parameter ${name} contains the NUL character`);
+    return [{ kind: 'string', value }];
+  }
   if (typeof value === 'number') return [{ kind: 'number', value }];
   if (typeof value === 'boolean') return [{ kind: 'boolean', value }];
   throw new QueryValidationError(`parameter ${name} has an unsupported value`);

@@ -1,3 +1,5 @@
+import { BUDGET_FUNCTION } from '../../store/sql/read-budget.js';
+
 /**
  * The SQL that differs between SQLite and PostgreSQL: JSON access, typed comparisons, booleans,
  * placeholders. The compiler writes everything else once.
@@ -55,6 +57,23 @@ export interface ValueSource {
   native(): string;
   /** The value as a number, or NULL when it is not one, for SUM and AVG. */
   numeric(): string;
+  /** The value as COUNT counts it: JSON, with an empty array counted as no value. */
+  countable(): string;
+  /**
+   * Three ORDER BY terms that sort the same on both databases: the JSON type (numbers, strings,
+   * booleans, arrays, objects; absent is NULL), then the number (booleans as 0/1), then the text
+   * in code-point order.
+   */
+  sortKeys(): [string, string, string];
+}
+
+/** The order of JSON types in a sort: the same rank on both databases. */
+const SORT_RANK = { number: 1, string: 2, boolean: 3, array: 4, object: 5 };
+
+/** One J1QL (JavaScript) regular expression, and the same meaning in PostgreSQL's ARE syntax. */
+export interface RegexPatterns {
+  javascript: string;
+  postgres: string;
 }
 
 export interface Dialect {
@@ -70,9 +89,21 @@ export interface Dialect {
   ): ValueSource;
   /** A source that does not exist on this path (an alias an optional traversal did not bind). */
   absentSource(): ValueSource;
+  /** NULL as each kind of column, so UNION ALL branches agree on column types. */
+  nullOf(kind: 'json' | 'text' | 'number' | 'integer'): string;
+  /**
+   * A condition, evaluated per row of `table`, that cancels the statement once the read's time
+   * budget is spent; undefined where the server enforces the budget itself.
+   */
+  budgetCheck(table: string): string | undefined;
   stringParam(params: Params, value: string): string;
   numberParam(params: Params, value: number): string;
-  regexMatch(text: string, pattern: string, caseInsensitive: boolean, params: Params): string;
+  regexMatch(
+    text: string,
+    patterns: RegexPatterns,
+    caseInsensitive: boolean,
+    params: Params,
+  ): string;
   contains(text: string, part: string): string;
   startsWith(text: string, part: string): string;
   endsWith(text: string, part: string): string;
@@ -108,30 +139,53 @@ function columnSource(
   kind: ValueKind | 'boolean',
   nullable: boolean,
   trueValue: string,
+  nullOf: Dialect['nullOf'],
+  textOrder: (text: string) => string,
+  asJson: (column: string) => string,
 ): ValueSource {
   const element = columnElement(column, kind, trueValue);
+  const present = (value: string) =>
+    nullable ? `(CASE WHEN ${column} IS NOT NULL THEN ${value} END)` : value;
   return {
     anyElement: (predicate) =>
       nullable ? `(${column} IS NOT NULL AND ${predicate(element)})` : predicate(element),
     missing: () => (nullable ? `${column} IS NULL` : 'FALSE'),
-    json: () => column,
+    json: () => asJson(column),
     native: () => column,
-    numeric: () => (kind === 'number' ? column : 'NULL'),
+    numeric: () => (kind === 'number' ? column : nullOf('number')),
+    countable: () => asJson(column),
+    sortKeys: () => [
+      present(String(SORT_RANK[kind])),
+      kind === 'string'
+        ? nullOf('number')
+        : kind === 'boolean'
+          ? `(CASE WHEN ${column} = ${trueValue} THEN 1 ELSE 0 END)`
+          : column,
+      kind === 'string' ? textOrder(column) : nullOf('text'),
+    ],
   };
 }
 
-const absent: ValueSource = {
-  anyElement: () => 'FALSE',
-  missing: () => 'TRUE',
-  json: () => 'NULL',
-  native: () => 'NULL',
-  numeric: () => 'NULL',
-};
+function absentSource(nullOf: Dialect['nullOf']): ValueSource {
+  return {
+    anyElement: () => 'FALSE',
+    missing: () => 'TRUE',
+    json: () => nullOf('json'),
+    native: () => 'NULL',
+    numeric: () => nullOf('number'),
+    countable: () => nullOf('json'),
+    sortKeys: () => [nullOf('integer'), nullOf('number'), nullOf('text')],
+  };
+}
 
 /** `$."name"`: any property name is one quoted path label, so dots and quotes stay literal. */
 function sqliteJsonPath(key: string | undefined): string {
   return key === undefined ? '$' : `$."${key.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
 }
+
+const sqliteNull = (): string => 'NULL';
+const POSTGRES_TYPES = { json: 'jsonb', text: 'text', number: 'numeric', integer: 'integer' };
+const postgresNull = (kind: keyof typeof POSTGRES_TYPES): string => `NULL::${POSTGRES_TYPES[kind]}`;
 
 export const sqliteDialect: Dialect = {
   name: 'sqlite',
@@ -156,14 +210,40 @@ export const sqliteDialect: Dialect = {
         const p2 = path();
         return `(CASE WHEN json_type(${document}, ${p1}) IN ('integer','real') THEN json_extract(${document}, ${p2}) END)`;
       },
+      // A bound value may appear several times: Params.finish repeats it for each `?`.
+      countable: () => {
+        const p = path();
+        return `(CASE WHEN json_type(${document}, ${p}) = 'array' AND json_array_length(${document}, ${p}) = 0 THEN NULL ELSE ${document} -> ${p} END)`;
+      },
+      sortKeys: () => {
+        const p = path();
+        const type = `json_type(${document}, ${p})`;
+        const value = `json_extract(${document}, ${p})`;
+        return [
+          `(CASE ${type} WHEN 'integer' THEN 1 WHEN 'real' THEN 1 WHEN 'text' THEN 2 WHEN 'true' THEN 3 WHEN 'false' THEN 3 WHEN 'array' THEN 4 WHEN 'object' THEN 5 END)`,
+          `(CASE WHEN ${type} IN ('integer','real','true','false') THEN ${value} END)`,
+          `(CASE WHEN ${type} IN ('text','array','object') THEN ${value} END)`,
+        ];
+      },
     };
   },
-  columnSource: (column, kind, nullable) => columnSource(column, kind, nullable, '1'),
-  absentSource: () => absent,
+  columnSource: (column, kind, nullable) =>
+    columnSource(
+      column,
+      kind,
+      nullable,
+      '1',
+      sqliteNull,
+      (text) => text,
+      (value) => value,
+    ),
+  absentSource: () => absentSource(sqliteNull),
+  nullOf: sqliteNull,
+  budgetCheck: (table) => `${BUDGET_FUNCTION}(${table}.id)`,
   stringParam: (params, value) => params.add(value),
   numberParam: (params, value) => params.add(value),
-  regexMatch: (text, pattern, caseInsensitive, params) =>
-    `js_regexp(${params.add(pattern)}, ${params.add(caseInsensitive ? 'i' : '')}, ${text})`,
+  regexMatch: (text, patterns, caseInsensitive, params) =>
+    `js_regexp(${params.add(patterns.javascript)}, ${params.add(caseInsensitive ? 'i' : '')}, ${text})`,
   contains: (text, part) => `instr(${text}, ${part}) > 0`,
   startsWith: (text, part) => `substr(${text}, 1, length(${part})) = ${part}`,
   endsWith: (text, part) =>
@@ -202,14 +282,36 @@ export const postgresDialect: Dialect = {
         const b = value();
         return `(CASE WHEN jsonb_typeof(${a}) = 'number' THEN (${b} #>> '{}')::numeric END)`;
       },
+      countable: () => `(CASE WHEN ${value()} = '[]'::jsonb THEN NULL ELSE ${value()} END)`,
+      sortKeys: () => {
+        const v = value();
+        const type = `jsonb_typeof(${v})`;
+        return [
+          `(CASE ${type} WHEN 'number' THEN 1 WHEN 'string' THEN 2 WHEN 'boolean' THEN 3 WHEN 'array' THEN 4 WHEN 'object' THEN 5 END)`,
+          `(CASE ${type} WHEN 'number' THEN (${v} #>> '{}')::numeric WHEN 'boolean' THEN (CASE WHEN ${v} = 'true'::jsonb THEN 1 ELSE 0 END) END)`,
+          `((CASE WHEN ${type} IN ('string','array','object') THEN (${v} #>> '{}') END) COLLATE "C")`,
+        ];
+      },
     };
   },
-  columnSource: (column, kind, nullable) => columnSource(column, kind, nullable, 'TRUE'),
-  absentSource: () => absent,
+  columnSource: (column, kind, nullable) =>
+    // jsonb like property values, so UNION ALL branches agree whatever an alias is bound to.
+    columnSource(
+      column,
+      kind,
+      nullable,
+      'TRUE',
+      postgresNull,
+      (text) => `${text} COLLATE "C"`,
+      (value) => `to_jsonb(${value})`,
+    ),
+  absentSource: () => absentSource(postgresNull),
+  nullOf: postgresNull,
+  budgetCheck: () => undefined,
   stringParam: (params, value) => `${params.add(value)}::text`,
   numberParam: (params, value) => `${params.add(value)}::numeric`,
-  regexMatch: (text, pattern, caseInsensitive, params) =>
-    `(${text} ${caseInsensitive ? '~*' : '~'} ${params.add(pattern)}::text)`,
+  regexMatch: (text, patterns, caseInsensitive, params) =>
+    `(${text} ${caseInsensitive ? '~*' : '~'} ${params.add(patterns.postgres)}::text)`,
   contains: (text, part) => `strpos(${text}, ${part}) > 0`,
   startsWith: (text, part) => `starts_with(${text}, ${part})`,
   endsWith: (text, part) => `right(${text}, length(${part})) = ${part}`,

@@ -32,8 +32,11 @@ const metadataColumns: Record<ObjectKind, Record<string, MetadataColumn>> = {
   },
 };
 
-export const metadataPropertyNames = (kind: ObjectKind): string[] =>
-  Object.keys(metadataColumns[kind]);
+/** Metadata property names: the columns above, and the instance's name. */
+export const metadataPropertyNames = (kind: ObjectKind): string[] => [
+  ...Object.keys(metadataColumns[kind]),
+  '_integrationName',
+];
 
 /** The value source of `property` on the row `table` (an entity or relationship table alias). */
 export function propertySource(
