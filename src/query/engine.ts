@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { ReadBudgetError, type ReadBudget } from '../store/sql/read-budget.js';
+import { ReadBudgetError, type ReadOptions } from '../store/sql/read-budget.js';
 import type { Expression } from './ast.js';
 import {
   QueryBudgetError,
@@ -42,7 +42,7 @@ export interface QueryableStore {
    * On SQLite, `js_regexp(pattern, flags, text)` and `dg_read_budget(x)` must exist (the store
    * registers them at open). With a budget the read is cancelled (ReadBudgetError) past it.
    */
-  read<T>(sql: string, params: unknown[], budget?: ReadBudget): Promise<T[]>;
+  read<T>(sql: string, params: unknown[], budget?: ReadOptions): Promise<T[]>;
 }
 
 export interface QueryOptions {
@@ -83,7 +83,7 @@ async function loadObjects(
   store: QueryableStore,
   kind: 'entity' | 'relationship',
   ids: string[],
-  budget: ReadBudget,
+  budget: ReadOptions,
 ): Promise<Map<string, EntityResult | RelationshipResult>> {
   const loaded = new Map<string, EntityResult | RelationshipResult>();
   const chunk = 500;
@@ -147,7 +147,7 @@ async function shapeTable(
   plan: Plan,
   compiled: Extract<CompiledQuery, { mode: 'table' }>,
   rows: Record<string, unknown>[],
-  budget: ReadBudget,
+  budget: ReadOptions,
 ): Promise<TableRow[]> {
   const { leaves } = compiled;
   const objectIds = { entity: new Set<string>(), relationship: new Set<string>() };
@@ -201,7 +201,7 @@ async function shapeTree(
   store: QueryableStore,
   compiled: Extract<CompiledQuery, { mode: 'tree' }>,
   rows: Record<string, unknown>[],
-  budget: ReadBudget,
+  budget: ReadOptions,
 ): Promise<QueryResult> {
   const ids = (columns: string[]) =>
     [...new Set(rows.flatMap((row) => columns.map((c) => row[c])))].filter(
@@ -274,7 +274,7 @@ function decodeCursor(text: string, digest: string): number {
 }
 
 /** Any failure past parsing, in J1QL's terms: a driver's text describes SQL, never shown. */
-function queryErrorOf(err: unknown, budget: ReadBudget): QueryError {
+function queryErrorOf(err: unknown, budget: ReadOptions): QueryError {
   if (err instanceof QueryError) return err;
   if (err instanceof ReadBudgetError)
     return new QueryBudgetError(
@@ -295,7 +295,11 @@ export async function runQuery(
   text: string,
   options: QueryOptions = {},
 ): Promise<QueryResult> {
-  const budget: ReadBudget = { timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS };
+  // The compiler writes the join order (most constrained node first, then along the chain).
+  const budget: ReadOptions = {
+    timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    writtenJoinOrder: true,
+  };
   try {
     return await pageOf(store, text, options, budget);
   } catch (err) {
@@ -307,7 +311,7 @@ async function pageOf(
   store: QueryableStore,
   text: string,
   options: QueryOptions,
-  budget: ReadBudget,
+  budget: ReadOptions,
 ): Promise<QueryResult> {
   const plan = planQuery(parseQuery(text));
   const maxRows = options.maxRows ?? DEFAULT_MAX_ROWS;

@@ -197,9 +197,12 @@ class Compiler {
     ];
   }
 
-  /** SQLite keeps the written join order for CROSS JOIN; PostgreSQL plans its own. */
+  /**
+   * CROSS JOIN: SQLite keeps the written order, and so does PostgreSQL when the read sets
+   * join_collapse_limit = 1 (ReadOptions.writtenJoinOrder).
+   */
   private joinTables(tables: string[]): string {
-    return tables.join(this.dialect.name === 'sqlite' ? ' CROSS JOIN ' : ', ');
+    return tables.join(' CROSS JOIN ');
   }
 
   /**

@@ -3,7 +3,7 @@
  * placeholders; each driver adapts placeholders, booleans and result types, so the store's logic
  * never forks per backend.
  */
-import type { ReadBudget } from './read-budget.js';
+import type { ReadOptions } from './read-budget.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -15,7 +15,7 @@ export interface SqlConnection {
    * Rows of a SELECT written with the driver's own placeholders (`?` SQLite, `$n` PostgreSQL).
    * With a budget the statement is cancelled (ReadBudgetError) once it runs longer.
    */
-  allNative<T>(sql: string, params?: unknown[], budget?: ReadBudget): Promise<T[]>;
+  allNative<T>(sql: string, params?: unknown[], budget?: ReadOptions): Promise<T[]>;
   /** Runs a statement; resolves to the number of rows it changed. */
   run(sql: string, params?: unknown[]): Promise<number>;
   /** Several statements without parameters (DDL). */

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import type { SqlConnection } from './connection.js';
-import { ReadBudgetError, type ReadBudget } from './read-budget.js';
+import { ReadBudgetError, type ReadOptions } from './read-budget.js';
 
 /** PostgreSQL's query_canceled: what statement_timeout raises. */
 const QUERY_CANCELED = '57014';
@@ -46,7 +46,7 @@ export class PostgresConnection implements SqlConnection {
     return result.rows as T[];
   }
 
-  async allNative<T>(sql: string, params: unknown[] = [], budget?: ReadBudget): Promise<T[]> {
+  async allNative<T>(sql: string, params: unknown[] = [], budget?: ReadOptions): Promise<T[]> {
     if (!budget) return (await this.query(sql, params)).rows as T[];
     // One queued job, so no other statement of this session runs inside the read's transaction.
     const read = this.queue.then(async () => {
@@ -55,6 +55,7 @@ export class PostgresConnection implements SqlConnection {
         await this.client.query(
           `SET LOCAL statement_timeout = ${Math.max(1, Math.ceil(budget.timeoutMs))}`,
         );
+        if (budget.writtenJoinOrder) await this.client.query('SET LOCAL join_collapse_limit = 1');
         const result = await this.client.query(sql, params);
         await this.client.query('COMMIT');
         return result.rows as T[];

@@ -1,14 +1,20 @@
 import { StoreError } from './connection.js';
 
 /**
- * Budgets of one read (a J1QL query's statement). PostgreSQL enforces the time budget itself
+ * How one read (a J1QL query's statement) runs. PostgreSQL enforces the time budget itself
  * (statement_timeout); better-sqlite3 can neither interrupt a statement nor install a progress
  * handler, so SQLite statements call `dg_read_budget(x)` once per row of their innermost loop,
  * which throws when the time is spent.
  */
-export interface ReadBudget {
+export interface ReadOptions {
   /** Wall-clock milliseconds the statement may run. */
   timeoutMs: number;
+  /**
+   * Join in the order the statement's CROSS JOINs are written (SQLite always does). For
+   * PostgreSQL, whose estimates over JSON filters and long chains (past its exhaustive-search
+   * limit of 12 tables it plans genetically) picked plans thousands of times slower.
+   */
+  writtenJoinOrder?: boolean;
 }
 
 export const BUDGET_FUNCTION = 'dg_read_budget';
@@ -31,7 +37,7 @@ export class BudgetClock {
   private calls = 0;
 
   /** Runs `read` (synchronous: better-sqlite3) under `budget`. */
-  run<T>(budget: ReadBudget | undefined, read: () => T): T {
+  run<T>(budget: ReadOptions | undefined, read: () => T): T {
     if (!budget) return read();
     this.deadline = Date.now() + budget.timeoutMs;
     this.budget = budget.timeoutMs;

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import Database from 'better-sqlite3';
 import type { SqlConnection } from './connection.js';
 import { jsRegexp, REGEXP_FUNCTION } from './sqlite-regexp.js';
-import { BudgetClock, BUDGET_FUNCTION, type ReadBudget } from './read-budget.js';
+import { BudgetClock, BUDGET_FUNCTION, type ReadOptions } from './read-budget.js';
 
 type Statement = Database.Statement<unknown[]>;
 
@@ -50,7 +50,7 @@ export class SqliteConnection implements SqlConnection {
     return this.prepare(sql).all(...bindable(params)) as T[];
   }
 
-  async allNative<T>(sql: string, params: unknown[] = [], budget?: ReadBudget): Promise<T[]> {
+  async allNative<T>(sql: string, params: unknown[] = [], budget?: ReadOptions): Promise<T[]> {
     const statement = this.prepare(sql);
     return this.clock.run(budget, () => statement.all(...bindable(params)) as T[]);
   }
