@@ -254,4 +254,32 @@ describe('one answer on both backends', () => {
       message: 'the query ran longer than its time budget of 50 ms and was cancelled',
     });
   });
+
+  it('finds entities by full-text search, the same on both', async () => {
+    const m = (id: string) => keys.machine(id);
+    expect(await listKeys('FIND "ws-001"')).toEqual([m('m1')]);
+    expect(await listKeys('FIND "microsoft_defender_machine 10.0.0.1"')).toEqual([m('m1')]);
+    expect(await listKeys('FIND "CORP"')).toEqual(
+      [
+        keys.logon('corp\\alice'),
+        keys.logon('corp\\svc-backup'),
+        keys.user('u1'),
+        keys.user('u2'),
+      ].sort(),
+    );
+    expect(await listKeys("'alice' WITH _type = 'microsoft_defender_user'")).toEqual([
+      keys.user('u1'),
+    ]);
+    expect(await listKeys('FIND "dave"')).toEqual([]);
+    expect(
+      (
+        await data(
+          'FIND "CVE-2024-0001" AS f THAT IDENTIFIED << HostAgent AS m RETURN m.displayName AS d',
+        )
+      ).data,
+    ).toEqual([{ d: 'ws-001' }, { d: 'ws-002' }]);
+    const placeholder = await data('FIND "{{term}}"', { params: { term: 'ws-002' } });
+    expect((placeholder.data as EntityResult[]).map((e) => e.entity._key)).toEqual([m('m2')]);
+    await error('FIND "--"', 'QueryValidationError', /the term has no letters or digits/);
+  });
 });

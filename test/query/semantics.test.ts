@@ -448,7 +448,7 @@ describe.each(BACKENDS)('J1QL semantics on $name', (backend) => {
   });
 
   it('says "not supported" rather than guessing', async () => {
-    await expect(run('FIND "ws-001"')).rejects.toThrow(NotSupportedError);
+    await expect(run('FIND HostAgent AS m RETURN SUM(m.x * 2)')).rejects.toThrow(NotSupportedError);
     await expect(run('FIND HostAgent AS m RETURN count(*)')).rejects.toThrow(
       /not supported: COUNT\(\*\)/,
     );

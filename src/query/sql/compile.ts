@@ -8,9 +8,11 @@ import {
   type Plan,
   type Variant,
 } from '../plan.js';
-import { parameterValue, type ValueContext } from '../values.js';
+import type { Value } from '../ast.js';
+import { searchWords } from '../../store/search-index.js';
+import { parameterValue, resolveValue, type ValueContext } from '../values.js';
 import { dialectFor, Params, type Dialect, type DialectName, type ValueSource } from './dialect.js';
-import { compileFilter } from './filters.js';
+import { compileFilter, join } from './filters.js';
 import { propertySource, type ObjectKind } from './sources.js';
 
 export interface CompileOptions {
@@ -166,8 +168,25 @@ class Compiler {
       }
       conditions.push(parts.length === 1 ? parts[0]! : `(${parts.join(' OR ')})`);
     }
+    if (node.search) conditions.push(this.searchCondition(node.search, table));
     if (node.filter) conditions.push(this.withFilter(node.filter, table, 'entity'));
     return conditions;
+  }
+
+  /** Entities whose indexed words include every word of the term (of any term, for a list). */
+  private searchCondition(search: Value, table: string): string {
+    const terms = resolveValue(search, this.options.values).map((literal) =>
+      literal.kind === 'string' || literal.kind === 'number' ? String(literal.value) : '',
+    );
+    const words = terms.map(searchWords);
+    if (words.some((w) => w.length === 0))
+      throw new QueryValidationError(
+        `full-text search for ${JSON.stringify(terms.join(' '))}: the term has no letters or digits`,
+      );
+    return join(
+      words.map((w) => this.dialect.searchMatch(table, w, this.params)),
+      'or',
+    );
   }
 
   private withFilter(filter: Filter, table: string, kind: ObjectKind): string {
@@ -249,7 +268,7 @@ class Compiler {
   variantBody(variant: Variant): string {
     const nodes = [this.plan.root, ...variant.hops.map((h) => h.node)];
     const score = (node: NodeSpec) =>
-      (node.filter ? 2 : 0) + (node.selector.kind === 'any' ? 0 : 1);
+      (node.search ? 4 : 0) + (node.filter ? 2 : 0) + (node.selector.kind === 'any' ? 0 : 1);
     const anchor = nodes.reduce(
       (best, node, i) => (score(node) > score(nodes[best]!) ? i : best),
       0,

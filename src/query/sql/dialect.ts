@@ -96,6 +96,8 @@ export interface Dialect {
    * budget is spent; undefined where the server enforces the budget itself.
    */
   budgetCheck(table: string): string | undefined;
+  /** Entity row `table` is in the full-text index (store/search-index.ts) with every word. */
+  searchMatch(table: string, words: string[], params: Params): string;
   stringParam(params: Params, value: string): string;
   numberParam(params: Params, value: number): string;
   regexMatch(
@@ -240,6 +242,9 @@ export const sqliteDialect: Dialect = {
   absentSource: () => absentSource(sqliteNull),
   nullOf: sqliteNull,
   budgetCheck: (table) => `${BUDGET_FUNCTION}(${table}.id)`,
+  // FTS5: quoted words side by side must all occur. Words hold no quote (it separates words).
+  searchMatch: (table, words, params) =>
+    `(${table}.instance_id, ${table}.key) IN (SELECT s.instance_id, s.key FROM entity_search_words w JOIN entity_search s ON s.id = w.rowid WHERE entity_search_words MATCH ${params.add(words.map((w) => `"${w}"`).join(' '))})`,
   stringParam: (params, value) => params.add(value),
   numberParam: (params, value) => params.add(value),
   regexMatch: (text, patterns, caseInsensitive, params) =>
@@ -308,6 +313,9 @@ export const postgresDialect: Dialect = {
   absentSource: () => absentSource(postgresNull),
   nullOf: postgresNull,
   budgetCheck: () => undefined,
+  // A tsquery of quoted lexemes is taken as written, like the index's words.
+  searchMatch: (table, words, params) =>
+    `(${table}.instance_id, ${table}.key) IN (SELECT s.instance_id, s.key FROM entity_search s WHERE s.words @@ ${params.add(words.map((w) => `'${w}'`).join(' & '))}::tsquery)`,
   stringParam: (params, value) => `${params.add(value)}::text`,
   numberParam: (params, value) => `${params.add(value)}::numeric`,
   regexMatch: (text, patterns, caseInsensitive, params) =>
