@@ -195,14 +195,24 @@ export const sqliteDialect: Dialect = {
   jsonSource(document, key, params) {
     const path = () => params.add(sqliteJsonPath(key));
     return {
+      // Scalar fast path: only an array is walked with json_each (a table-valued function per
+      // row, about three times the cost of a plain comparison).
       anyElement(predicate) {
+        const p = path();
         const x = elementAlias();
-        const element: Element = {
-          guard: (kind, body) =>
-            `(${x}.type ${kind === 'string' ? "= 'text'" : "IN ('integer','real')"} AND ${body(`${x}.value`)})`,
+        const type = `json_type(${document}, ${p})`;
+        const typeTest = (kind: ValueKind) =>
+          kind === 'string' ? "= 'text'" : "IN ('integer','real')";
+        const each: Element = {
+          guard: (kind, body) => `(${x}.type ${typeTest(kind)} AND ${body(`${x}.value`)})`,
           isBoolean: (value) => `${x}.type = '${value ? 'true' : 'false'}'`,
         };
-        return `EXISTS (SELECT 1 FROM json_each(${document}, ${path()}) ${x} WHERE ${predicate(element)})`;
+        const scalar: Element = {
+          guard: (kind, body) =>
+            `(${type} ${typeTest(kind)} AND ${body(`(${document} ->> ${p})`)})`,
+          isBoolean: (value) => `${type} = '${value ? 'true' : 'false'}'`,
+        };
+        return `coalesce(CASE ${type} WHEN 'array' THEN EXISTS (SELECT 1 FROM json_each(${document}, ${p}) ${x} WHERE ${predicate(each)}) ELSE ${predicate(scalar)} END, FALSE)`;
       },
       missing: () => `coalesce(json_type(${document}, ${path()}), 'null') = 'null'`,
       json: () => `(${document} -> ${path()})`,
@@ -264,20 +274,18 @@ export const postgresDialect: Dialect = {
     const value = () =>
       key === undefined ? document : `(${document} -> ${params.add(key)}::text)`;
     return {
+      // Scalar fast path: only an array is expanded into a set of elements.
       anyElement(predicate) {
         const x = elementAlias();
-        const v = `${x}.v`;
-        const element: Element = {
+        const v = value();
+        const elementOf = (item: string): Element => ({
           guard: (kind, body) =>
-            `(CASE WHEN jsonb_typeof(${v}) = '${kind}' THEN ${body(
-              kind === 'string' ? `(${v} #>> '{}')` : `(${v} #>> '{}')::numeric`,
+            `(CASE WHEN jsonb_typeof(${item}) = '${kind}' THEN ${body(
+              kind === 'string' ? `(${item} #>> '{}')` : `(${item} #>> '{}')::numeric`,
             )} ELSE FALSE END)`,
-          isBoolean: (b) => `${v} = '${b ? 'true' : 'false'}'::jsonb`,
-        };
-        const a = value();
-        const b = value();
-        const c = value();
-        return `EXISTS (SELECT 1 FROM jsonb_array_elements(CASE WHEN jsonb_typeof(${a}) = 'array' THEN ${b} ELSE jsonb_build_array(${c}) END) ${x}(v) WHERE ${predicate(element)})`;
+          isBoolean: (b) => `${item} = '${b ? 'true' : 'false'}'::jsonb`,
+        });
+        return `coalesce(CASE WHEN jsonb_typeof(${v}) = 'array' THEN EXISTS (SELECT 1 FROM jsonb_array_elements(${v}) ${x}(v) WHERE ${predicate(elementOf(`${x}.v`))}) ELSE ${predicate(elementOf(v))} END, FALSE)`;
       },
       missing: () => `coalesce(jsonb_typeof(${value()}), 'null') = 'null'`,
       json: () => value(),
