@@ -264,7 +264,7 @@ const QUERIES: BenchQuery[] = [
   },
   {
     label: 'corpus: five-hop chain',
-    j1ql: "FIND microsoft_defender_logon_user WITH username = 'user1' THAT HAS << HostAgent THAT IDENTIFIED Finding THAT IDENTIFIED << HostAgent THAT MANAGES Device THAT MANAGES << HostAgent RETURN COUNT(HostAgent) AS n",
+    j1ql: "FIND microsoft_defender_logon_user WITH username = 'user1' THAT HAS << HostAgent THAT IDENTIFIED Finding THAT IDENTIFIED << HostAgent THAT MANAGES Device THAT MANAGES << HostAgent AS h5 RETURN COUNT(h5) AS n",
   },
 ];
 

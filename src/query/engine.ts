@@ -32,7 +32,6 @@ import {
   type Leaf,
 } from './sql/compile.js';
 import type { DialectName } from './sql/dialect.js';
-import { metadataPropertyNames } from './sql/sources.js';
 import type { ParameterValue } from './values.js';
 
 /** What the engine needs from the store: the committed graph, read-only. */
@@ -115,13 +114,8 @@ function decodeLeaf(dialect: DialectName, leaf: Leaf, raw: unknown): unknown {
   if (leaf.kind === 'aggregate')
     return leaf.fn === 'COUNT' || typeof raw === 'string' ? Number(raw) : raw;
   if (leaf.kind === 'object') return raw;
-  if (!metadataPropertyNames(leaf.objectKind).includes(leaf.property))
-    return decodeJson(dialect, raw);
-  if (leaf.property === '_deleted') return Boolean(raw);
-  if (leaf.property === '_class' && leaf.objectKind === 'entity') return decodeJson(dialect, raw);
-  return typeof raw === 'string' && /^(_createdOn|_beginOn|_endOn|_version)$/.test(leaf.property)
-    ? Number(raw)
-    : raw;
+  // Every returned value is JSON (metadata columns too), so one decoding fits all.
+  return decodeJson(dialect, raw);
 }
 
 /** Like the SQL sort (dialect sortKeys): numbers, strings, booleans, then the rest by JSON. */

@@ -679,16 +679,16 @@ function compileTable(c: Compiler, items: ReturnItem[]): CompiledQuery {
       );
   }
 
+  // A value sorts by keys derived from its returned JSON; an object by its key, then its id.
   const sortOf = (i: number) =>
-    leaves[i]!.kind === 'value' ? [0, 1, 2].map((j) => `s${i}_${j}`) : [`s${i}_0`, `c${i}`];
+    leaves[i]!.kind === 'value' ? c.dialect.jsonSortKeys(`c${i}`) : [`s${i}_0`, `c${i}`];
+  const sortColumns = (i: number) => (leaves[i]!.kind === 'value' ? [] : [`s${i}_0`]);
   const groupLeaves = leaves.flatMap((leaf, i) => (leaf.kind === 'aggregate' ? [] : [i]));
   const selects = plan.variants.map((variant) => {
     const columns: string[] = [];
     leaves.forEach((leaf, i) => {
       if (leaf.kind === 'value') {
-        const source = c.sourceOf(leaf.alias, leaf.property, variant);
-        columns.push(`${source.json()} AS c${i}`);
-        source.sortKeys().forEach((key, j) => columns.push(`${key} AS s${i}_${j}`));
+        columns.push(`${c.sourceOf(leaf.alias, leaf.property, variant).json()} AS c${i}`);
       } else if (leaf.kind === 'object')
         columns.push(
           `${c.objectId(leaf.alias, variant)} AS c${i}`,
@@ -739,16 +739,19 @@ function compileTable(c: Compiler, items: ReturnItem[]): CompiledQuery {
     const order = [...userOrder, ...valueOrder];
     if (query.unique) {
       const columns = [
-        ...leaves.flatMap((leaf, i) => (leaf.kind === 'aggregate' ? [] : [`c${i}`, ...sortOf(i)])),
+        ...leaves.flatMap((leaf, i) =>
+          leaf.kind === 'aggregate' ? [] : [`c${i}`, ...sortColumns(i)],
+        ),
         ...orderColumns,
       ];
       const distinct = [...new Set(columns.length > 0 ? columns : ['z'])];
-      sql = `SELECT DISTINCT ${distinct.join(', ')} FROM (${paths}) p${order.length > 0 ? ` ORDER BY ${order.join(', ')}` : ''}${limitSql}`;
+      // Ordered outside the DISTINCT: PostgreSQL orders a DISTINCT only by selected columns.
+      sql = `SELECT * FROM (SELECT DISTINCT ${distinct.join(', ')} FROM (${paths}) p) d${order.length > 0 ? ` ORDER BY ${order.join(', ')}` : ''}${limitSql}`;
     } else
       sql = `SELECT * FROM (${paths}) p ORDER BY ${[...order, ...c.pathOrder(false)].join(', ')}${limitSql}`;
   } else {
     const groupColumns = [
-      ...new Set([...groupLeaves.flatMap((i) => [`c${i}`, ...sortOf(i)]), ...orderColumns]),
+      ...new Set([...groupLeaves.flatMap((i) => [`c${i}`, ...sortColumns(i)]), ...orderColumns]),
     ];
     const windows = leaves.flatMap((leaf, i) =>
       leaf.kind === 'aggregate' && (leaf.fn === 'SUM' || leaf.fn === 'AVG')

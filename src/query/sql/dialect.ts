@@ -67,6 +67,9 @@ export interface ValueSource {
   sortKeys(): [string, string, string];
 }
 
+/** A value returned as JSON (ValueSource.json) sorted by the three keys of sortKeys. */
+export type JsonSortKeys = (json: string) => [string, string, string];
+
 /** The order of JSON types in a sort: the same rank on both databases. */
 const SORT_RANK = { number: 1, string: 2, boolean: 3, array: 4, object: 5 };
 
@@ -96,6 +99,11 @@ export interface Dialect {
    * budget is spent; undefined where the server enforces the budget itself.
    */
   budgetCheck(table: string): string | undefined;
+  /**
+   * sortKeys of a returned JSON value (ValueSource.json), computed after the join from the one
+   * small value instead of from the whole properties document on every path.
+   */
+  jsonSortKeys: JsonSortKeys;
   /** Entity row `table` is in the full-text index (store/search-index.ts) with every word. */
   searchMatch(table: string, words: string[], params: Params): string;
   stringParam(params: Params, value: string): string;
@@ -143,7 +151,7 @@ function columnSource(
   trueValue: string,
   nullOf: Dialect['nullOf'],
   textOrder: (text: string) => string,
-  asJson: (column: string) => string,
+  asJson: (column: string, kind: ValueKind | 'boolean') => string,
 ): ValueSource {
   const element = columnElement(column, kind, trueValue);
   const present = (value: string) =>
@@ -152,10 +160,10 @@ function columnSource(
     anyElement: (predicate) =>
       nullable ? `(${column} IS NOT NULL AND ${predicate(element)})` : predicate(element),
     missing: () => (nullable ? `${column} IS NULL` : 'FALSE'),
-    json: () => asJson(column),
+    json: () => asJson(column, kind),
     native: () => column,
     numeric: () => (kind === 'number' ? column : nullOf('number')),
-    countable: () => asJson(column),
+    countable: () => asJson(column, kind),
     sortKeys: () => [
       present(String(SORT_RANK[kind])),
       kind === 'string'
@@ -247,11 +255,19 @@ export const sqliteDialect: Dialect = {
       '1',
       sqliteNull,
       (text) => text,
-      (value) => value,
+      (value, kind) =>
+        kind === 'boolean'
+          ? `json(CASE WHEN ${value} THEN 'true' ELSE 'false' END)`
+          : `json_quote(${value})`,
     ),
   absentSource: () => absentSource(sqliteNull),
   nullOf: sqliteNull,
   budgetCheck: (table) => `${BUDGET_FUNCTION}(${table}.id)`,
+  jsonSortKeys: (json) => [
+    `(CASE json_type(${json}) WHEN 'integer' THEN 1 WHEN 'real' THEN 1 WHEN 'text' THEN 2 WHEN 'true' THEN 3 WHEN 'false' THEN 3 WHEN 'array' THEN 4 WHEN 'object' THEN 5 END)`,
+    `(CASE WHEN json_type(${json}) IN ('integer','real','true','false') THEN ${json} ->> '$' END)`,
+    `(CASE WHEN json_type(${json}) IN ('text','array','object') THEN ${json} ->> '$' END)`,
+  ],
   // FTS5: quoted words side by side must all occur. Words hold no quote (it separates words).
   searchMatch: (table, words, params) =>
     `(${table}.instance_id, ${table}.key) IN (SELECT s.instance_id, s.key FROM entity_search_words w JOIN entity_search s ON s.id = w.rowid WHERE entity_search_words MATCH ${params.add(words.map((w) => `"${w}"`).join(' '))})`,
@@ -321,6 +337,11 @@ export const postgresDialect: Dialect = {
   absentSource: () => absentSource(postgresNull),
   nullOf: postgresNull,
   budgetCheck: () => undefined,
+  jsonSortKeys: (json) => [
+    `(CASE jsonb_typeof(${json}) WHEN 'number' THEN 1 WHEN 'string' THEN 2 WHEN 'boolean' THEN 3 WHEN 'array' THEN 4 WHEN 'object' THEN 5 END)`,
+    `(CASE jsonb_typeof(${json}) WHEN 'number' THEN (${json} #>> '{}')::numeric WHEN 'boolean' THEN (CASE WHEN ${json} = 'true'::jsonb THEN 1 ELSE 0 END) END)`,
+    `((CASE WHEN jsonb_typeof(${json}) IN ('string','array','object') THEN (${json} #>> '{}') END) COLLATE "C")`,
+  ],
   // A tsquery of quoted lexemes is taken as written, like the index's words.
   searchMatch: (table, words, params) =>
     `(${table}.instance_id, ${table}.key) IN (SELECT s.instance_id, s.key FROM entity_search s WHERE s.words @@ ${params.add(words.map((w) => `'${w}'`).join(' & '))}::tsquery)`,

@@ -32,11 +32,6 @@ const metadataColumns: Record<ObjectKind, Record<string, MetadataColumn>> = {
   },
 };
 
-/** Metadata property names: the columns above, and the instance's name. */
-export const metadataPropertyNames = (kind: ObjectKind): string[] => [
-  ...Object.keys(metadataColumns[kind]),
-  '_integrationName',
-];
 
 /** The value source of `property` on the row `table` (an entity or relationship table alias). */
 export function propertySource(
