@@ -55,6 +55,9 @@ export class PostgresConnection implements SqlConnection {
         await this.client.query(
           `SET LOCAL statement_timeout = ${Math.max(1, Math.ceil(budget.timeoutMs))}`,
         );
+        // JIT compiles a long statement's many expressions for seconds (12.6 s of a 15 s
+        // five-hop J1QL chain on 10,000 machines) to save milliseconds on a few thousand rows.
+        await this.client.query('SET LOCAL jit = off');
         if (budget.writtenJoinOrder) await this.client.query('SET LOCAL join_collapse_limit = 1');
         const result = await this.client.query(sql, params);
         await this.client.query('COMMIT');
