@@ -289,11 +289,7 @@ export async function runQuery(
   text: string,
   options: QueryOptions = {},
 ): Promise<QueryResult> {
-  // The compiler writes the join order (most constrained node first, then along the chain).
-  const budget: ReadOptions = {
-    timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
-    writtenJoinOrder: true,
-  };
+  const budget: ReadOptions = { timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS };
   try {
     return await pageOf(store, text, options, budget);
   } catch (err) {
@@ -324,7 +320,12 @@ async function pageOf(
     maxRows,
     instance: options.instance,
   });
-  const rows = await store.read<Record<string, unknown>>(compiled.sql, compiled.params, budget);
+  // With traversals the compiler writes the join order (most constrained node first, then
+  // along the chain); a single node's index choice is best left to the database.
+  const rows = await store.read<Record<string, unknown>>(compiled.sql, compiled.params, {
+    ...budget,
+    writtenJoinOrder: plan.variants.some((variant) => variant.hops.length > 0),
+  });
   const overBudget = () =>
     new QueryBudgetError(
       'rows',
