@@ -32,7 +32,6 @@ const metadataColumns: Record<ObjectKind, Record<string, MetadataColumn>> = {
   },
 };
 
-
 /** The value source of `property` on the row `table` (an entity or relationship table alias). */
 export function propertySource(
   dialect: Dialect,
