@@ -270,6 +270,14 @@ const QUERIES: BenchQuery[] = [
 
 /** Why a query can be slow on 10k SQLite, and what index or plan fixes it (printed when it is). */
 const WHY_SLOW: Record<string, string> = {
+  'high-risk machines (list)':
+    "under this run's load (2.6× hand SQL): the engine matches `HostAgent` through `entity_classes` (10,000 primary-key lookups of wide entity rows) where the hand SQL uses the `type` index, and pays the per-row budget call. Fix: resolve a class to the types that carry it (one small query) and drive from the `type` index.",
+  'agent ↔ device (RELATES TO)':
+    'the total row order: `LIMIT 100` without `ORDER BY` now sorts all 10,000 paths (both directions of the two-way hop) by the returned values before cutting, where it used to stop at the first 100. Fix: none wanted for the order itself; a sort on the returned JSON values only (done) keeps it at about 0.5 s.',
+  'account → machines count':
+    'no aggregate push-down: `COUNT(m)` counts distinct machine ids over 10,000 path rows, each a machine row lookup. Fix: count distinct `to_key` straight from the walk index.',
+  'corpus: five-hop chain':
+    'four directed variants of eleven joined tables; SQLite follows the written order through the covering indexes. PostgreSQL: see "PostgreSQL multi-hop plans" below (9.1 → 1.6 s).',
   'top 10 CVEs by machines':
     'counts distinct machines per CVE over all 80,000 machine→CVE links. The walk itself stays inside the covering index `relationships_to_walk` (migration 2): 9 ms for the 80,000 links. The rest is per link: the machine row lookup to test `deleted` and read `_id` (about 60 ms), its class check in `entity_classes` (40 ms), and the CVE name JSON, grouping and `COUNT(DISTINCT)` (60 ms). Fix: a group-by push-down in the compiler: count distinct `from_key` per CVE key straight from the index (the machine end tested through `entity_classes` and a narrow `(instance_id, key, deleted)` index, never the wide entity row), then read the 500 CVE names once.',
   'logon users by findings (two hops)':
