@@ -54,6 +54,9 @@ class Translator {
   private i = 0;
   private out = '';
   private readonly groups: number;
+  /** Open groups: whether each is a lookaround, which ARE cannot repeat (JavaScript can). */
+  private readonly open: boolean[] = [];
+  private lookaroundClosed = false;
 
   constructor(private readonly pattern: string) {
     this.groups = captureGroupCount(pattern);
@@ -63,6 +66,10 @@ class Translator {
     const p = this.pattern;
     while (this.i < p.length) {
       const c = p[this.i]!;
+      const quantifier = c === '*' || c === '+' || c === '?' || (c === '{' && this.isBound());
+      if (quantifier && this.lookaroundClosed)
+        throw new RegexTranslationError('a repeated lookahead such as (?=a)+');
+      this.lookaroundClosed = false;
       if (c === '\\') this.escape();
       else if (c === '[') this.characterClass();
       else if (c === '(') this.group();
@@ -75,7 +82,11 @@ class Translator {
         this.i++;
         this.lazy();
       } else if (c === '{') this.brace();
-      else if (c === '|' || c === ')' || c === '^' || c === '$') {
+      else if (c === ')') {
+        this.lookaroundClosed = this.open.pop() ?? false;
+        this.out += c;
+        this.i++;
+      } else if (c === '|' || c === '^' || c === '$') {
         this.out += c;
         this.i++;
       } else {
@@ -90,6 +101,10 @@ class Translator {
   /** Whether a match exists does not depend on greediness, and ARE mixes greediness differently. */
   private lazy(): void {
     if (this.pattern[this.i] === '?') this.i++;
+  }
+
+  private isBound(): boolean {
+    return /^\{\d+(,\d*)?\}/.test(this.pattern.slice(this.i));
   }
 
   private brace(): void {
@@ -114,10 +129,12 @@ class Translator {
       // A named group matches as a plain capture group.
       this.out += '(';
       this.i += named[0].length;
+      this.open.push(false);
       return;
     }
     const special = /^\(\?(?::|=|!|<=|<!)/.exec(rest);
     const text = special ? special[0] : '(';
+    this.open.push(text.length > 3 || text === '(?=' || text === '(?!');
     this.out += text;
     this.i += text.length;
   }

@@ -126,6 +126,108 @@ const query = fc
     return `${head} RETURN ${last}.${prop} AS v, COUNT(a) AS n, MAX(a.cvssScore) AS top ORDER BY n DESC${window}`;
   });
 
+/** Pieces of J1QL and of things that break parsers and SQL, in any order. */
+const hostilePieces = [
+  'FIND',
+  'WITH',
+  'THAT',
+  'AS',
+  'RETURN',
+  'WHERE',
+  'ORDER BY',
+  'LIMIT',
+  'SKIP',
+  'TREE',
+  'COUNT(',
+  'CONCAT(',
+  'ABS(',
+  '*',
+  '(',
+  ')',
+  ',',
+  '=',
+  '!=',
+  '~=',
+  '>>',
+  '<<',
+  '!',
+  '?',
+  'AND',
+  'OR',
+  'a',
+  'a.x',
+  'a.*',
+  '[\\0]',
+  '[x"y]',
+  'HostAgent',
+  'user_endpoint',
+  '#CriticalAsset',
+  "'x'",
+  "'\\'",
+  "'it\\'s'",
+  '"q\\"q"',
+  "'\u00e9\u{1F600}'",
+  "'; DROP TABLE entities; --'",
+  '/\\b(?:a|b)+\\d{2,}/i',
+  '/[[:alpha:]]/',
+  '/(?<=x)y/',
+  '/\\Qx\\E/',
+  '1e30',
+  '-1',
+  '0.5',
+  'date.now - 1 day',
+  '${param.p}',
+  '{{p}}',
+  'undefined',
+  'true',
+  '"ws"',
+];
+
+const hostile = fc
+  .array(fc.constantFrom(...hostilePieces), { minLength: 1, maxLength: 12 })
+  .map((pieces) => pieces.join(' '));
+
+/** A J1QL single-quoted literal of any text. */
+const quote = (text: string) => `'${text.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+const anyText = fc.string({ maxLength: 12 }).filter((t) => !t.includes('\u0000'));
+/** Regular expressions over the characters that make regex syntax, matched against the fixture. */
+const regexBody = fc
+  .array(
+    fc.constantFrom(
+      ...'ws-0123.^$|?*+(){}[]\\dDwWsSbB:,=!<>aci'.split(''),
+      '\\d',
+      '\\b',
+      '\\w',
+      '\\s',
+      '[a-z]',
+      '(?:',
+      '(?=',
+      '(?<!',
+      '{2}',
+      '{1,3}',
+      '\\u0077',
+      '\\x2d',
+    ),
+    { minLength: 1, maxLength: 10 },
+  )
+  .map((parts) => parts.join(''))
+  .filter((body) => !body.includes('/') && !body.endsWith('\\'));
+const valueProbe = fc.oneof(
+  fc
+    .tuple(regexBody, fc.boolean(), fc.constantFrom('=', '~=', '^=', '$=', '!='))
+    .map(([body, i, op]) => `FIND HostAgent WITH displayName ${op} /${body}/${i ? 'i' : ''}`),
+  fc
+    .tuple(anyText, fc.constantFrom('=', '!=', '~=', '^=', '$=', '>', '<'), anyText)
+    .map(
+      ([name, op, value]) =>
+        `FIND * WITH [${name.replace(/[\]\n]/g, '') || 'x'}] ${op} ${quote(value)}`,
+    ),
+  anyText.map((term) => `FIND ${quote(term)}`),
+  anyText.map(
+    (name) => `FIND User AS a RETURN a.[${name.replace(/[\]\n]/g, '') || 'x'}] AS v LIMIT 3`,
+  ),
+);
+
 describe('generated queries on SQLite and PostgreSQL', () => {
   let backends: TwoBackends;
   beforeAll(async () => {
@@ -147,5 +249,36 @@ describe('generated queries on SQLite and PostgreSQL', () => {
     console.log('differential:', tally);
     // Most generated queries must run (not all end as the same validation error).
     expect(tally.ok).toBeGreaterThan(100);
+  }, 300_000);
+
+  it('answer hostile token soup the same way, always as a J1QL error or an answer', async () => {
+    const tally: Record<string, number> = {};
+    await fc.assert(
+      fc.asyncProperty(hostile, async (text) => {
+        // outcomes() fails the test on any error that is not a J1QL error or that shows SQL.
+        const [sqlite, postgres] = await backends.outcomes(text, { params: { p: 'x' } });
+        expect(postgres, text).toEqual(sqlite);
+        const kind = sqlite!.ok ? 'ok' : sqlite!.kind;
+        tally[kind] = (tally[kind] ?? 0) + 1;
+      }),
+      { numRuns: 400 },
+    );
+    console.log('hostile:', tally);
+    expect(tally.QueryExecutionError).toBeUndefined();
+  }, 300_000);
+
+  it('treat hostile values, names, terms and regular expressions the same way', async () => {
+    const tally: Record<string, number> = {};
+    await fc.assert(
+      fc.asyncProperty(valueProbe, async (text) => {
+        const [sqlite, postgres] = await backends.outcomes(text);
+        expect(postgres, text).toEqual(sqlite);
+        const kind = sqlite!.ok ? 'ok' : sqlite!.kind;
+        tally[kind] = (tally[kind] ?? 0) + 1;
+      }),
+      { numRuns: 600 },
+    );
+    console.log('hostile values:', tally);
+    expect(tally.ok).toBeGreaterThan(200);
   }, 300_000);
 });
