@@ -71,7 +71,8 @@ export function checkQuery(text: string): void {
   // Compiling resolves every alias and function; parameter values do not matter here.
   compileQuery(plan, {
     dialect: 'sqlite',
-    values: { params: {}, now: 0, missingParameter: '' },
+    // A stand-in with letters, so a placeholder search term (FIND "{{host}}") checks as valid.
+    values: { params: {}, now: 0, missingParameter: 'placeholder' },
     includeDeleted: false,
     window: { skip: 0, rows: DEFAULT_LIMIT },
     maxRows: DEFAULT_MAX_ROWS,
