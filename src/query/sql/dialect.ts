@@ -53,8 +53,6 @@ export interface ValueSource {
   missing(): string;
   /** The value as JSON (SQLite: JSON text; PostgreSQL: jsonb) for RETURN. */
   json(): string;
-  /** The value as a native SQL scalar for ORDER BY, MIN and MAX. */
-  native(): string;
   /** The value as a number, or NULL when it is not one, for SUM and AVG. */
   numeric(): string;
   /** The value as COUNT counts it: JSON, with an empty array counted as no value. */
@@ -161,7 +159,6 @@ function columnSource(
       nullable ? `(${column} IS NOT NULL AND ${predicate(element)})` : predicate(element),
     missing: () => (nullable ? `${column} IS NULL` : 'FALSE'),
     json: () => asJson(column, kind),
-    native: () => column,
     numeric: () => (kind === 'number' ? column : nullOf('number')),
     countable: () => asJson(column, kind),
     sortKeys: () => [
@@ -181,7 +178,6 @@ function absentSource(nullOf: Dialect['nullOf']): ValueSource {
     anyElement: () => 'FALSE',
     missing: () => 'TRUE',
     json: () => nullOf('json'),
-    native: () => 'NULL',
     numeric: () => nullOf('number'),
     countable: () => nullOf('json'),
     sortKeys: () => [nullOf('integer'), nullOf('number'), nullOf('text')],
@@ -224,7 +220,6 @@ export const sqliteDialect: Dialect = {
       },
       missing: () => `coalesce(json_type(${document}, ${path()}), 'null') = 'null'`,
       json: () => `(${document} -> ${path()})`,
-      native: () => `json_extract(${document}, ${path()})`,
       numeric: () => {
         const p1 = path();
         const p2 = path();
@@ -305,7 +300,6 @@ export const postgresDialect: Dialect = {
       },
       missing: () => `coalesce(jsonb_typeof(${value()}), 'null') = 'null'`,
       json: () => value(),
-      native: () => value(),
       numeric: () => {
         const a = value();
         const b = value();
