@@ -1,4 +1,12 @@
+import { createHash } from 'node:crypto';
+import { ReadBudgetError, type ReadOptions } from '../store/sql/read-budget.js';
 import type { Expression } from './ast.js';
+import {
+  QueryBudgetError,
+  QueryError,
+  QueryExecutionError,
+  QueryValidationError,
+} from './errors.js';
 import { evaluate, type LeafValues } from './evaluate.js';
 import { parseQuery } from './parser.js';
 import { planQuery, type Plan } from './plan.js';
@@ -24,29 +32,38 @@ import {
   type Leaf,
 } from './sql/compile.js';
 import type { DialectName } from './sql/dialect.js';
-import { originalString } from '../store/stored-json.js';
-import { metadataPropertyNames } from './sql/sources.js';
 import type { ParameterValue } from './values.js';
 
 /** What the engine needs from the store: the committed graph, read-only. */
 export interface QueryableStore {
   readonly dialect: DialectName;
-  /** On SQLite, `js_regexp(pattern, flags, text)` must exist (the store registers it at open). */
-  read<T>(sql: string, params: unknown[]): Promise<T[]>;
+  /**
+   * On SQLite, `js_regexp(pattern, flags, text)` and `dg_read_budget(x)` must exist (the store
+   * registers them at open). With a budget the read is cancelled (ReadBudgetError) past it.
+   */
+  read<T>(sql: string, params: unknown[], budget?: ReadOptions): Promise<T[]>;
 }
 
 export interface QueryOptions {
   params?: Record<string, ParameterValue>;
   includeDeleted?: boolean;
-  /** Rows (list: starting entities) when the query has no LIMIT; JupiterOne's default is 250. */
+  /** Rows (list: starting entities) of a page when the query has no LIMIT; JupiterOne's is 250. */
   defaultLimit?: number;
   /** Restrict the starting entities to one instance. */
   instance?: string;
   /** What `date.now` means (epoch ms); defaults to the current time. */
   now?: number;
+  /** The next page of an earlier result of the same query (its `cursor`). */
+  cursor?: string;
+  /** Milliseconds each statement may run before it is cancelled. */
+  timeoutMs?: number;
+  /** Rows one statement may return (a LIMIT above it, or sorting more, is cancelled). */
+  maxRows?: number;
 }
 
 export const DEFAULT_LIMIT = 250;
+export const DEFAULT_TIMEOUT_MS = 30_000;
+export const DEFAULT_MAX_ROWS = 100_000;
 
 /** Parses and plans without a database: what `query --check` runs on every line. */
 export function checkQuery(text: string): void {
@@ -54,9 +71,11 @@ export function checkQuery(text: string): void {
   // Compiling resolves every alias and function; parameter values do not matter here.
   compileQuery(plan, {
     dialect: 'sqlite',
-    values: { params: {}, now: 0, missingParameter: '' },
+    // A stand-in with letters, so a placeholder search term (FIND "{{host}}") checks as valid.
+    values: { params: {}, now: 0, missingParameter: 'placeholder' },
     includeDeleted: false,
-    defaultLimit: DEFAULT_LIMIT,
+    window: { skip: 0, rows: DEFAULT_LIMIT },
+    maxRows: DEFAULT_MAX_ROWS,
   });
 }
 
@@ -64,6 +83,7 @@ async function loadObjects(
   store: QueryableStore,
   kind: 'entity' | 'relationship',
   ids: string[],
+  budget: ReadOptions,
 ): Promise<Map<string, EntityResult | RelationshipResult>> {
   const loaded = new Map<string, EntityResult | RelationshipResult>();
   const chunk = 500;
@@ -77,35 +97,44 @@ async function loadObjects(
     const rows = await store.read<ObjectRow>(
       `SELECT ${columns} FROM ${table} o JOIN instances i ON i.id = o.instance_id WHERE o.id IN (${placeholders})`,
       part,
+      budget,
     );
     for (const row of rows)
-      loaded.set(row.id, kind === 'entity' ? entityResult(row) : relationshipResult(row));
+      loaded.set(
+        row.id,
+        kind === 'entity'
+          ? entityResult(row)
+          : relationshipResult(row),
+      );
   }
   return loaded;
 }
-
-/** Key columns hold keys in the store's escaped form (store/stored-json.ts). */
-const KEY_PROPERTIES = new Set(['_key', '_fromEntityKey', '_toEntityKey']);
 
 function decodeLeaf(leaf: Leaf, raw: unknown): unknown {
   if (raw === null || raw === undefined) return null;
   if (leaf.kind === 'aggregate')
     return leaf.fn === 'COUNT' || typeof raw === 'string' ? Number(raw) : raw;
   if (leaf.kind === 'object') return raw;
-  if (!metadataPropertyNames(leaf.objectKind).includes(leaf.property)) return decodeJson(raw);
-  if (leaf.property === '_deleted') return Boolean(raw);
-  if (leaf.property === '_class' && leaf.objectKind === 'entity') return decodeJson(raw);
-  if (typeof raw === 'string' && KEY_PROPERTIES.has(leaf.property)) return originalString(raw);
-  return typeof raw === 'string' && /^(_createdOn|_beginOn|_endOn|_version)$/.test(leaf.property)
-    ? Number(raw)
-    : raw;
+  // Every returned value is JSON (metadata columns too), so one decoding fits all.
+  return decodeJson(raw);
+}
+
+/** Like the SQL sort (dialect sortKeys): numbers, strings, booleans, then the rest by JSON. */
+function sortRank(value: unknown): number {
+  if (typeof value === 'number') return 1;
+  if (typeof value === 'string') return 2;
+  if (typeof value === 'boolean') return 3;
+  return Array.isArray(value) ? 4 : 5;
 }
 
 function compareValues(a: unknown, b: unknown): number {
   if (a === null || a === undefined) return b === null || b === undefined ? 0 : 1;
   if (b === null || b === undefined) return -1;
+  const rank = sortRank(a) - sortRank(b);
+  if (rank !== 0) return rank;
   if (typeof a === 'number' && typeof b === 'number') return a - b;
-  return String(a) < String(b) ? -1 : String(a) > String(b) ? 1 : 0;
+  const [x, y] = typeof a === 'string' ? [a, b as string] : [JSON.stringify(a), JSON.stringify(b)];
+  return x < y ? -1 : x > y ? 1 : 0;
 }
 
 async function shapeTable(
@@ -113,6 +142,7 @@ async function shapeTable(
   plan: Plan,
   compiled: Extract<CompiledQuery, { mode: 'table' }>,
   rows: Record<string, unknown>[],
+  budget: ReadOptions,
 ): Promise<TableRow[]> {
   const { leaves } = compiled;
   const objectIds = { entity: new Set<string>(), relationship: new Set<string>() };
@@ -124,11 +154,11 @@ async function shapeTable(
     }
   });
   const objects = new Map([
-    ...(await loadObjects(store, 'entity', [...objectIds.entity])),
-    ...(await loadObjects(store, 'relationship', [...objectIds.relationship])),
+    ...(await loadObjects(store, 'entity', [...objectIds.entity], budget)),
+    ...(await loadObjects(store, 'relationship', [...objectIds.relationship], budget)),
   ]);
   const resolve = (expression: Expression) => expressionLeaf(plan, expression);
-  let data = rows.map((row) => {
+  const data = rows.map((row) => {
     const values: LeafValues = new Map();
     leaves.forEach((leaf, i) => {
       const raw = row[`c${i}`];
@@ -156,10 +186,9 @@ async function shapeTable(
     return out;
   });
   const sort = compiled.sortAfter;
-  if (sort) {
+  // Array.prototype.sort is stable: ties keep the statement's total order.
+  if (sort)
     data.sort((a, b) => (sort.descending ? -1 : 1) * compareValues(a[sort.column], b[sort.column]));
-    data = data.slice(sort.skip, sort.skip + sort.limit);
-  }
   return data;
 }
 
@@ -167,17 +196,23 @@ async function shapeTree(
   store: QueryableStore,
   compiled: Extract<CompiledQuery, { mode: 'tree' }>,
   rows: Record<string, unknown>[],
+  budget: ReadOptions,
 ): Promise<QueryResult> {
   const ids = (columns: string[]) =>
     [...new Set(rows.flatMap((row) => columns.map((c) => row[c])))].filter(
       (id): id is string => typeof id === 'string',
     );
-  const vertices = [
-    ...(await loadObjects(store, 'entity', ids(compiled.nodeColumns))).values(),
-  ] as EntityResult[];
-  const relationships = [
-    ...(await loadObjects(store, 'relationship', ids(compiled.edgeColumns))).values(),
-  ] as RelationshipResult[];
+  // Vertices and edges in the order the (ordered) paths first reach them.
+  const load = async (kind: 'entity' | 'relationship', columns: string[]) => {
+    const wanted = ids(columns);
+    const loaded = await loadObjects(store, kind, wanted, budget);
+    return wanted.flatMap((id) => {
+      const object = loaded.get(id);
+      return object ? [object] : [];
+    });
+  };
+  const vertices = (await load('entity', compiled.nodeColumns)) as EntityResult[];
+  const relationships = (await load('relationship', compiled.edgeColumns)) as RelationshipResult[];
   const vertexId = new Map(
     vertices.map((v) => [
       `${String(v.entity._integrationInstanceId)}\n${String(v.entity._key)}`,
@@ -195,26 +230,145 @@ async function shapeTree(
   return { type: 'tree', data: { vertices, edges } };
 }
 
-/** Runs one J1QL query on the store's committed graph. */
+/** Where a page starts, bound to the query it pages through so it cannot be replayed elsewhere. */
+interface Cursor {
+  offset: number;
+  query: string;
+}
+
+function queryDigest(text: string, options: QueryOptions): string {
+  return createHash('sha256')
+    .update(
+      JSON.stringify([
+        text,
+        options.params ?? {},
+        options.includeDeleted ?? false,
+        options.instance,
+      ]),
+    )
+    .digest('base64url')
+    .slice(0, 16);
+}
+
+function encodeCursor(cursor: Cursor): string {
+  return Buffer.from(JSON.stringify(cursor)).toString('base64url');
+}
+
+function decodeCursor(text: string, digest: string): number {
+  let cursor: Partial<Cursor> | undefined;
+  try {
+    cursor = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as Partial<Cursor>;
+  } catch {
+    cursor = undefined;
+  }
+  if (!cursor || !Number.isSafeInteger(cursor.offset) || (cursor.offset ?? -1) < 0)
+    throw new QueryValidationError('the cursor is not one this engine gave out');
+  if (cursor.query !== digest)
+    throw new QueryValidationError('the cursor belongs to another query (or other parameters)');
+  return cursor.offset!;
+}
+
+/** Any failure past parsing, in J1QL's terms: a driver's text describes SQL, never shown. */
+function queryErrorOf(err: unknown, budget: ReadOptions): QueryError {
+  if (err instanceof QueryError) return err;
+  if (err instanceof ReadBudgetError)
+    return new QueryBudgetError(
+      'time',
+      `the query ran longer than its time budget of ${budget.timeoutMs} ms and was cancelled`,
+    );
+  const code = (err as { code?: unknown } | undefined)?.code;
+  return new QueryExecutionError(typeof code === 'string' ? code : undefined);
+}
+
+/**
+ * Runs one J1QL query on the store's committed graph. Every result has one total order (the
+ * written ORDER BY, then values, then _key), the same on every backend; a page cut short of the
+ * whole answer says `truncated` and carries the `cursor` of the next page.
+ */
 export async function runQuery(
   store: QueryableStore,
   text: string,
   options: QueryOptions = {},
 ): Promise<QueryResult> {
+  const budget: ReadOptions = { timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS };
+  try {
+    return await pageOf(store, text, options, budget);
+  } catch (err) {
+    throw queryErrorOf(err, budget);
+  }
+}
+
+async function pageOf(
+  store: QueryableStore,
+  text: string,
+  options: QueryOptions,
+  budget: ReadOptions,
+): Promise<QueryResult> {
   const plan = planQuery(parseQuery(text));
+  const maxRows = options.maxRows ?? DEFAULT_MAX_ROWS;
+  const digest = queryDigest(text, options);
+  const offset = options.cursor === undefined ? 0 : decodeCursor(options.cursor, digest);
+  const explicitLimit = plan.query.limit !== undefined;
+  const pageSize = plan.query.limit ?? options.defaultLimit ?? DEFAULT_LIMIT;
+  const skip = (plan.query.skip ?? 0) + offset;
+  // One row past the page says whether more follow.
+  const wanted = Math.min(pageSize, maxRows) + 1;
   const compiled = compileQuery(plan, {
     dialect: store.dialect,
     values: { params: options.params ?? {}, now: options.now ?? Date.now() },
     includeDeleted: options.includeDeleted ?? false,
-    defaultLimit: options.defaultLimit ?? DEFAULT_LIMIT,
+    window: { skip, rows: wanted },
+    maxRows,
     instance: options.instance,
   });
-  const rows = await store.read<Record<string, unknown>>(compiled.sql, compiled.params);
-  if (compiled.mode === 'list')
+  // With traversals the compiler writes the join order (most constrained node first, then
+  // along the chain); a single node's index choice is best left to the database.
+  const rows = await store.read<Record<string, unknown>>(compiled.sql, compiled.params, {
+    ...budget,
+    writtenJoinOrder: plan.variants.some((variant) => variant.hops.length > 0),
+  });
+  const overBudget = () =>
+    new QueryBudgetError(
+      'rows',
+      `the query returns more than its row budget of ${maxRows} rows: lower LIMIT or use pages`,
+    );
+  const sortedLater = compiled.mode === 'table' && compiled.sortAfter !== undefined;
+  if (rows.length > maxRows) throw overBudget();
+  const page = <T>(all: T[]): { items: T[]; more: boolean } => {
+    const from = sortedLater ? skip : 0;
+    const items = all.slice(from, from + pageSize);
+    return { items, more: all.length > from + pageSize };
+  };
+  const finish = <R extends QueryResult>(result: R, more: boolean): R => {
+    if (!more || explicitLimit) return result;
+    if (pageSize >= maxRows) throw overBudget();
     return {
-      type: 'list',
-      data: rows.map((row) => entityResult(row as unknown as ObjectRow)),
+      ...result,
+      truncated: true,
+      cursor: encodeCursor({ offset: offset + pageSize, query: digest }),
     };
-  if (compiled.mode === 'tree') return shapeTree(store, compiled, rows);
-  return { type: 'table', data: await shapeTable(store, plan, compiled, rows) };
+  };
+  if (compiled.mode === 'list') {
+    const { items, more } = page(rows);
+    return finish(
+      {
+        type: 'list',
+        data: items.map((row) => entityResult(row as unknown as ObjectRow)),
+      },
+      more,
+    );
+  }
+  if (compiled.mode === 'tree') {
+    const { items, more } = page(rows);
+    return finish(await shapeTree(store, compiled, items, budget), more);
+  }
+  const data = await shapeTable(
+    store,
+    plan,
+    compiled,
+    sortedLater ? rows : rows.slice(0, pageSize + 1),
+    budget,
+  );
+  const { items, more } = page(data);
+  return finish({ type: 'table', data: items }, more);
 }

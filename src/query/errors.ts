@@ -37,3 +37,29 @@ export class NotSupportedError extends QueryError {
 export class QueryValidationError extends QueryError {
   override name = 'QueryValidationError';
 }
+
+/** The query ran past a budget (time or rows) and was cancelled; the store is unchanged. */
+export class QueryBudgetError extends QueryError {
+  override name = 'QueryBudgetError';
+  constructor(
+    readonly budget: 'time' | 'rows',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * The store failed to run a valid query. The message never carries the generated SQL or the
+ * driver's text (they describe SQL, not J1QL); the driver's error code is kept for a report.
+ */
+export class QueryExecutionError extends QueryError {
+  override name = 'QueryExecutionError';
+  constructor(readonly code: string | undefined) {
+    super(
+      `the store could not run this query${code ? ` (error ${code})` : ''}; nothing was changed. Please report it with the query text`,
+      1,
+      1,
+    );
+  }
+}

@@ -95,8 +95,36 @@ function position(token: IToken): Position {
   return { line: token.startLine ?? 0, column: token.startColumn ?? 0 };
 }
 
+/** Only `\'`, `\"` and `\\` are escapes: `'CONTOSO\svc'` keeps its backslash. */
 function unquote(image: string): string {
-  return image.slice(1, -1).replace(/\\(.)/g, '$1');
+  return image.slice(1, -1).replace(/\\(['"\\])/g, '$1');
+}
+
+function syntaxError(token: IToken, detail: string, expected: string[]): QuerySyntaxError {
+  return new QuerySyntaxError(
+    detail,
+    token.startLine ?? 1,
+    token.startColumn ?? 1,
+    describe(token),
+    expected,
+  );
+}
+
+/** Deeper nesting than any real query; far below what the recursive parser's stack allows. */
+export const MAX_NESTING = 100;
+
+/** Refuses text the recursive descent would overflow the stack on, before parsing it. */
+function checkNesting(tokens: IToken[]): void {
+  let depth = 0;
+  // `- - - x` recurses like parentheses do.
+  let signs = 0;
+  for (const token of tokens) {
+    if (token.tokenType === T.LParen) depth++;
+    else if (token.tokenType === T.RParen) depth--;
+    signs = token.tokenType === T.Minus ? signs + 1 : 0;
+    if (depth > MAX_NESTING || signs > MAX_NESTING)
+      throw syntaxError(token, `nested more than ${MAX_NESTING} levels deep`, []);
+  }
 }
 
 function targetName(image: string): TargetName {
@@ -155,7 +183,7 @@ class J1qlParser extends EmbeddedActionsParser {
         ALT: () => {
           const text = unquote(this.CONSUME(T.StringLiteral).image);
           const filter = this.OPTION(() => this.SUBRULE(this.withClause));
-          const alias = this.OPTION2(() => this.SUBRULE(this.aliasClause));
+          const alias = this.OPTION2(() => this.SUBRULE(this.aliasClause))?.image;
           return { kind: 'fullText', text, filter, alias };
         },
       },
@@ -165,8 +193,8 @@ class J1qlParser extends EmbeddedActionsParser {
           // `FIND Host AS h WITH …` is an older form; accepted leniently.
           const early = this.OPTION3(() => this.SUBRULE2(this.aliasClause));
           const filter = this.OPTION4(() => this.SUBRULE2(this.withClause));
-          const alias = this.OPTION5(() => this.SUBRULE3(this.aliasClause)) ?? early;
-          return { kind: 'entities', selector, filter, alias };
+          const late = this.OPTION5(() => this.SUBRULE3(this.aliasClause));
+          return { kind: 'entities', selector, filter, alias: this.oneAlias(early, late) };
         },
       },
     ]);
@@ -209,10 +237,21 @@ class J1qlParser extends EmbeddedActionsParser {
     ]);
   });
 
-  private aliasClause = this.RULE('aliasClause', (): string => {
+  private aliasClause = this.RULE('aliasClause', (): IToken => {
     this.CONSUME(T.As);
-    return this.CONSUME(T.Identifier).image;
+    return this.CONSUME(T.Identifier);
   });
+
+  /** The lenient `Selector AS a WITH …` form, or the documented `… WITH … AS a`: not both. */
+  private oneAlias(early: IToken | undefined, late: IToken | undefined): string | undefined {
+    return this.ACTION(() => {
+      if (early && late)
+        throw syntaxError(late, `a second alias (${late.image}) for ${early.image}`, [
+          'one AS name per selector',
+        ]);
+      return (late ?? early)?.image;
+    });
+  }
 
   private withClause = this.RULE('withClause', (): Filter => {
     this.CONSUME(T.With);
@@ -229,7 +268,7 @@ class J1qlParser extends EmbeddedActionsParser {
           this.AT_LEAST_ONE(() => steps.push(this.SUBRULE2(this.traversal)));
           this.CONSUME(T.RParen);
           this.CONSUME(T.Question);
-          const alias = this.OPTION(() => this.SUBRULE(this.aliasClause));
+          const alias = this.OPTION(() => this.SUBRULE(this.aliasClause))?.image;
           return { kind: 'optional', steps, alias, position: position(open) };
         },
       },
@@ -242,17 +281,36 @@ class J1qlParser extends EmbeddedActionsParser {
     const verbs = this.SUBRULE(this.verbSpec);
     let direction: Traversal['direction'] = 'both';
     let relationshipAlias: string | undefined;
+    const once = (token: IToken, what: string, seen: boolean) =>
+      this.ACTION(() => {
+        if (seen) throw syntaxError(token, `a second ${what} for one relationship`, []);
+      });
     this.MANY(() =>
       this.OR([
-        { ALT: () => (this.CONSUME(T.Outgoing), (direction = 'out')) },
-        { ALT: () => (this.CONSUME(T.Incoming), (direction = 'in')) },
-        { ALT: () => (relationshipAlias = this.SUBRULE(this.aliasClause)) },
+        {
+          ALT: () => {
+            const token = this.OR2([
+              { ALT: () => this.CONSUME(T.Outgoing) },
+              { ALT: () => this.CONSUME(T.Incoming) },
+            ]);
+            once(token, 'direction', direction !== 'both');
+            direction = token.tokenType === T.Outgoing ? 'out' : 'in';
+          },
+        },
+        {
+          ALT: () => {
+            const token = this.SUBRULE(this.aliasClause);
+            once(token, 'alias', relationshipAlias !== undefined);
+            relationshipAlias = token.image;
+          },
+        },
       ]),
     );
     const target = this.SUBRULE(this.selector);
     const early = this.OPTION2(() => this.SUBRULE2(this.aliasClause));
     const filter = this.OPTION3(() => this.SUBRULE(this.withClause));
-    const alias = this.OPTION4(() => this.SUBRULE3(this.aliasClause)) ?? early;
+    const late = this.OPTION4(() => this.SUBRULE3(this.aliasClause));
+    const alias = this.oneAlias(early, late);
     return {
       kind: 'traversal',
       negated,
@@ -635,8 +693,17 @@ class J1qlParser extends EmbeddedActionsParser {
     return keys;
   });
 
+  /** SKIP and LIMIT: a whole number the database can count to. */
   private integer = this.RULE('integer', (): number => {
-    return Number(this.CONSUME(T.NumberLiteral).image);
+    const token = this.CONSUME(T.NumberLiteral);
+    return this.ACTION(() => {
+      const value = Number(token.image);
+      if (!/^\d+$/.test(token.image) || !Number.isSafeInteger(value))
+        throw syntaxError(token, 'SKIP and LIMIT take a whole number', [
+          `a whole number from 0 to ${Number.MAX_SAFE_INTEGER}`,
+        ]);
+      return value;
+    });
   });
 }
 
@@ -656,8 +723,23 @@ export function parseQuery(text: string): Query {
       [],
     );
   }
+  checkNesting(lexed.tokens);
   parser ??= new J1qlParser();
-  const query = parser.parseText(text, lexed.tokens);
+  let query: Query;
+  try {
+    query = parser.parseText(text, lexed.tokens);
+  } catch (err) {
+    // The nesting check keeps the stack safe; this is the last line of defence, never a crash.
+    if (err instanceof RangeError)
+      throw new QuerySyntaxError(
+        'the query is nested too deeply',
+        1,
+        1,
+        describe(lexed.tokens[0]!),
+        [],
+      );
+    throw err;
+  }
   const parseError = parser.errors[0];
   if (parseError) {
     const token = parseError.token;

@@ -18,6 +18,8 @@ export interface NodeSpec {
   id: number;
   selector: PlainSelector;
   filter?: Filter;
+  /** Full-text search root (`FIND "term"`): the term, or the placeholder standing for it. */
+  search?: Value;
 }
 
 /** One relationship position in the chain: table alias `r{id}` in SQL. */
@@ -205,11 +207,25 @@ function nodeMatch(
   };
 }
 
+/** `FIND "{{name}}"` searches for the placeholder's value (saved questions ask for it). */
+function searchTerm(text: string): Value {
+  const placeholder = /^\{\{\s*([^}]+?)\s*\}\}$/.exec(text);
+  return placeholder
+    ? { kind: 'placeholder', name: placeholder[1]! }
+    : { kind: 'string', value: text };
+}
+
 export function planQuery(query: Query): Plan {
-  if (query.root.kind === 'fullText')
-    throw new NotSupportedError('full-text search (a quoted string as the FIND target)');
   const builder = new PlanBuilder(query);
-  const root: NodeSpec = { id: 0, ...nodeMatch(query.root.selector, query.root.filter) };
+  const root: NodeSpec =
+    query.root.kind === 'fullText'
+      ? {
+          id: 0,
+          selector: { kind: 'any' },
+          filter: query.root.filter,
+          search: searchTerm(query.root.text),
+        }
+      : { id: 0, ...nodeMatch(query.root.selector, query.root.filter) };
   const rootAliases = new Map<string, AliasTarget>();
   if (query.root.alias) {
     builder.declareExplicit(query.root.alias, 'entity', false);
@@ -222,7 +238,10 @@ export function planQuery(query: Query): Plan {
     target: (d: Draft) => AliasTarget | undefined;
   }[] = [];
 
-  const rootDefault = builder.defaultNames(query.root.selector, undefined).entity;
+  const rootDefault =
+    query.root.kind === 'entities'
+      ? builder.defaultNames(query.root.selector, undefined).entity
+      : undefined;
   if (rootDefault)
     defaultAliases.push({
       name: rootDefault,

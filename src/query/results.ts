@@ -23,10 +23,18 @@ export interface TreeEdge extends RelationshipResult {
 
 export type TableRow = Record<string, unknown>;
 
-export type QueryResult =
-  | { type: 'list'; data: EntityResult[] }
-  | { type: 'table'; data: TableRow[] }
-  | { type: 'tree'; data: { vertices: EntityResult[]; edges: TreeEdge[] } };
+/** Set when the page stops short of the whole answer: `cursor` asks for the next page. */
+export interface Paging {
+  truncated?: true;
+  cursor?: string;
+}
+
+export type QueryResult = Paging &
+  (
+    | { type: 'list'; data: EntityResult[] }
+    | { type: 'table'; data: TableRow[] }
+    | { type: 'tree'; data: { vertices: EntityResult[]; edges: TreeEdge[] } }
+  );
 
 /** A row of the entities/relationships table as the compiler selects it. */
 export interface ObjectRow {
@@ -63,8 +71,21 @@ function metadata(row: ObjectRow): Record<string, unknown> {
   };
 }
 
+/**
+ * Properties in code-point order of their names: the stores keep different key orders (jsonb
+ * sorts by length), and `alias.*` columns and JSON output must not depend on the backend.
+ */
+function sortedProperties(raw: unknown): Record<string, unknown> {
+  const properties = decodeJson(raw) as Record<string, unknown>;
+  return Object.fromEntries(
+    Object.keys(properties)
+      .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+      .map((key) => [key, properties[key]]),
+  );
+}
+
 export function entityResult(row: ObjectRow): EntityResult {
-  const properties = decodeJson(row.properties) as Record<string, unknown>;
+  const properties = sortedProperties(row.properties);
   const entity: Record<string, unknown> = {
     ...metadata(row),
     _class: decodeJson(row.classes),
@@ -74,7 +95,7 @@ export function entityResult(row: ObjectRow): EntityResult {
 }
 
 export function relationshipResult(row: ObjectRow): RelationshipResult {
-  const properties = decodeJson(row.properties) as Record<string, unknown>;
+  const properties = sortedProperties(row.properties);
   const relationship: Record<string, unknown> = {
     ...metadata(row),
     _class: row.class,

@@ -8,6 +8,7 @@ import {
   type ObjectKind,
 } from './object-kinds.js';
 import type { TypeCount } from './protection.js';
+import { refreshEntitySearch } from './search-index.js';
 
 export interface TypeChangeCounts {
   created: number;
@@ -220,5 +221,6 @@ export async function applyStaging(
   );
   await deleteOrphanPlaceholders(scope, counts);
   await refreshEntityClasses(scope);
+  await refreshEntitySearch(scope.db, scope.instanceId, scope.syncId);
   return counts;
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Dialect, SqlConnection } from './sql/connection.js';
 import { StoreError } from './sql/connection.js';
+import type { ReadOptions } from './sql/read-budget.js';
 import {
   acquireInstanceLock,
   releaseInstanceLock,
@@ -34,7 +35,7 @@ export interface GraphStore {
    * `$1..$n` on PostgreSQL. SQLite has no regex operator, so its connections carry
    * `js_regexp(pattern, flags, text)` (JavaScript RegExp, 1/0); PostgreSQL has `~` and `~*`.
    */
-  read<T>(sql: string, params: unknown[]): Promise<T[]>;
+  read<T>(sql: string, params: unknown[], budget?: ReadOptions): Promise<T[]>;
   instances(): Promise<Instance[]>;
   findInstance(name: string): Promise<Instance | undefined>;
   /**
@@ -77,8 +78,8 @@ export class SqlGraphStore implements GraphStore {
     this.dialect = writer.dialect;
   }
 
-  async read<T>(sql: string, params: unknown[]): Promise<T[]> {
-    return this.reader.allNative<T>(sql, params);
+  async read<T>(sql: string, params: unknown[], budget?: ReadOptions): Promise<T[]> {
+    return this.reader.allNative<T>(sql, params, budget);
   }
 
   async instances(): Promise<Instance[]> {

@@ -65,9 +65,9 @@ describe('defender-graph query', () => {
     expect(syntax.stderr).toBe(
       "error: line 1, column 24: found end of query, expected a quoted string or '-' or a number or TRUE or FALSE or UNDEFINED or date.now or date(ISO-8601) or a /regex/ or ${param.name} or {{placeholder}} or '(' or a name or [bracketed name]\n",
     );
-    const unsupported = await runCli(['query', '--db', db, 'FIND "ws-001"']);
+    const unsupported = await runCli(['query', '--db', db, 'FIND User AS u RETURN COUNT(*)']);
     expect(unsupported.code).toBe(2);
-    expect(unsupported.stderr).toMatch(/^error: not supported: full-text search/);
+    expect(unsupported.stderr).toMatch(/^error: line 1, column 29: not supported: COUNT\(\*\)/);
     const instance = await runCli(['query', '--db', db, '--instance', 'nope', 'FIND User']);
     expect(instance.code).toBe(2);
     expect(instance.stderr).toMatch(/no instance named "nope".*have: contoso/);
@@ -83,7 +83,7 @@ describe('defender-graph query', () => {
         '',
         'FIND User WITH',
         'FIND User WHERE active = true',
-        'FIND "text search"',
+        'FIND User AS u RETURN COUNT(*)',
       ].join('\n'),
     );
     const result = await runCli(['query', '--check', file]);

@@ -90,6 +90,7 @@ const machines = [
     lastSeenOn: NOW - 1 * DAY,
     rbacGroupId: 7,
     'tag.AccountName': 'prod',
+    machineTags: ['vip'],
   }),
   entity(TYPES.machine, 'HostAgent', keys.machine('m2'), {
     displayName: 'ws-002',
@@ -98,6 +99,7 @@ const machines = [
     healthStatus: 'Inactive',
     lastSeenOn: NOW - 40 * DAY,
     rbacGroupId: 3,
+    machineTags: [],
     [HOSTILE_NAME]: HOSTILE_VALUE,
   }),
   entity(TYPES.machine, 'HostAgent', keys.machine('m3'), {

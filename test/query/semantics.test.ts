@@ -387,13 +387,12 @@ describe.each(BACKENDS)('J1QL semantics on $name', (backend) => {
     const rows = await table(
       'FIND microsoft_defender_logon_user AS l (THAT IS microsoft_defender_user AS u)? RETURN l.accountName, u.username ORDER BY l.accountName',
     );
-    expect(rows).toEqual(
-      [
-        { 'l.accountName': 'alice', 'u.username': null },
-        { 'l.accountName': 'alice', 'u.username': 'alice' },
-        { 'l.accountName': 'svc-backup', 'u.username': null },
-      ].sort((a, b) => a['l.accountName'].localeCompare(b['l.accountName'])),
-    );
+    // Ties on ORDER BY go by the returned values, missing ones last.
+    expect(rows).toEqual([
+      { 'l.accountName': 'alice', 'u.username': 'alice' },
+      { 'l.accountName': 'alice', 'u.username': null },
+      { 'l.accountName': 'svc-backup', 'u.username': null },
+    ]);
     // Steps after the group continue from logon users and from the directory users reached.
     expect(
       await listKeys(
@@ -449,7 +448,7 @@ describe.each(BACKENDS)('J1QL semantics on $name', (backend) => {
   });
 
   it('says "not supported" rather than guessing', async () => {
-    await expect(run('FIND "ws-001"')).rejects.toThrow(NotSupportedError);
+    await expect(run('FIND HostAgent AS m RETURN SUM(m.x * 2)')).rejects.toThrow(NotSupportedError);
     await expect(run('FIND HostAgent AS m RETURN count(*)')).rejects.toThrow(
       /not supported: COUNT\(\*\)/,
     );

@@ -27,7 +27,8 @@ describe('J1QL traversal plans on SQLite', () => {
       dialect: 'sqlite',
       values: { params: {}, now: NOW },
       includeDeleted: false,
-      defaultLimit: 250,
+      window: { skip: 0, rows: 250 },
+      maxRows: 1000,
     });
     const plan = await store.read<{ detail: string }>(
       `EXPLAIN QUERY PLAN ${compiled.sql}`,

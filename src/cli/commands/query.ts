@@ -5,7 +5,12 @@ import { ExitCode } from '../../util/exit-codes.js';
 import { printJson, printTable } from '../output.js';
 import { DB_OPTION_HELP, instanceIdOf, withStore } from '../../sync/command-support.js';
 import { checkLines } from '../../query/check.js';
-import { DEFAULT_LIMIT, runQuery } from '../../query/engine.js';
+import {
+  DEFAULT_LIMIT,
+  DEFAULT_MAX_ROWS,
+  DEFAULT_TIMEOUT_MS,
+  runQuery,
+} from '../../query/engine.js';
 import { QueryError } from '../../query/errors.js';
 import { flatten, toCsv, type QueryResult } from '../../query/results.js';
 import type { ParameterValue } from '../../query/values.js';
@@ -19,6 +24,9 @@ interface QueryFlags {
   limit?: string;
   instance?: string;
   check?: string;
+  timeout?: string;
+  maxRows?: string;
+  cursor?: string;
 }
 
 /** `k=v`: the value is JSON when it parses as JSON (5, true, ["a","b"]), else the text itself. */
@@ -46,12 +54,12 @@ function parseParams(pairs: string[]): Record<string, ParameterValue> {
   return params;
 }
 
-function parseLimit(value: string | undefined): number {
-  if (value === undefined) return DEFAULT_LIMIT;
-  const limit = Number(value);
-  if (!Number.isInteger(limit) || limit < 1)
-    throw new UsageError(`--limit must be a positive integer, got '${value}'`);
-  return limit;
+function positiveInteger(flag: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 1)
+    throw new UsageError(`${flag} must be a positive integer, got '${value}'`);
+  return n;
 }
 
 function cell(value: unknown): string {
@@ -133,6 +141,12 @@ export function registerQuery(program: Command): void {
     .option('--limit <n>', `rows when the query has no LIMIT (default ${DEFAULT_LIMIT})`)
     .option('--instance <name>', 'only starting entities of this instance')
     .option(
+      '--timeout <ms>',
+      `cancel the query after this many milliseconds (default ${DEFAULT_TIMEOUT_MS})`,
+    )
+    .option('--max-rows <n>', `refuse answers of more rows than this (default ${DEFAULT_MAX_ROWS})`)
+    .option('--cursor <cursor>', 'the next page: the "cursor" of a truncated --json result')
+    .option(
       '--check <file>',
       'parse and validate every query in FILE (\'-\' = stdin; one per line, or JSON lines with a "query" field) without running them',
     )
@@ -141,8 +155,10 @@ export function registerQuery(program: Command): void {
       `
 Output: list (no RETURN), table (RETURN …) or tree (RETURN TREE) as JupiterOne shapes them.
 --check prints one JSON line per query: {"line":N,"ok":true} or {"line":N,"ok":false,"error":…}.
-Exit codes: 0 success, 1 the store failed, 2 bad flag, query syntax, unsupported feature or a
-failed --check line.`,
+A page cut at the default limit carries "truncated": true and a "cursor" (--json); pass it
+with --cursor for the next page.
+Exit codes: 0 success, 1 the store failed, 2 bad flag, query syntax, unsupported feature, a
+query over its time or row budget, or a failed --check line.`,
     )
     .action(async (text: string | undefined, flags: QueryFlags) => {
       if (flags.check !== undefined) {
@@ -157,8 +173,11 @@ failed --check line.`,
       const options = {
         params: parseParams(flags.param),
         includeDeleted: flags.includeDeleted ?? false,
-        defaultLimit: parseLimit(flags.limit),
+        defaultLimit: positiveInteger('--limit', flags.limit, DEFAULT_LIMIT),
         instance: flags.instance,
+        timeoutMs: positiveInteger('--timeout', flags.timeout, DEFAULT_TIMEOUT_MS),
+        maxRows: positiveInteger('--max-rows', flags.maxRows, DEFAULT_MAX_ROWS),
+        cursor: flags.cursor,
       };
       const format = flags.json ? 'json' : flags.format;
       const result = await withStore(flags.db, async (store) => {
@@ -178,5 +197,7 @@ failed --check line.`,
           );
         process.stdout.write(toCsv(result));
       } else printResultTable(result);
+      if (format !== 'json' && result.truncated)
+        process.stderr.write(`more rows follow: add --cursor ${result.cursor}\n`);
     });
 }

@@ -8,17 +8,25 @@ import {
   type Plan,
   type Variant,
 } from '../plan.js';
-import { parameterValue, type ValueContext } from '../values.js';
+import type { Value } from '../ast.js';
+import { searchWords } from '../../store/search-index.js';
+import { parameterValue, resolveValue, type ValueContext } from '../values.js';
 import { dialectFor, Params, type Dialect, type DialectName, type ValueSource } from './dialect.js';
-import { compileFilter } from './filters.js';
+import { compileFilter, join } from './filters.js';
 import { propertySource, type ObjectKind } from './sources.js';
 
 export interface CompileOptions {
   dialect: DialectName;
   values: ValueContext;
   includeDeleted: boolean;
-  /** Limit when the query has no LIMIT. */
-  defaultLimit: number;
+  /**
+   * The rows (list results: starting entities; trees: paths) the statement returns: `skip` past
+   * the query's SKIP and earlier pages, at most `rows`. The engine asks one row more than it
+   * shows, to know whether more follow.
+   */
+  window: { skip: number; rows: number };
+  /** Rows a statement sorted after evaluation (ORDER BY a computed column) may return. */
+  maxRows: number;
   /** Restrict the starting entities to one instance (by name). */
   instance?: string;
 }
@@ -86,8 +94,8 @@ export type CompiledQuery =
       params: unknown[];
       leaves: Leaf[];
       items: ReturnItem[];
-      /** Set when ORDER BY names a computed column: sort, skip and limit after evaluation. */
-      sortAfter?: { column: string; descending: boolean; skip: number; limit: number };
+      /** Set when ORDER BY names a computed column: sort, then take the window, after evaluation. */
+      sortAfter?: { column: string; descending: boolean };
     }
   | {
       mode: 'tree';
@@ -107,6 +115,12 @@ class Compiler {
   ) {
     this.dialect = dialectFor(options.dialect);
     this.params = new Params(options.dialect);
+  }
+
+  /** Per row of the join's innermost table (SQLite), so a runaway join stops on time. */
+  private budgetCheck(table: string): string[] {
+    const check = this.dialect.budgetCheck(table);
+    return check === undefined ? [] : [check];
   }
 
   private notDeleted(table: string): string[] {
@@ -154,8 +168,25 @@ class Compiler {
       }
       conditions.push(parts.length === 1 ? parts[0]! : `(${parts.join(' OR ')})`);
     }
+    if (node.search) conditions.push(this.searchCondition(node.search, table));
     if (node.filter) conditions.push(this.withFilter(node.filter, table, 'entity'));
     return conditions;
+  }
+
+  /** Entities whose indexed words include every word of the term (of any term, for a list). */
+  private searchCondition(search: Value, table: string): string {
+    const terms = resolveValue(search, this.options.values).map((literal) =>
+      literal.kind === 'string' || literal.kind === 'number' ? String(literal.value) : '',
+    );
+    const words = terms.map(searchWords);
+    if (words.some((w) => w.length === 0))
+      throw new QueryValidationError(
+        `full-text search for ${JSON.stringify(terms.join(' '))}: the term has no letters or digits`,
+      );
+    return join(
+      words.map((w) => this.dialect.searchMatch(table, w, this.params)),
+      'or',
+    );
   }
 
   private withFilter(filter: Filter, table: string, kind: ObjectKind): string {
@@ -185,9 +216,12 @@ class Compiler {
     ];
   }
 
-  /** SQLite keeps the written join order for CROSS JOIN; PostgreSQL plans its own. */
+  /**
+   * CROSS JOIN: SQLite keeps the written order, and so does PostgreSQL when the read sets
+   * join_collapse_limit = 1 (ReadOptions.writtenJoinOrder).
+   */
   private joinTables(tables: string[]): string {
-    return tables.join(this.dialect.name === 'sqlite' ? ' CROSS JOIN ' : ', ');
+    return tables.join(' CROSS JOIN ');
   }
 
   /**
@@ -222,6 +256,7 @@ class Compiler {
       );
       current = n;
     }
+    conditions.push(...this.budgetCheck(current));
     return `NOT EXISTS (SELECT 1 FROM ${this.joinTables(tables)} WHERE ${conditions.join(' AND ')})`;
   }
 
@@ -233,7 +268,7 @@ class Compiler {
   variantBody(variant: Variant): string {
     const nodes = [this.plan.root, ...variant.hops.map((h) => h.node)];
     const score = (node: NodeSpec) =>
-      (node.filter ? 2 : 0) + (node.selector.kind === 'any' ? 0 : 1);
+      (node.search ? 4 : 0) + (node.filter ? 2 : 0) + (node.selector.kind === 'any' ? 0 : 1);
     const anchor = nodes.reduce(
       (best, node, i) => (score(node) > score(nodes[best]!) ? i : best),
       0,
@@ -242,6 +277,7 @@ class Compiler {
     const start = this.anchorTables(nodes[anchor]!, table(anchor));
     const tables = start.tables;
     const conditions = start.conditions;
+    let innermost = table(anchor);
     // Hop i joins nodes i-1 (left) and i (right); walk left of the anchor, then right of it.
     const join = (hopIndex: number, reached: number) => {
       const hop = variant.hops[hopIndex - 1]!;
@@ -250,9 +286,11 @@ class Compiler {
         ...this.edgeConditions(hop, table(hopIndex - 1), table(hopIndex)),
         ...this.nodeConditions(nodes[reached]!, table(reached), false),
       );
+      innermost = table(reached);
     };
     for (let i = anchor; i > 0; i--) join(i, i - 1);
     for (let i = anchor + 1; i < nodes.length; i++) join(i, i);
+    conditions.push(...this.budgetCheck(innermost));
     if (this.options.instance !== undefined)
       conditions.push(
         `n0.instance_id = (SELECT id FROM instances WHERE name = ${this.params.add(this.options.instance)})`,
@@ -295,15 +333,65 @@ class Compiler {
   }
 
   objectId(alias: string, variant: Variant): string {
+    return this.objectColumn(alias, variant, 'id');
+  }
+
+  objectColumn(alias: string, variant: Variant, column: 'id' | 'key'): string {
     const target = variant.aliases.get(alias);
-    if (!target) return 'NULL';
-    return target.kind === 'entity' ? `n${target.node.id}.id` : `r${target.edge.id}.id`;
+    if (!target) return this.dialect.nullOf('text');
+    return target.kind === 'entity'
+      ? `n${target.node.id}.${column}`
+      : `r${target.edge.id}.${column}`;
   }
 
   limit(): string {
-    const limit = this.plan.query.limit ?? this.options.defaultLimit;
-    const skip = this.plan.query.skip ?? 0;
-    return ` LIMIT ${this.params.add(limit)} OFFSET ${this.params.add(skip)}`;
+    const { skip, rows } = this.options.window;
+    return ` LIMIT ${this.params.add(rows)} OFFSET ${this.params.add(skip)}`;
+  }
+
+  /** ORDER BY terms of one sort key: its three sort columns (dialect.sortKeys), nulls last. */
+  sortTerms(columns: string[], descending: boolean): string[] {
+    const direction = this.dialect.nullsLast(descending ? 'DESC' : 'ASC');
+    return columns.map((column) => `${column} ${direction}`);
+  }
+
+  /** Every node and edge position of the plan: a path's identity, in chain order. */
+  pathPositions(): { nodes: number[]; edges: number[] } {
+    const hops = this.plan.variants.flatMap((v) => v.hops);
+    return {
+      nodes: [this.plan.root.id, ...new Set(hops.map((h) => h.node.id))],
+      edges: [...new Set(hops.map((h) => h.edge.id))],
+    };
+  }
+
+  /**
+   * The path's objects as `v{n}`/`e{n}` (ids) and `kv{n}`/`ke{n}` (keys) columns; NULL where the
+   * variant does not reach that position. Keys give paths the same order on every database.
+   */
+  pathColumns(variant: Variant, withIds: boolean): string[] {
+    const { nodes, edges } = this.pathPositions();
+    const bound = new Set(variant.hops.map((h) => h.node.id));
+    const column = (table: string, name: string, reached: boolean, as: string) =>
+      `${reached ? `${table}.${name}` : this.dialect.nullOf('text')} AS ${as}`;
+    // Between two nodes an edge is told apart by its class, which the walk indexes cover; only
+    // a tree, which loads relationships anyway, reads their keys.
+    return [
+      ...nodes.map((id) => column(`n${id}`, 'key', id === 0 || bound.has(id), `kv${id}`)),
+      ...edges.map((id) => column(`r${id}`, withIds ? 'key' : 'class', bound.has(id), `ke${id}`)),
+      ...nodes.map((id) => column(`n${id}`, 'id', id === 0 || bound.has(id), `v${id}`)),
+      ...(withIds ? edges.map((id) => column(`r${id}`, 'id', bound.has(id), `e${id}`)) : []),
+    ];
+  }
+
+  /** The path order: keys, then ids (unique within one database). */
+  pathOrder(withIds: boolean): string[] {
+    const { nodes, edges } = this.pathPositions();
+    return [
+      ...nodes.map((id) => `kv${id}`),
+      ...edges.map((id) => `ke${id}`),
+      ...nodes.map((id) => `v${id}`),
+      ...(withIds ? edges.map((id) => `e${id}`) : []),
+    ];
   }
 
   finish(sql: string): { sql: string; params: unknown[] } {
@@ -355,7 +443,7 @@ function compileList(c: Compiler): CompiledQuery {
       const target = v.aliases.get(alias);
       return target?.kind === 'entity' && target.node === plan.root;
     });
-  const order = (plan.query.orderBy ?? []).map((key) => {
+  const order = (plan.query.orderBy ?? []).flatMap((key) => {
     const segments = key.key.segments;
     const qualified = segments.length > 1 && plan.aliasKinds.has(segments[0]!);
     if (qualified && !isRoot(segments[0]!))
@@ -366,9 +454,10 @@ function compileList(c: Compiler): CompiledQuery {
       );
     const property = (qualified ? segments.slice(1) : segments).join('.');
     const source = propertySource(c.dialect, c.params, table, 'entity', property);
-    return `${source.native()} ${c.dialect.nullsLast(key.descending ? 'DESC' : 'ASC')}`;
+    return c.sortTerms(source.sortKeys(), key.descending);
   });
-  const orderBy = ` ORDER BY ${[...order, `${table}.id`].join(', ')}`;
+  // Ties go by _key, then by _id (unique, but assigned by each database).
+  const orderBy = ` ORDER BY ${[...order, `${table}.key`, `${table}.id`].join(', ')}`;
   const columns = entityColumns(table);
   if (single) {
     const body = c
@@ -387,25 +476,23 @@ function compileList(c: Compiler): CompiledQuery {
 
 function compileTree(c: Compiler): CompiledQuery {
   const { plan } = c;
-  const nodeIds = [
-    plan.root.id,
-    ...new Set(plan.variants.flatMap((v) => v.hops.map((h) => h.node.id))),
-  ];
-  const edgeIds = [...new Set(plan.variants.flatMap((v) => v.hops.map((h) => h.edge.id)))];
-  const selects = plan.variants.map((variant) => {
-    const bound = new Set(variant.hops.map((h) => h.node.id));
-    const columns = [
-      ...nodeIds.map((id) => `${id === 0 || bound.has(id) ? `n${id}.id` : 'NULL'} AS v${id}`),
-      ...edgeIds.map((id) => `${bound.has(id) ? `r${id}.id` : 'NULL'} AS e${id}`),
-    ];
-    return `SELECT ${columns.join(', ')} ${c.variantBody(variant)}`;
-  });
-  const sql = `SELECT DISTINCT * FROM (${selects.join(' UNION ALL ')}) p${c.limit()}`;
+  const orderBy = plan.query.orderBy?.[0];
+  if (orderBy)
+    throw new QueryValidationError(
+      'RETURN TREE has no row order: leave out ORDER BY',
+      orderBy.key.position.line,
+      orderBy.key.position.column,
+    );
+  const selects = plan.variants.map(
+    (variant) => `SELECT ${c.pathColumns(variant, true).join(', ')} ${c.variantBody(variant)}`,
+  );
+  const sql = `SELECT DISTINCT * FROM (${selects.join(' UNION ALL ')}) p ORDER BY ${c.pathOrder(true).join(', ')}${c.limit()}`;
+  const { nodes, edges } = c.pathPositions();
   return {
     mode: 'tree',
     ...c.finish(sql),
-    nodeColumns: nodeIds.map((id) => `v${id}`),
-    edgeColumns: edgeIds.map((id) => `e${id}`),
+    nodeColumns: nodes.map((id) => `v${id}`),
+    edgeColumns: edges.map((id) => `e${id}`),
   };
 }
 
@@ -532,13 +619,41 @@ export function expressionLeaf(plan: Plan, expression: Expression): Leaf | undef
   return [...probe.values()][0];
 }
 
+/** PostgreSQL returns at most 1,664 columns, and a returned value takes up to four. */
+export const MAX_RETURN_VALUES = 300;
+
+/** Two RETURN items under one name would collapse into one column: refuse instead. */
+function checkColumnNames(items: ReturnItem[]): void {
+  const seen = new Set<string>();
+  const wholeAliases = items.flatMap((item) =>
+    item.expression.kind === 'allProperties' ? [item.expression.alias] : [],
+  );
+  for (const item of items) {
+    if (item.expression.kind === 'allProperties') continue;
+    const clash =
+      seen.has(item.column) || wholeAliases.some((alias) => item.column.startsWith(`${alias}.`));
+    if (clash)
+      throw new QueryValidationError(
+        `RETURN names the column ${item.column} twice: give one of them another name with AS`,
+      );
+    seen.add(item.column);
+  }
+}
+
 function compileTable(c: Compiler, items: ReturnItem[]): CompiledQuery {
   const { plan } = c;
+  checkColumnNames(items);
   const leafMap = new Map<string, Leaf>();
   items.forEach((item) => collectLeaves(plan, item.expression, leafMap));
   const leaves = [...leafMap.values()];
+  if (leaves.length > MAX_RETURN_VALUES)
+    throw new QueryValidationError(
+      `RETURN asks for ${leaves.length} values; at most ${MAX_RETURN_VALUES} are allowed`,
+    );
   const aggregated = items.some((item) => containsAggregate(item.expression));
   const query = plan.query;
+  if (!aggregated && query.having)
+    throw new QueryValidationError('HAVING needs an aggregate in RETURN');
 
   // ORDER BY: a returned column that is a single leaf, or alias.property, sorts in SQL.
   let sortAfter: { column: string; descending: boolean } | undefined;
@@ -564,50 +679,79 @@ function compileTable(c: Compiler, items: ReturnItem[]): CompiledQuery {
       );
   }
 
+  // A value sorts by keys derived from its returned JSON; an object by its key, then its id.
+  const sortOf = (i: number) =>
+    leaves[i]!.kind === 'value' ? c.dialect.jsonSortKeys(`c${i}`) : [`s${i}_0`, `c${i}`];
+  const sortColumns = (i: number) => (leaves[i]!.kind === 'value' ? [] : [`s${i}_0`]);
+  const groupLeaves = leaves.flatMap((leaf, i) => (leaf.kind === 'aggregate' ? [] : [i]));
   const selects = plan.variants.map((variant) => {
     const columns: string[] = [];
     leaves.forEach((leaf, i) => {
-      if (leaf.kind === 'value')
+      if (leaf.kind === 'value') {
         columns.push(`${c.sourceOf(leaf.alias, leaf.property, variant).json()} AS c${i}`);
-      else if (leaf.kind === 'object') columns.push(`${c.objectId(leaf.alias, variant)} AS c${i}`);
+      } else if (leaf.kind === 'object')
+        columns.push(
+          `${c.objectId(leaf.alias, variant)} AS c${i}`,
+          `${c.objectColumn(leaf.alias, variant, 'key')} AS s${i}_0`,
+        );
       else if (leaf.property === undefined)
         columns.push(`${c.objectId(leaf.alias, variant)} AS c${i}`);
       else {
         const source = c.sourceOf(leaf.alias, leaf.property, variant);
-        columns.push(`${leaf.fn === 'COUNT' ? source.json() : source.numeric()} AS c${i}`);
+        columns.push(`${leaf.fn === 'COUNT' ? source.countable() : source.numeric()} AS c${i}`);
         if (leaf.fn === 'SUM' || leaf.fn === 'AVG')
           columns.push(`${c.objectId(leaf.alias, variant)} AS d${i}`);
       }
     });
     orderTargets.forEach((target, k) => {
-      if (target.ref) columns.push(`${c.aliasedSource(target.ref, variant).native()} AS o${k}`);
-      else {
-        const leaf = leaves[target.leafIndex!]!;
-        if (leaf.kind === 'value')
-          columns.push(`${c.sourceOf(leaf.alias, leaf.property, variant).native()} AS o${k}`);
-      }
+      if (target.ref)
+        c.aliasedSource(target.ref, variant)
+          .sortKeys()
+          .forEach((key, j) => columns.push(`${key} AS o${k}_${j}`));
     });
+    if (!aggregated && !query.unique) columns.push(...c.pathColumns(variant, false));
+    // Only constants returned (`RETURN 1 AS x`): one row per path (with UNIQUE, one row).
+    if (columns.length === 0) columns.push('1 AS z');
     return `SELECT ${columns.join(', ')} ${c.variantBody(variant)}`;
   });
   const paths = selects.join(' UNION ALL ');
 
-  const orderSql = (outer: (k: number) => string) =>
-    orderTargets.length === 0
-      ? ''
-      : ` ORDER BY ${orderTargets.map((t, k) => `${outer(k)} ${c.dialect.nullsLast(t.key.descending ? 'DESC' : 'ASC')}`).join(', ')}`;
-  const limitSql = sortAfter ? '' : c.limit();
+  // The written ORDER BY, then every returned value, then (rows, not groups) the path: a total
+  // order, the same on both databases, so LIMIT and paging cut at the same row everywhere.
+  const userOrder = orderTargets.flatMap((t, k) =>
+    t.ref
+      ? c.sortTerms(
+          [0, 1, 2].map((j) => `o${k}_${j}`),
+          t.key.descending,
+        )
+      : leaves[t.leafIndex!]!.kind === 'aggregate'
+        ? c.sortTerms([`c${t.leafIndex}`], t.key.descending)
+        : c.sortTerms(sortOf(t.leafIndex!), t.key.descending),
+  );
+  const valueOrder = groupLeaves.flatMap((i) => c.sortTerms(sortOf(i), false));
+  const orderColumns = orderTargets.flatMap((t, k) =>
+    t.ref ? [0, 1, 2].map((j) => `o${k}_${j}`) : [],
+  );
+  const limitSql = sortAfter ? ` LIMIT ${c.params.add(c.options.maxRows + 1)}` : c.limit();
 
   let sql: string;
   if (!aggregated) {
-    const columns = [...leaves.map((_, i) => `c${i}`), ...orderTargets.map((_, k) => `o${k}`)];
-    const distinct = query.unique ? 'DISTINCT ' : '';
-    sql = `SELECT ${distinct}${columns.join(', ')} FROM (${paths}) p${orderSql((k) => `o${k}`)}${limitSql}`;
+    const order = [...userOrder, ...valueOrder];
+    if (query.unique) {
+      const columns = [
+        ...leaves.flatMap((leaf, i) =>
+          leaf.kind === 'aggregate' ? [] : [`c${i}`, ...sortColumns(i)],
+        ),
+        ...orderColumns,
+      ];
+      const distinct = [...new Set(columns.length > 0 ? columns : ['z'])];
+      // Ordered outside the DISTINCT: PostgreSQL orders a DISTINCT only by selected columns.
+      sql = `SELECT * FROM (SELECT DISTINCT ${distinct.join(', ')} FROM (${paths}) p) d${order.length > 0 ? ` ORDER BY ${order.join(', ')}` : ''}${limitSql}`;
+    } else
+      sql = `SELECT * FROM (${paths}) p ORDER BY ${[...order, ...c.pathOrder(false)].join(', ')}${limitSql}`;
   } else {
     const groupColumns = [
-      ...leaves.flatMap((leaf, i) => (leaf.kind === 'aggregate' ? [] : [`c${i}`])),
-      ...orderTargets.flatMap((t, k) =>
-        t.ref || leaves[t.leafIndex!]!.kind === 'value' ? [`o${k}`] : [],
-      ),
+      ...new Set([...groupLeaves.flatMap((i) => [`c${i}`, ...sortColumns(i)]), ...orderColumns]),
     ];
     const windows = leaves.flatMap((leaf, i) =>
       leaf.kind === 'aggregate' && (leaf.fn === 'SUM' || leaf.fn === 'AVG')
@@ -616,39 +760,24 @@ function compileTable(c: Compiler, items: ReturnItem[]): CompiledQuery {
     );
     const source =
       windows.length > 0 ? `(SELECT q.*, ${windows.join(', ')} FROM (${paths}) q)` : `(${paths})`;
-    const outputs = leaves.map((leaf, i) => {
-      if (leaf.kind !== 'aggregate') return `c${i}`;
-      if (leaf.fn === 'COUNT') return `COUNT(DISTINCT c${i}) AS c${i}`;
+    const outputs = leaves.flatMap((leaf, i) => {
+      if (leaf.kind !== 'aggregate') return [];
+      if (leaf.fn === 'COUNT') return [`COUNT(DISTINCT c${i}) AS c${i}`];
       if (leaf.fn === 'SUM' || leaf.fn === 'AVG')
-        return `${leaf.fn}(CASE WHEN w${i} = 1 THEN c${i} END) AS c${i}`;
-      return `${leaf.fn}(c${i}) AS c${i}`;
+        return [`${leaf.fn}(CASE WHEN w${i} = 1 THEN c${i} END) AS c${i}`];
+      return [`${leaf.fn}(c${i}) AS c${i}`];
     });
-    const orderColumns = orderTargets.map((t, k) =>
-      t.ref || leaves[t.leafIndex!]!.kind === 'value' ? `o${k}` : `c${t.leafIndex}`,
-    );
     const groupBy = groupColumns.length > 0 ? ` GROUP BY ${groupColumns.join(', ')}` : '';
-    const extraOrder = orderTargets.flatMap((t, k) =>
-      orderColumns[k]!.startsWith('o') ? [`o${k}`] : [],
-    );
-    let grouped = `SELECT ${[...outputs, ...extraOrder].join(', ')} FROM ${source} p${groupBy}`;
+    let grouped = `SELECT ${[...groupColumns, ...outputs].join(', ')} FROM ${source} p${groupBy}`;
     if (query.having)
       grouped = `SELECT * FROM (${grouped}) h WHERE ${havingFilter(c, query.having, items, leaves)}`;
-    sql = `SELECT * FROM (${grouped}) g${orderSql((k) => orderColumns[k]!)}${limitSql}`;
+    const aggregateOrder = leaves.flatMap((leaf, i) =>
+      leaf.kind === 'aggregate' ? c.sortTerms([`c${i}`], false) : [],
+    );
+    const order = [...userOrder, ...valueOrder, ...aggregateOrder];
+    sql = `SELECT * FROM (${grouped}) g${order.length > 0 ? ` ORDER BY ${order.join(', ')}` : ''}${limitSql}`;
   }
-  if (!aggregated && query.having)
-    throw new QueryValidationError('HAVING needs an aggregate in RETURN');
-  const finished = c.finish(sql);
-  return {
-    mode: 'table',
-    ...finished,
-    leaves,
-    items,
-    sortAfter: sortAfter && {
-      ...sortAfter,
-      skip: query.skip ?? 0,
-      limit: query.limit ?? c.options.defaultLimit,
-    },
-  };
+  return { mode: 'table', ...c.finish(sql), leaves, items, sortAfter };
 }
 
 /** HAVING compares RETURN columns that are single aggregates (`HAVING ruleCount < 13`). */

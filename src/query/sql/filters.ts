@@ -1,7 +1,8 @@
 import type { Comparison, ComparisonOperator, Filter, PropertyRef } from '../ast.js';
 import { QueryValidationError } from '../errors.js';
 import { resolveValues, type Literal, type ValueContext } from '../values.js';
-import type { Dialect, Element, Params, ValueSource } from './dialect.js';
+import { RegexTranslationError, toPostgresRegex } from '../regex.js';
+import type { Dialect, Element, Params, RegexPatterns, ValueSource } from './dialect.js';
 
 export interface FilterContext {
   dialect: Dialect;
@@ -23,26 +24,50 @@ function positiveOf(op: ComparisonOperator): { op: PositiveOperator; negated: bo
       : { op: op as PositiveOperator, negated: false };
 }
 
-function join(parts: string[], connective: 'and' | 'or'): string {
-  return parts.length === 1
-    ? parts[0]!
-    : `(${parts.join(connective === 'and' ? ' AND ' : ' OR ')})`;
+/**
+ * Balanced, so thousands of ORed comparisons nest log2(n) deep: databases refuse expression
+ * trees deeper than about a thousand (SQLite's "Expression tree is too large").
+ */
+export function join(parts: string[], connective: 'and' | 'or'): string {
+  if (parts.length === 1) return parts[0]!;
+  const width = 16;
+  if (parts.length > width) {
+    const size = Math.ceil(parts.length / width);
+    const groups: string[] = [];
+    for (let i = 0; i < parts.length; i += size)
+      groups.push(join(parts.slice(i, i + size), connective));
+    return join(groups, connective);
+  }
+  return `(${parts.join(connective === 'and' ? ' AND ' : ' OR ')})`;
 }
 
-function anchored(pattern: string, op: PositiveOperator): string {
-  return op === '^=' ? `^(?:${pattern})` : op === '$=' ? `(?:${pattern})$` : pattern;
+function anchored(patterns: RegexPatterns, op: PositiveOperator): RegexPatterns {
+  const anchor = (pattern: string) =>
+    op === '^=' ? `^(?:${pattern})` : op === '$=' ? `(?:${pattern})$` : pattern;
+  return { javascript: anchor(patterns.javascript), postgres: anchor(patterns.postgres) };
 }
 
-/** A bad pattern is the query's fault: say so before the database does. */
-function checkRegex(pattern: string, where: PropertyRef): void {
-  try {
-    new RegExp(pattern);
-  } catch (err) {
-    throw new QueryValidationError(
-      `invalid regular expression /${pattern}/: ${err instanceof Error ? err.message : String(err)}`,
+/**
+ * The pattern in both syntaxes. A bad pattern is the query's fault, and one PostgreSQL cannot
+ * run with JavaScript's meaning is refused on every backend: say so before the database does.
+ */
+function regexPatterns(pattern: string, where: PropertyRef): RegexPatterns {
+  const refuse = (reason: string) =>
+    new QueryValidationError(
+      `invalid regular expression /${pattern}/: ${reason}`,
       where.position.line,
       where.position.column,
     );
+  try {
+    new RegExp(pattern);
+  } catch (err) {
+    throw refuse(err instanceof Error ? err.message : String(err));
+  }
+  try {
+    return { javascript: pattern, postgres: toPostgresRegex(pattern) };
+  } catch (err) {
+    if (err instanceof RegexTranslationError) throw refuse(`not supported: ${err.message}`);
+    throw err;
   }
 }
 
@@ -65,11 +90,9 @@ function literalPredicate(
     return source.missing();
   }
   if (literal.kind === 'regex') {
-    checkRegex(literal.pattern, where);
+    const patterns = anchored(regexPatterns(literal.pattern, where), op);
     return source.anyElement((e) =>
-      e.guard('string', (t) =>
-        dialect.regexMatch(t, anchored(literal.pattern, op), literal.caseInsensitive, params),
-      ),
+      e.guard('string', (t) => dialect.regexMatch(t, patterns, literal.caseInsensitive, params)),
     );
   }
   if (literal.kind === 'boolean') {

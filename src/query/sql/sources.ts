@@ -32,9 +32,6 @@ const metadataColumns: Record<ObjectKind, Record<string, MetadataColumn>> = {
   },
 };
 
-export const metadataPropertyNames = (kind: ObjectKind): string[] =>
-  Object.keys(metadataColumns[kind]);
-
 /** The value source of `property` on the row `table` (an entity or relationship table alias). */
 export function propertySource(
   dialect: Dialect,

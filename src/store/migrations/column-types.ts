@@ -2,6 +2,8 @@ import type { Dialect } from '../sql/connection.js';
 
 /** The only places the two schemas differ: column types named by what they hold. */
 export interface ColumnTypes {
+  /** For the rare structure that differs, not only a type name (full-text indexes). */
+  dialect: Dialect;
   json: string;
   blob: string;
   flag: string;
@@ -12,6 +14,7 @@ export interface ColumnTypes {
 export function columnTypes(dialect: Dialect): ColumnTypes {
   return dialect === 'sqlite'
     ? {
+        dialect,
         json: 'TEXT',
         blob: 'BLOB',
         flag: 'INTEGER',
@@ -19,6 +22,7 @@ export function columnTypes(dialect: Dialect): ColumnTypes {
         autoId: 'INTEGER PRIMARY KEY AUTOINCREMENT',
       }
     : {
+        dialect,
         json: 'JSONB',
         blob: 'BYTEA',
         flag: 'BOOLEAN',

@@ -1,5 +1,9 @@
 import pg from 'pg';
 import type { SqlConnection } from './connection.js';
+import { ReadBudgetError, type ReadOptions } from './read-budget.js';
+
+/** PostgreSQL's query_canceled: what statement_timeout raises. */
+const QUERY_CANCELED = '57014';
 
 const asText = (value: string) => value;
 
@@ -49,9 +53,31 @@ export class PostgresConnection implements SqlConnection {
     return result.rows as T[];
   }
 
-  async allNative<T>(sql: string, params: unknown[] = []): Promise<T[]> {
-    const result = await this.query(sql, params);
-    return result.rows as T[];
+  async allNative<T>(sql: string, params: unknown[] = [], budget?: ReadOptions): Promise<T[]> {
+    if (!budget) return (await this.query(sql, params)).rows as T[];
+    // One queued job, so no other statement of this session runs inside the read's transaction.
+    const read = this.queue.then(async () => {
+      await this.client.query('BEGIN READ ONLY');
+      try {
+        await this.client.query(
+          `SET LOCAL statement_timeout = ${Math.max(1, Math.ceil(budget.timeoutMs))}`,
+        );
+        // JIT compiles a long statement's many expressions for seconds (12.6 s of a 15 s
+        // five-hop J1QL chain on 10,000 machines) to save milliseconds on a few thousand rows.
+        await this.client.query('SET LOCAL jit = off');
+        if (budget.writtenJoinOrder) await this.client.query('SET LOCAL join_collapse_limit = 1');
+        const result = await this.client.query(sql, params);
+        await this.client.query('COMMIT');
+        return result.rows as T[];
+      } catch (err) {
+        await this.client.query('ROLLBACK').catch(() => undefined);
+        if ((err as { code?: unknown }).code === QUERY_CANCELED)
+          throw new ReadBudgetError(budget.timeoutMs);
+        throw err;
+      }
+    });
+    this.queue = read.catch(() => undefined);
+    return read;
   }
 
   async run(sql: string, params: unknown[] = []): Promise<number> {

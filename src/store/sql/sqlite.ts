@@ -4,6 +4,7 @@ import Database from 'better-sqlite3';
 import type { SqlConnection } from './connection.js';
 import { jsRegexp, REGEXP_FUNCTION } from './sqlite-regexp.js';
 import { makePrivateDir, touchPrivateFile } from '../../util/private-files.js';
+import { BudgetClock, BUDGET_FUNCTION, type ReadOptions } from './read-budget.js';
 
 type Statement = Database.Statement<unknown[]>;
 
@@ -16,6 +17,7 @@ export class SqliteConnection implements SqlConnection {
   readonly dialect = 'sqlite' as const;
   private readonly db: Database.Database;
   private readonly statements = new Map<string, Statement>();
+  private readonly clock = new BudgetClock();
 
   constructor(path: string, options: { readOnly?: boolean } = {}) {
     // SQLite gives its -wal and -shm files the database file's mode.
@@ -36,6 +38,7 @@ export class SqliteConnection implements SqlConnection {
     // Same SQL as PostgreSQL for new _id values.
     this.db.function('gen_random_uuid', () => randomUUID());
     this.db.function(REGEXP_FUNCTION, { deterministic: true }, jsRegexp);
+    this.db.function(BUDGET_FUNCTION, { deterministic: false, varargs: true }, this.clock.check);
   }
 
   private prepare(sql: string): Statement {
@@ -51,8 +54,9 @@ export class SqliteConnection implements SqlConnection {
     return this.prepare(sql).all(...bindable(params)) as T[];
   }
 
-  async allNative<T>(sql: string, params: unknown[] = []): Promise<T[]> {
-    return this.all<T>(sql, params);
+  async allNative<T>(sql: string, params: unknown[] = [], budget?: ReadOptions): Promise<T[]> {
+    const statement = this.prepare(sql);
+    return this.clock.run(budget, () => statement.all(...bindable(params)) as T[]);
   }
 
   async run(sql: string, params: unknown[] = []): Promise<number> {
