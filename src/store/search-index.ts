@@ -11,6 +11,10 @@ import type { Dialect, SqlConnection } from './sql/connection.js';
 /** ASCII characters other than letters and digits, as a regular-expression class body. */
 const SEPARATORS = '\\x01-\\x2f\\x3a-\\x40\\x5b-\\x60\\x7b-\\x7f';
 
+/** PostgreSQL's tsvector limits, with room for its per-lexeme overhead (see insertRows). */
+const PG_MAX_WORD_BYTES = 1000;
+const PG_MAX_WORDS = 900;
+
 /** The words of a search term, cut as the index cuts values. */
 export function searchWords(text: string): string[] {
   return text
@@ -32,9 +36,12 @@ function insertRows(dialect: Dialect, where: string): string {
     return `INSERT INTO entity_search (instance_id, key, words)
       SELECT e.instance_id, e.key, ${indexedText(dialect)} FROM entities e WHERE e.deleted = 0 AND ${where}`;
   const lower = `translate(${indexedText(dialect)}, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')`;
+  // A tsvector holds lexemes under 2 KiB and at most 1 MiB in all: longer words and words past the
+  // first ${PG_MAX_WORDS} (in code-point order) of one entity are not indexed on PostgreSQL.
   return `INSERT INTO entity_search (instance_id, key, words)
     SELECT e.instance_id, e.key,
-      array_to_tsvector(array_remove(regexp_split_to_array(${lower}, '[${SEPARATORS}]+'), ''))
+      array_to_tsvector(ARRAY(SELECT DISTINCT word COLLATE "C" FROM unnest(regexp_split_to_array(${lower}, '[${SEPARATORS}]+')) AS t(word)
+        WHERE word <> '' AND octet_length(word) <= ${PG_MAX_WORD_BYTES} ORDER BY 1 LIMIT ${PG_MAX_WORDS}))
     FROM entities e WHERE e.deleted = FALSE AND ${where}`;
 }
 

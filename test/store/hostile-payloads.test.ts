@@ -348,7 +348,8 @@ describe.each(BACKENDS)('hostile API payloads on $name', (backend) => {
             expect(properties.computerDnsName).toBe(machine.computerDnsName ?? undefined);
             expect(properties.osPlatform).toBe(machine.osPlatform ?? undefined);
             expect(properties.rbacGroupName).toBe(machine.rbacGroupName ?? undefined);
-            expect(properties.machineTags).toEqual(machine.machineTags ?? undefined);
+            // Defender sends an empty-string tag for a cleared tag; the converter drops blank tags.
+            expect(properties.machineTags).toEqual(machine.machineTags?.filter((t) => t.trim() !== ''));
           }
         },
       ),

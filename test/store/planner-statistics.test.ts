@@ -64,7 +64,7 @@ describe.each(BACKENDS)('query planner support on $name', (backend) => {
       `DROP INDEX relationships_from_walk; DROP INDEX relationships_to_walk;
        CREATE INDEX relationships_from ON relationships (instance_id, from_key);
        CREATE INDEX relationships_to ON relationships (instance_id, to_key);
-       ${backend.name === 'sqlite' ? 'DROP TABLE entity_search_words;' : ''} DROP TABLE entity_search;
+       ${backend.name === 'sqlite' ? 'DROP TABLE entity_search_words;' : ''} DROP TABLE entity_search; DROP TABLE people_rosters;
        DELETE FROM schema_migrations WHERE version > 1`,
     );
     await raw.close();
