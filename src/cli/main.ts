@@ -12,6 +12,9 @@ import { registerHistory } from './commands/history.js';
 import { registerExport } from './commands/export.js';
 import { registerQuery } from './commands/query.js';
 import { registerDocs } from './commands/docs.js';
+import { registerServe } from './commands/serve.js';
+import { registerRun } from './commands/run.js';
+import { registerStatus } from './commands/status.js';
 import { UsageError } from './errors.js';
 
 // `… | head` closes the pipe early: stop quietly instead of printing an EPIPE stack trace.
@@ -44,6 +47,9 @@ for (const register of [
   registerExport,
   registerQuery,
   registerDocs,
+  registerServe,
+  registerRun,
+  registerStatus,
 ]) {
   register(program);
 }

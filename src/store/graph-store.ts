@@ -56,6 +56,12 @@ export interface GraphStore {
     options: IterateOptions,
     each: (object: CommittedObject) => void | Promise<void>,
   ): Promise<void>;
+  /**
+   * The connection for the service's own tables (schedule requests, rules, alerts, outbox, tags),
+   * opened on first use and apart from the sync writer, so their statements never land inside a
+   * sync's transaction.
+   */
+  state(): Promise<SqlConnection>;
   close(): Promise<void>;
 }
 
@@ -63,11 +69,13 @@ export class SqlGraphStore implements GraphStore {
   readonly dialect: Dialect;
   /** Instances this store object is syncing: PostgreSQL advisory locks are re-entrant per session. */
   private readonly syncing = new Set<string>();
+  private stateConnection: Promise<SqlConnection> | undefined;
 
   constructor(
     private readonly writer: SqlConnection,
     private readonly reader: SqlConnection,
     readonly url: string,
+    private readonly connect: () => Promise<SqlConnection>,
   ) {
     this.dialect = writer.dialect;
   }
@@ -221,7 +229,13 @@ export class SqlGraphStore implements GraphStore {
     await iterateCommitted(this.reader, options, each);
   }
 
+  state(): Promise<SqlConnection> {
+    this.stateConnection ??= this.connect();
+    return this.stateConnection;
+  }
+
   async close(): Promise<void> {
+    if (this.stateConnection) await (await this.stateConnection).close();
     await this.reader.close();
     await this.writer.close();
   }
