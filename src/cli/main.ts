@@ -15,7 +15,10 @@ import { registerDocs } from './commands/docs.js';
 import { registerServe } from './commands/serve.js';
 import { registerRun } from './commands/run.js';
 import { registerStatus } from './commands/status.js';
+import { registerRules } from './commands/rules.js';
+import { registerAlerts } from './commands/alerts.js';
 import { UsageError } from './errors.js';
+import { AlertNotFoundError, RuleError } from '../alerts/index.js';
 
 // `… | head` closes the pipe early: stop quietly instead of printing an EPIPE stack trace.
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {
@@ -50,6 +53,8 @@ for (const register of [
   registerServe,
   registerRun,
   registerStatus,
+  registerRules,
+  registerAlerts,
 ]) {
   register(program);
 }
@@ -59,7 +64,10 @@ try {
 } catch (err) {
   if (err instanceof CommanderError) {
     process.exitCode = err.exitCode === 0 ? ExitCode.OK : ExitCode.USAGE;
-  } else if (err instanceof UsageError) {
+  } else if (err instanceof AlertNotFoundError) {
+    process.stderr.write(`error: ${err.message}\n`);
+    process.exitCode = ExitCode.NOT_FOUND;
+  } else if (err instanceof UsageError || err instanceof RuleError) {
     process.stderr.write(`error: ${err.message}\n`);
     process.exitCode = ExitCode.USAGE;
   } else {

@@ -1,5 +1,5 @@
 /** The scheduler part: schedule arithmetic, the scheduler, sync requests and status. */
-export { INTERVAL_MS, isDue, nextRunAt, slotAfter, type Schedule } from './schedule.js';
+export { INTERVAL_MS, isDue, nextRunAt, slotAfter, type Schedule } from '../config/schedule.js';
 export { ManualClock, systemClock, type Clock } from './clock.js';
 export {
   DEFAULT_POLL_MS,

@@ -9,7 +9,7 @@ import type { SyncRecord } from '../store/sync-record.js';
 import type { Logger } from '../util/logger.js';
 import { systemClock, type Clock } from './clock.js';
 import { addSyncRequest, pendingRequests, takeRequests } from './requests.js';
-import { nextRunAt } from './schedule.js';
+import { nextRunAt } from '../config/schedule.js';
 
 /** What the HTTP API needs from the scheduler. */
 export interface SyncControl {

@@ -29,6 +29,7 @@ describe('serve, run and status commands', () => {
     expect(before.code, before.stderr).toBe(0);
     expect(JSON.parse(before.stdout)).toEqual({
       instances: [{ name: 'lab', pollingInterval: 'DISABLED', running: false, requested: false }],
+      openAlerts: [],
     });
 
     const serve = startCli(['serve', '--config', config, '--db', db, '--poll', '0.2']);

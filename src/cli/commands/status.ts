@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { listAlerts } from '../../alerts/index.js';
 import { loadConfig } from '../../config/load.js';
 import { instanceStatuses } from '../../scheduler/index.js';
 import { DB_OPTION_HELP, withStore } from '../../sync/command-support.js';
@@ -16,7 +17,7 @@ const time = (ms: number | undefined) => (ms === undefined ? '' : new Date(ms).t
 export function registerStatus(program: Command): void {
   program
     .command('status')
-    .description('Instances with their schedule, last and next sync, running syncs.')
+    .description('Instances with their schedule, last and next sync, running syncs; open alerts.')
     .option('--config <file>', 'instance configuration file (default ./defender-graph.yaml)')
     .option('--db <url>', DB_OPTION_HELP)
     .option('--json', 'print the status as JSON (times in epoch ms)')
@@ -25,6 +26,12 @@ export function registerStatus(program: Command): void {
       const config = configOrUsageError(() => loadConfig({ file: flags.config }));
       const status = await withStore(flags.db, async (store) => ({
         instances: await instanceStatuses(store, config.instances, Date.now()),
+        openAlerts: (await listAlerts(store, { open: true })).map((a) => ({
+          id: a.id,
+          rule: a.ruleName,
+          level: a.level,
+          status: a.status,
+        })),
       }));
       if (flags.json) return printJson(status);
       printTable(
@@ -38,5 +45,6 @@ export function registerStatus(program: Command): void {
           i.running ? 'yes' : '',
         ]),
       );
+      process.stdout.write(`${status.openAlerts.length} open alert(s)\n`);
     });
 }

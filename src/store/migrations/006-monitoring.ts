@@ -1,7 +1,8 @@
 import type { ColumnTypes } from './column-types.js';
 
 /**
- * The service's own tables: sync requests (`run INSTANCE`), alert rules and their evaluations,
+ * The service's own tables: sync requests (`run INSTANCE`), alert rules, saved questions, rule
+ * evaluations,
  * alerts, entity tags set by rules, and the notification outbox with every delivery attempt.
  */
 export function monitoringSchema(t: ColumnTypes): string[] {
@@ -25,6 +26,12 @@ export function monitoringSchema(t: ColumnTypes): string[] {
   last_status TEXT,
   last_error TEXT,
   previous_keys ${t.json})`,
+
+    `CREATE TABLE saved_questions (
+  id TEXT PRIMARY KEY,
+  title TEXT NOT NULL,
+  origin TEXT NOT NULL,
+  definition ${t.json} NOT NULL)`,
 
     `CREATE TABLE rule_evaluations (
   id ${t.autoId},
@@ -63,7 +70,7 @@ export function monitoringSchema(t: ColumnTypes): string[] {
   instance_id TEXT NOT NULL,
   entity_key TEXT NOT NULL,
   name TEXT NOT NULL,
-  value ${t.json} NOT NULL,
+  value_json TEXT NOT NULL,
   rule_id TEXT NOT NULL,
   tagged_on ${t.time} NOT NULL,
   PRIMARY KEY (instance_id, entity_key, name))`,

@@ -2,8 +2,8 @@
  * Schedule arithmetic for JupiterOne's polling intervals, as pure functions of the stored last
  * run and the clock: when a sync (or a rule evaluation) is next due.
  */
-import type { PollingInterval, Weekday } from '../config/instance-config.js';
-import { WEEKDAYS } from '../config/instance-config.js';
+import type { PollingInterval, Weekday } from './instance-config.js';
+import { WEEKDAYS } from './instance-config.js';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { POLLING_INTERVALS, WEEKDAYS } from '../../src/config/instance-config.js';
-import { isDue, nextRunAt, slotAfter, type Schedule } from '../../src/scheduler/index.js';
+import { isDue, nextRunAt, slotAfter, type Schedule } from '../../src/config/schedule.js';
 
 const at = (iso: string) => Date.parse(iso);
 
