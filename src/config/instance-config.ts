@@ -114,6 +114,8 @@ export const monitoringSchema = z
     params: z.record(z.string(), z.unknown()).default({}),
     /** Allow WEBHOOK and Slack URLs on plain http to a loopback address (tests, local relays). */
     allowLoopbackHttp: z.boolean().default(false),
+    /** PEM CA trusted, besides the system roots, for WEBHOOK and Slack HTTPS (a private relay). */
+    caFile: z.string().min(1).optional(),
     /** Secret for the WEBHOOK HMAC-SHA256 signature header (use \${ENV}). */
     webhookSecret: z.string().min(1).optional(),
     /** Link to this service's alert page, rendered into `alertWebLink`. */

@@ -196,7 +196,7 @@ function resolveMonitoring(
       `${where(['monitoring', 'rulesFolder'])}: folder not found: ${rulesFolder}`,
     );
   const email = resolved.email && { ...resolved.email, caFile: absolute(resolved.email.caFile) };
-  return { ...resolved, rulesFolder, email };
+  return { ...resolved, rulesFolder, email, caFile: absolute(resolved.caFile) };
 }
 
 function resolvePaths(instance: InstanceConfig, folder: string): InstanceConfig {

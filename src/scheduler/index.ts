@@ -11,4 +11,9 @@ export {
 } from './scheduler.js';
 export { addSyncRequest } from './requests.js';
 export { instanceStatuses, type InstanceStatus } from './status.js';
-export { startService, type ServiceOptions } from './service.js';
+export {
+  importConfiguredRules,
+  startService,
+  type Service,
+  type ServiceOptions,
+} from './service.js';

@@ -101,7 +101,9 @@ export class Scheduler implements SyncControl {
       const next = requested.has(instance.name)
         ? now
         : await nextSyncOf(this.options.store, instance, now);
-      if (next !== undefined && next <= now) this.startSync(instance);
+      // Checked again after the awaits: a concurrent pass (the loop and an API call) may have started it.
+      if (next !== undefined && next <= now && !this.running.has(instance.name))
+        this.startSync(instance);
     }
     await this.options.hooks?.onTick?.(now);
   }

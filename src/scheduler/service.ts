@@ -14,6 +14,7 @@ import {
   type MonitorOptions,
 } from '../alerts/index.js';
 import type { LoadedConfig } from '../config/load.js';
+import { Deliverer } from '../notify/deliver.js';
 import type { GraphStore } from '../store/index.js';
 import { syncInstance } from '../sync/run-sync.js';
 import type { Logger } from '../util/logger.js';
@@ -42,7 +43,14 @@ export async function importConfiguredRules(
   return importRules(store, mergeLoaded(folders.map(loadRuleFolder)), now);
 }
 
-export async function startService(options: ServiceOptions): Promise<Scheduler> {
+export interface Service {
+  /** The scheduler, which is also the HTTP API's `SyncControl`. */
+  scheduler: Scheduler;
+  /** Stops the scheduler (see `Scheduler.stop`), then finishes the monitoring work under way. */
+  stop(graceMs: number): Promise<void>;
+}
+
+export async function startService(options: ServiceOptions): Promise<Service> {
   const clock = options.clock ?? systemClock;
   const imported = await importConfiguredRules(options.store, options.config, clock.now());
   options.logger?.info(
@@ -64,14 +72,25 @@ export async function startService(options: ServiceOptions): Promise<Scheduler> 
     for (const s of summaries.filter((e) => e.status === 'failed'))
       options.logger?.warn({ rule: s.ruleName, err: s.error }, 'rule evaluation failed');
   };
-  // Evaluations share the state connection, whose transactions must not interleave: one at a time.
+  const deliverer = new Deliverer({
+    db: await options.store.state(),
+    monitoring: options.config.monitoring,
+    worker: `${process.pid}`,
+    now: () => clock.now(),
+  });
+  const deliver = async () => {
+    const report = await deliverer.deliverDue();
+    if (report.dead > 0) options.logger?.warn(report, 'notifications dead-lettered');
+  };
+  // Evaluations and deliveries share the state connection, whose transactions must not
+  // interleave: one at a time.
   let queue: Promise<unknown> = Promise.resolve();
   const serial = <T>(work: () => Promise<T>): Promise<T> => {
     const next = queue.then(work);
     queue = next.catch(() => undefined);
     return next;
   };
-  return startScheduler({
+  const scheduler = startScheduler({
     store: options.store,
     instances: options.config.instances,
     clock,
@@ -87,8 +106,23 @@ export async function startService(options: ServiceOptions): Promise<Scheduler> 
       }),
     hooks: {
       afterSync: (record) =>
-        serial(async () => logEvaluations(await evaluateAfterSync(record, monitor))),
-      onTick: () => serial(async () => logEvaluations(await evaluateDueRules(monitor))),
+        serial(async () => {
+          logEvaluations(await evaluateAfterSync(record, monitor));
+          await deliver();
+        }),
+      onTick: () =>
+        serial(async () => {
+          logEvaluations(await evaluateDueRules(monitor));
+          await deliver();
+        }),
     },
   });
+  return {
+    scheduler,
+    async stop(graceMs) {
+      await scheduler.stop(graceMs);
+      await queue;
+      await deliverer.close();
+    },
+  };
 }

@@ -56,14 +56,14 @@ export function registerServe(program: Command): void {
       const logger = createLogger({ level: process.env.DEFENDER_GRAPH_LOG_LEVEL ?? 'info' });
       await withStore(flags.db, async (store) => {
         const stopped = shutdownSignal();
-        const scheduler = await startService({ store, config, logger, pollMs, maxDeleteShare });
+        const service = await startService({ store, config, logger, pollMs, maxDeleteShare });
         logger.info(
           { instances: config.instances.map((i) => i.name), store: store.url },
           'serving',
         );
         const signal = await stopped;
         logger.info({ signal }, 'stopping: waiting for running syncs');
-        await scheduler.stop(graceMs);
+        await service.stop(graceMs);
         logger.info('stopped');
       });
     });
