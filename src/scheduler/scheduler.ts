@@ -35,6 +35,11 @@ export interface SchedulerOptions {
   logger?: Logger;
   /** Longest pause between passes: how soon a request from another process is seen. */
   pollMs?: number;
+  /**
+   * Hands a due sync to a job queue instead of running it here (several processes on
+   * PostgreSQL); `runSync` and `afterSync` are then the queue worker's business.
+   */
+  dispatch?(instance: InstanceConfig): Promise<void>;
 }
 
 export const DEFAULT_POLL_MS = 5_000;
@@ -102,8 +107,11 @@ export class Scheduler implements SyncControl {
         ? now
         : await nextSyncOf(this.options.store, instance, now);
       // Checked again after the awaits: a concurrent pass (the loop and an API call) may have started it.
-      if (next !== undefined && next <= now && !this.running.has(instance.name))
-        this.startSync(instance);
+      if (next === undefined || next > now || this.running.has(instance.name)) continue;
+      if (this.options.dispatch) {
+        await this.options.dispatch(instance);
+        await takeRequests(await this.options.store.state(), instance.name);
+      } else this.startSync(instance);
     }
     await this.options.hooks?.onTick?.(now);
   }

@@ -13,13 +13,16 @@ import {
   type ImportSummary,
   type MonitorOptions,
 } from '../alerts/index.js';
+import type { InstanceConfig } from '../config/instance-config.js';
 import type { LoadedConfig } from '../config/load.js';
+import type { SyncRecord } from '../store/sync-record.js';
 import { Deliverer } from '../notify/deliver.js';
 import type { GraphStore } from '../store/index.js';
 import { syncInstance } from '../sync/run-sync.js';
 import type { Logger } from '../util/logger.js';
 import { systemClock, type Clock } from './clock.js';
-import { startScheduler, type Scheduler } from './scheduler.js';
+import { JobQueue } from './job-queue.js';
+import { DEFAULT_POLL_MS, startScheduler, type Scheduler } from './scheduler.js';
 
 export interface ServiceOptions {
   store: GraphStore;
@@ -28,6 +31,11 @@ export interface ServiceOptions {
   logger?: Logger;
   pollMs?: number;
   maxDeleteShare?: number;
+  /**
+   * PostgreSQL only: share syncs and evaluations with other `serve` processes through the job
+   * queue (store URL with the password, since pg-boss opens its own connections).
+   */
+  jobQueue?: { url: string; jobTimeoutSeconds: number; maintenanceSeconds: number };
 }
 
 /** The rule files the config names (its folder and the Defender pack), imported into the store. */
@@ -41,6 +49,18 @@ export async function importConfiguredRules(
     ...(config.monitoring.rulesFolder ? [config.monitoring.rulesFolder] : []),
   ];
   return importRules(store, mergeLoaded(folders.map(loadRuleFolder)), now);
+}
+
+/** Whether a sync of the instance started at or after `since` has committed. */
+async function committedSince(
+  store: GraphStore,
+  instanceName: string,
+  since: number,
+): Promise<boolean> {
+  const instance = await store.findInstance(instanceName);
+  if (!instance) return false;
+  const recent = await store.listSyncs({ instanceId: instance.id, since });
+  return recent.some((s) => s.status === 'success' || s.status === 'partial');
 }
 
 export interface Service {
@@ -90,38 +110,70 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     queue = next.catch(() => undefined);
     return next;
   };
+  const abortSyncs = new AbortController();
+  const runSync = (instance: InstanceConfig, signal: AbortSignal) =>
+    syncInstance({
+      instance,
+      store: options.store,
+      maxDeleteShare: options.maxDeleteShare,
+      logger: options.logger,
+      signal,
+    });
+  const afterSync = (record: SyncRecord) =>
+    serial(async () => {
+      logEvaluations(await evaluateAfterSync(record, monitor));
+      await deliver();
+    });
+  const dueRules = () =>
+    serial(async () => {
+      logEvaluations(await evaluateDueRules(monitor));
+      await deliver();
+    });
+  const jobs =
+    options.jobQueue &&
+    (await JobQueue.start({
+      ...options.jobQueue,
+      instances: options.config.instances,
+      logger: options.logger,
+      runSync: async (instance, requestedOn) =>
+        (await committedSince(options.store, instance.name, requestedOn))
+          ? undefined
+          : runSync(instance, abortSyncs.signal),
+      evaluate: async (job) => {
+        if (job.kind === 'due') return dueRules();
+        const record = await options.store.getSync(job.syncId);
+        if (record) await afterSync(record);
+      },
+    }));
+  const pollSeconds = (options.pollMs ?? DEFAULT_POLL_MS) / 1000;
   const scheduler = startScheduler({
     store: options.store,
     instances: options.config.instances,
     clock,
     logger: options.logger,
     pollMs: options.pollMs,
-    runSync: (instance, signal) =>
-      syncInstance({
-        instance,
-        store: options.store,
-        maxDeleteShare: options.maxDeleteShare,
-        logger: options.logger,
-        signal,
-      }),
-    hooks: {
-      afterSync: (record) =>
-        serial(async () => {
-          logEvaluations(await evaluateAfterSync(record, monitor));
-          await deliver();
-        }),
-      onTick: () =>
-        serial(async () => {
-          logEvaluations(await evaluateDueRules(monitor));
-          await deliver();
-        }),
-    },
+    runSync,
+    ...(jobs && { dispatch: (instance: InstanceConfig) => jobs.dispatchSync(instance) }),
+    hooks: jobs
+      ? {
+          onTick: async () => {
+            await jobs.dispatchDueRules(pollSeconds);
+            await serial(deliver);
+          },
+        }
+      : { afterSync, onTick: dueRules },
   });
   return {
     scheduler,
     async stop(graceMs) {
-      await scheduler.stop(graceMs);
-      await queue;
+      const force = setTimeout(() => abortSyncs.abort(), graceMs);
+      try {
+        await scheduler.stop(graceMs);
+        await jobs?.stop(graceMs + 1000);
+        await queue;
+      } finally {
+        clearTimeout(force);
+      }
       await deliverer.close();
     },
   };

@@ -1,4 +1,3 @@
-import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { monitoringSchema, type MonitoringConfig } from '../../src/config/instance-config.js';
 import { Deliverer } from '../../src/notify/deliver.js';
@@ -11,6 +10,7 @@ import {
   startSmtpReceiver,
   type HttpsReceiver,
   type SmtpReceiver,
+  verifySignature,
 } from '../support/receivers.js';
 
 const SECRET = 'hmac-key-for-tests';
@@ -44,12 +44,7 @@ describe.each(BACKENDS)('notification delivery on $name', (backend) => {
     db = await backend.create('delivery');
     store = await openGraphStore(db.url);
     state = await store.state();
-    hook = await startHttpsReceiver((r) => {
-      const expected = `sha256=${createHmac('sha256', SECRET)
-        .update(`${String(r.headers['x-defender-graph-timestamp'])}.${r.body}`)
-        .digest('hex')}`;
-      return r.headers['x-defender-graph-signature'] === expected ? undefined : 'bad signature';
-    });
+    hook = await startHttpsReceiver(verifySignature(SECRET));
     slack = await startHttpsReceiver((r) => {
       const payload = JSON.parse(r.body) as { text?: string; blocks?: { type: string }[] };
       if (typeof payload.text !== 'string' || !Array.isArray(payload.blocks))

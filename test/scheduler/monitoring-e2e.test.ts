@@ -1,4 +1,3 @@
-import { createHmac } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +13,7 @@ import {
   startSmtpReceiver,
   type HttpsReceiver,
   type SmtpReceiver,
+  verifySignature,
 } from '../support/receivers.js';
 import { BACKENDS } from '../store/backends.js';
 
@@ -71,12 +71,7 @@ describe.each(BACKENDS)('serve end to end on the emulator ($name)', (backend) =>
     emulator = await startTestEmulator({ machines: 12, users: 25, groups: 4 });
     db = await backend.create('e2e_monitor');
     store = await openGraphStore(db.url);
-    hook = await startHttpsReceiver((r) => {
-      const expected = `sha256=${createHmac('sha256', SECRET)
-        .update(`${String(r.headers['x-defender-graph-timestamp'])}.${r.body}`)
-        .digest('hex')}`;
-      return r.headers['x-defender-graph-signature'] === expected ? undefined : 'bad signature';
-    });
+    hook = await startHttpsReceiver(verifySignature(SECRET));
     smtp = await startSmtpReceiver({ user: 'u', pass: 'p' });
     dir = mkdtempSync(join(tmpdir(), 'dg-e2e-rules-'));
     writeFileSync(join(dir, 'rules.yaml'), RULES);

@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { createServer } from 'node:https';
@@ -138,5 +139,14 @@ export async function startSmtpReceiver(credentials: {
     mails,
     refuse: (code) => void (refusal = code),
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+/** A receiver check that accepts only requests signed as `notify/webhook.ts` documents it. */
+export function verifySignature(secret: string) {
+  return (request: Omit<ReceivedRequest, 'status'>): string | undefined => {
+    const timestamp = String(request.headers['x-defender-graph-timestamp']);
+    const expected = `sha256=${createHmac('sha256', secret).update(`${timestamp}.${request.body}`).digest('hex')}`;
+    return request.headers['x-defender-graph-signature'] === expected ? undefined : 'bad signature';
   };
 }

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/load.js';
 import { startService } from '../../scheduler/index.js';
+import { resolveStoreUrl } from '../../store/index.js';
 import { DB_OPTION_HELP, parseShare, withStore } from '../../sync/command-support.js';
 import { createLogger } from '../../util/logger.js';
 import { UsageError } from '../errors.js';
@@ -12,6 +13,9 @@ interface ServeFlags {
   maxDeleteShare: string;
   shutdownGrace: string;
   poll: string;
+  jobQueue: boolean;
+  jobTimeout: string;
+  maintenance: string;
 }
 
 function positiveSeconds(flag: string, value: string): number {
@@ -44,6 +48,16 @@ export function registerServe(program: Command): void {
       '60',
     )
     .option('--poll <seconds>', 'how often requests from `run` and due work are checked', '5')
+    .option(
+      '--no-job-queue',
+      'on PostgreSQL, run the single-process scheduler instead of sharing work through the job queue',
+    )
+    .option(
+      '--job-timeout <seconds>',
+      'job queue: a sync or evaluation running longer is taken as dead and retried by another process (set above your longest sync)',
+      '14400',
+    )
+    .option('--maintenance <seconds>', 'job queue: how often expired jobs are looked for', '60')
     .addHelpText(
       'after',
       '\nLogs go to stderr (DEFENDER_GRAPH_LOG_LEVEL, default info). Exit codes: 0 stopped by a signal, 1 failed, 2 bad flag or config.',
@@ -52,13 +66,31 @@ export function registerServe(program: Command): void {
       const maxDeleteShare = parseShare(flags.maxDeleteShare);
       const graceMs = positiveSeconds('shutdown-grace', flags.shutdownGrace);
       const pollMs = positiveSeconds('poll', flags.poll);
+      const jobTimeoutSeconds = positiveSeconds('job-timeout', flags.jobTimeout) / 1000;
+      const maintenanceSeconds = positiveSeconds('maintenance', flags.maintenance) / 1000;
       const config = configOrUsageError(() => loadConfig({ file: flags.config }));
+      const url = resolveStoreUrl(flags.db);
       const logger = createLogger({ level: process.env.DEFENDER_GRAPH_LOG_LEVEL ?? 'info' });
-      await withStore(flags.db, async (store) => {
+      await withStore(url, async (store) => {
         const stopped = shutdownSignal();
-        const service = await startService({ store, config, logger, pollMs, maxDeleteShare });
+        const jobQueue =
+          store.dialect === 'postgres' && flags.jobQueue
+            ? { url, jobTimeoutSeconds, maintenanceSeconds }
+            : undefined;
+        const service = await startService({
+          store,
+          config,
+          logger,
+          pollMs,
+          maxDeleteShare,
+          jobQueue,
+        });
         logger.info(
-          { instances: config.instances.map((i) => i.name), store: store.url },
+          {
+            instances: config.instances.map((i) => i.name),
+            store: store.url,
+            jobQueue: !!jobQueue,
+          },
           'serving',
         );
         const signal = await stopped;
