@@ -35,7 +35,11 @@ export function registerAlerts(program: Command): void {
     .command('alerts')
     .description(
       'Open alerts (or all with --all); `alerts show ID`, `alerts ack ID --note`, `alerts dismiss ID --note`.',
-    )
+    );
+  // `alerts [flags]` is `alerts list [flags]`: the parent has no options, so each subcommand owns its --db.
+  alerts
+    .command('list', { isDefault: true })
+    .description('Open alerts (or all with --all).')
     .option('--db <url>', DB_OPTION_HELP)
     .option('--all', 'include resolved alerts')
     .option('--status <status>', `only this status (${ALERT_STATUSES.join(', ')})`)

@@ -6,7 +6,9 @@ import {
   loadRuleFile,
   setRuleEnabled,
 } from '../../alerts/index.js';
-import { loadConfig } from '../../config/load.js';
+import { existsSync } from 'node:fs';
+import { monitoringSchema } from '../../config/instance-config.js';
+import { DEFAULT_CONFIG_FILE, loadConfig } from '../../config/load.js';
 import { DB_OPTION_HELP, withStore } from '../../sync/command-support.js';
 import { AlertNotFoundError } from '../../alerts/index.js';
 import { printJson, printTable } from '../output.js';
@@ -98,9 +100,13 @@ export function registerRules(program: Command): void {
       '\nExit codes: 0 evaluated; 1 the evaluation failed or the store is unreachable; 5 no such rule.',
     )
     .action(async (rule: string, flags: DbFlags & { config?: string }) => {
-      const config = configOrUsageError(() => loadConfig({ file: flags.config }));
+      // The config only brings params and the web link: without one, the defaults do.
+      const monitoring =
+        flags.config !== undefined || existsSync(DEFAULT_CONFIG_FILE)
+          ? configOrUsageError(() => loadConfig({ file: flags.config })).monitoring
+          : monitoringSchema.parse({});
       const summary = await withStore(flags.db, (store) =>
-        evaluateRuleNow(rule, { store, monitoring: config.monitoring, now: () => Date.now() }),
+        evaluateRuleNow(rule, { store, monitoring, now: () => Date.now() }),
       );
       if (!summary) throw new AlertNotFoundError(`no rule with id or name "${rule}"`);
       if (flags.json) printJson(summary);
