@@ -299,6 +299,24 @@ describe.each(BACKENDS)('notification delivery on $name', (backend) => {
     clock += DAY;
   });
 
+  it('a row claimed by a process that died is sent once its lease ends, not before', async () => {
+    const before = hook.requests.length;
+    const id = await queue(webhook({ orphan: true }));
+    await state.run('UPDATE outbox SET claimed_by = ?, claimed_until = ? WHERE id = ?', [
+      'dead-pid',
+      clock + 60_000,
+      id,
+    ]);
+    const sender = deliverer();
+    expect(await sender.deliverDue()).toEqual({ delivered: 0, retried: 0, dead: 0 });
+    clock += 61_000;
+    expect(await sender.deliverDue()).toEqual({ delivered: 1, retried: 0, dead: 0 });
+    await sender.close();
+    expect(hook.requests.slice(before).map((r) => JSON.parse(r.body) as unknown)).toEqual([
+      { orphan: true },
+    ]);
+  });
+
   it('keeps every secret out of the store', async () => {
     const tables = ['outbox', 'delivery_attempts', 'alert_rules', 'alerts', 'rule_evaluations'];
     for (const table of tables) {
