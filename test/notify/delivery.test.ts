@@ -70,17 +70,7 @@ describe.each(BACKENDS)('notification delivery on $name', (backend) => {
       ...monitoringSchema.parse({}),
       webhookSecret: SECRET,
       caFile: hook.caFile,
-      email: {
-        host: '127.0.0.1',
-        port: smtp.port,
-        secure: false,
-        user: SMTP.user,
-        password: SMTP.pass,
-        from: 'defender-graph@example.com',
-        caFile: smtp.caFile,
-        dailyDigest: false,
-        digestHour: 8,
-      },
+      email: smtp.emailConfig(),
       delivery: { maxAttempts: 3, backoffMs: 1000 },
       ...overrides,
     };

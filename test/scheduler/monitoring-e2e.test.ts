@@ -5,7 +5,8 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } 
 import { getAlert, listAlerts } from '../../src/alerts/index.js';
 import { monitoringSchema } from '../../src/config/instance-config.js';
 import type { LoadedConfig } from '../../src/config/load.js';
-import { ManualClock, startService, type Service } from '../../src/scheduler/index.js';
+import { startService, type Service } from '../../src/scheduler/index.js';
+import { testClock } from '../support/clock.js';
 import { openGraphStore, type GraphStore } from '../../src/store/index.js';
 import { startTestEmulator, type TestEmulator } from '../support/emulator.js';
 import {
@@ -65,7 +66,6 @@ describe.each(BACKENDS)('serve end to end on the emulator ($name)', (backend) =>
   let smtp: SmtpReceiver;
   let dir: string;
   let service: Service;
-  let clock: ManualClock;
 
   beforeAll(async () => {
     emulator = await startTestEmulator({ machines: 12, users: 25, groups: 4 });
@@ -88,14 +88,8 @@ describe.each(BACKENDS)('serve end to end on the emulator ($name)', (backend) =>
     delete process.env.E2E_HOOK;
   });
 
-  // Syncs stamp their start with Date.now: only Date is faked, and the manual clock follows it.
   beforeEach(() => void vi.useFakeTimers({ toFake: ['Date'], now: Date.now() }));
   afterEach(() => void vi.useRealTimers());
-
-  function advance(ms: number): void {
-    vi.setSystemTime(Date.now() + ms);
-    clock.set(Date.now());
-  }
 
   /** One scheduled pass and everything it started: sync, rule evaluation, delivery. */
   async function pass(): Promise<void> {
@@ -107,7 +101,7 @@ describe.each(BACKENDS)('serve end to end on the emulator ($name)', (backend) =>
     hook.requests.slice(from).map((r) => JSON.parse(r.body) as { rule: string; ids: string[] });
 
   it('syncs on schedule, fires change and query rules, notifies exactly once per new fact, and resolves', async () => {
-    clock = new ManualClock(Date.now());
+    const { clock, advance } = testClock();
     const config: LoadedConfig = {
       instances: [{ ...emulator.config, name: 'lab', pollingInterval: 'THIRTY_MINUTES' }],
       monitoring: {
@@ -116,17 +110,7 @@ describe.each(BACKENDS)('serve end to end on the emulator ($name)', (backend) =>
         rulesFolder: dir,
         webhookSecret: SECRET,
         caFile: hook.caFile,
-        email: {
-          host: '127.0.0.1',
-          port: smtp.port,
-          secure: false,
-          user: 'u',
-          password: 'p',
-          from: 'dg@example.com',
-          caFile: smtp.caFile,
-          dailyDigest: false,
-          digestHour: 8,
-        },
+        email: smtp.emailConfig(),
       },
     };
     service = await startService({ store, config, clock, pollMs: 60_000 });

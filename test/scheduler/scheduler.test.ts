@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { InstanceConfig } from '../../src/config/instance-config.js';
-import { ManualClock, Scheduler } from '../../src/scheduler/index.js';
+import { Scheduler, type ManualClock } from '../../src/scheduler/index.js';
+import { testClock } from '../support/clock.js';
 import { openGraphStore, type GraphStore } from '../../src/store/index.js';
 import type { SyncRecord } from '../../src/store/sync-record.js';
 import { syncInstance } from '../../src/sync/run-sync.js';
@@ -8,21 +9,6 @@ import { startTestEmulator, type TestEmulator } from '../support/emulator.js';
 import { BACKENDS } from '../store/backends.js';
 
 const HOUR = 3_600_000;
-
-/**
- * The scheduler reads the store's sync times, which the store stamps with Date.now: only Date is
- * faked (timers stay real for the drivers and the emulator), and the manual clock follows it.
- */
-function testClock(): { clock: ManualClock; advance(ms: number): void } {
-  const clock = new ManualClock(Date.now());
-  return {
-    clock,
-    advance(ms) {
-      vi.setSystemTime(Date.now() + ms);
-      clock.set(Date.now());
-    },
-  };
-}
 
 describe.each(BACKENDS)('scheduler against the emulator on $name', (backend) => {
   let emulator: TestEmulator;

@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SMTPServer } from 'smtp-server';
+import type { MonitoringConfig } from '../../src/config/instance-config.js';
 import { ensureCertificates } from '../../src/emulator/certificates.js';
 
 /** The emulator's CA and 127.0.0.1 server certificate, reused for every receiver of a test process. */
@@ -88,6 +89,8 @@ export interface ReceivedMail {
 
 export interface SmtpReceiver {
   port: number;
+  /** `monitoring.email` pointing at this server, with its CA trusted and these credentials. */
+  emailConfig(): NonNullable<MonitoringConfig['email']>;
   caFile: string;
   mails: ReceivedMail[];
   /** Refuse the next messages with this SMTP code (e.g. 451), or accept again (undefined). */
@@ -135,6 +138,17 @@ export async function startSmtpReceiver(credentials: {
   const { port } = server.server.address() as AddressInfo;
   return {
     port,
+    emailConfig: () => ({
+      host: '127.0.0.1',
+      port,
+      secure: false,
+      user: credentials.user,
+      password: credentials.pass,
+      from: 'defender-graph@example.com',
+      caFile: certs.caFile,
+      dailyDigest: false,
+      digestHour: 8,
+    }),
     caFile: certs.caFile,
     mails,
     refuse: (code) => void (refusal = code),
