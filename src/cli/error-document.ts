@@ -3,6 +3,7 @@
  * `--json` one error document on stdout for a script (docs/cli.md, "Errors as JSON").
  */
 import { CommanderError } from 'commander';
+import { AlertNotFoundError, RuleError } from '../alerts/index.js';
 import { ConfigError } from '../config/load.js';
 import { MicrosoftApiError } from '../microsoft/errors.js';
 import { QueryError } from '../query/errors.js';
@@ -13,7 +14,7 @@ import { UsageError } from '../util/usage-error.js';
 
 export interface ErrorDocument {
   error: {
-    /** Stable: usage, config, query, sync_busy, disk_full, store, microsoft_api, failed. */
+    /** Stable: usage, config, query, rule, not_found, sync_busy, disk_full, store, microsoft_api, failed. */
     code: string;
     message: string;
     exitCode: ExitCode;
@@ -36,6 +37,8 @@ const KINDS: [test: (err: unknown) => boolean, code: string, exitCode: ExitCode]
   [(err) => err instanceof CommanderError, 'usage', ExitCode.USAGE],
   [(err) => err instanceof ConfigError, 'config', ExitCode.USAGE],
   [(err) => err instanceof QueryError, 'query', ExitCode.USAGE],
+  [(err) => err instanceof RuleError, 'rule', ExitCode.USAGE],
+  [(err) => err instanceof AlertNotFoundError, 'not_found', ExitCode.NOT_FOUND],
   [diskFull, 'disk_full', ExitCode.FAILED],
   [(err) => err instanceof SyncBusyError, 'sync_busy', ExitCode.FAILED],
   [(err) => err instanceof StoreError, 'store', ExitCode.FAILED],

@@ -15,6 +15,11 @@ import { registerDocs } from './commands/docs.js';
 import { errorDocument, wantsJson } from './error-document.js';
 import { printJson } from './output.js';
 import { registerPeople } from './commands/people.js';
+import { registerServe } from './commands/serve.js';
+import { registerRun } from './commands/run.js';
+import { registerStatus } from './commands/status.js';
+import { registerRules } from './commands/rules.js';
+import { registerAlerts } from './commands/alerts.js';
 
 // `… | head` closes the pipe early: stop quietly instead of printing an EPIPE stack trace.
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {
@@ -47,6 +52,11 @@ for (const register of [
   registerQuery,
   registerPeople,
   registerDocs,
+  registerServe,
+  registerRun,
+  registerStatus,
+  registerRules,
+  registerAlerts,
 ]) {
   register(program);
 }

@@ -8,6 +8,7 @@ import { CLOUDS, DEFENDER_REGIONS } from './clouds.js';
 
 export const POLLING_INTERVALS = [
   'DISABLED',
+  'THIRTY_MINUTES',
   'ONE_HOUR',
   'FOUR_HOURS',
   'EIGHT_HOURS',
@@ -15,6 +16,18 @@ export const POLLING_INTERVALS = [
   'ONE_DAY',
   'ONE_WEEK',
 ] as const;
+export type PollingInterval = (typeof POLLING_INTERVALS)[number];
+
+export const WEEKDAYS = [
+  'SUNDAY',
+  'MONDAY',
+  'TUESDAY',
+  'WEDNESDAY',
+  'THURSDAY',
+  'FRIDAY',
+  'SATURDAY',
+] as const;
+export type Weekday = (typeof WEEKDAYS)[number];
 
 export const INGESTION_SOURCES = [
   'users',
@@ -39,6 +52,10 @@ export const instanceSchema = z
     clientSecret: z.string().min(1).optional(),
     certificatePath: z.string().min(1).optional(),
     pollingInterval: z.enum(POLLING_INTERVALS).default('ONE_DAY'),
+    /** UTC hour (0-23) a ONE_DAY or ONE_WEEK sync starts at, as JupiterOne's `pollingIntervalCronExpression.hour`. */
+    pollingHour: z.number().int().min(0).max(23).optional(),
+    /** Weekday a ONE_WEEK sync starts on (UTC). */
+    pollingDay: z.enum(WEEKDAYS).optional(),
     tagAccountName: z.boolean().default(false),
     disabledSources: z.array(z.enum(INGESTION_SOURCES)).default([]),
     cloud: z
@@ -93,11 +110,70 @@ export const instanceSchema = z
   .refine((i) => (i.clientSecret === undefined) !== (i.certificatePath === undefined), {
     message: 'exactly one of clientSecret or certificatePath is required',
     path: ['clientSecret'],
+  })
+  .refine(
+    (i) =>
+      i.pollingHour === undefined ||
+      i.pollingInterval === 'ONE_DAY' ||
+      i.pollingInterval === 'ONE_WEEK',
+    { message: 'pollingHour applies only to ONE_DAY and ONE_WEEK', path: ['pollingHour'] },
+  )
+  .refine((i) => i.pollingDay === undefined || i.pollingInterval === 'ONE_WEEK', {
+    message: 'pollingDay applies only to ONE_WEEK',
+    path: ['pollingDay'],
   });
+
+/** `monitoring:` in the config file: where rules come from and how notifications leave. */
+export const monitoringSchema = z
+  .object({
+    /** Folder of rule files (YAML or JSON), relative to the config file. */
+    rulesFolder: z.string().min(1).optional(),
+    /** Load the built-in Defender rule pack (`rules/defender/`). */
+    defenderRules: z.boolean().default(true),
+    /** Values of `\${param.NAME}` in queries and `param.NAME` in templates. */
+    params: z.record(z.string(), z.unknown()).default({}),
+    /** Allow WEBHOOK and Slack URLs on plain http to a loopback address (tests, local relays). */
+    allowLoopbackHttp: z.boolean().default(false),
+    /** PEM CA trusted, besides the system roots, for WEBHOOK and Slack HTTPS (a private relay). */
+    caFile: z.string().min(1).optional(),
+    /** Secret for the WEBHOOK HMAC-SHA256 signature header (use \${ENV}). */
+    webhookSecret: z.string().min(1).optional(),
+    /** Link to this service's alert page, rendered into `alertWebLink`. */
+    webLink: z.string().url().optional(),
+    email: z
+      .object({
+        host: z.string().min(1),
+        port: z.number().int().min(1).max(65535).default(587),
+        /** TLS from the first byte (port 465); otherwise STARTTLS is required. */
+        secure: z.boolean().default(false),
+        user: z.string().min(1).optional(),
+        password: z.string().min(1).optional(),
+        from: z.string().min(3),
+        caFile: z.string().min(1).optional(),
+        /** Send one mail a day with every alert instead of one per alert. */
+        dailyDigest: z.boolean().default(false),
+        /** UTC hour the digest leaves at. */
+        digestHour: z.number().int().min(0).max(23).default(8),
+      })
+      .strict()
+      .optional(),
+    delivery: z
+      .object({
+        maxAttempts: z.number().int().min(1).default(8),
+        /** First retry delay; each later one doubles, capped at one hour. */
+        backoffMs: z.number().int().min(1).default(30_000),
+      })
+      .strict()
+      .default({ maxAttempts: 8, backoffMs: 30_000 }),
+  })
+  .strict();
+
+export type MonitoringConfig = z.infer<typeof monitoringSchema>;
 
 export const configFileSchema = z
   .object({
     instances: z.array(instanceSchema).min(1),
+    monitoring: monitoringSchema.optional(),
   })
   .strict();
 

@@ -3,7 +3,13 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { LineCounter, parseDocument, isNode, visit, type Document } from 'yaml';
 import type { z } from 'zod';
 import { CLOUDS, defenderRegionHost } from './clouds.js';
-import { configFileSchema, instanceSchema, type InstanceConfig } from './instance-config.js';
+import {
+  configFileSchema,
+  instanceSchema,
+  monitoringSchema,
+  type InstanceConfig,
+  type MonitoringConfig,
+} from './instance-config.js';
 
 export const DEFAULT_CONFIG_FILE = 'defender-graph.yaml';
 
@@ -18,6 +24,8 @@ export interface LoadedConfig {
   instances: InstanceConfig[];
   /** Things to tell the operator that do not stop the program (a secret readable by others). */
   warnings: string[];
+  /** `monitoring:` with its defaults; paths absolute, `${VAR}` secrets substituted. */
+  monitoring: MonitoringConfig;
 }
 
 const ENV_REFERENCE = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
@@ -34,7 +42,11 @@ export function loadConfig(
   if (options.file !== undefined) return loadConfigFile(resolve(cwd, options.file), env);
   const defaultFile = resolve(cwd, DEFAULT_CONFIG_FILE);
   if (existsSync(defaultFile)) return loadConfigFile(defaultFile, env);
-  return { instances: [instanceFromEnvironment(env)], warnings: [] };
+  return {
+    instances: [instanceFromEnvironment(env)],
+    warnings: [],
+    monitoring: monitoringSchema.parse({}),
+  };
 }
 
 export function loadConfigFile(file: string, env: NodeJS.ProcessEnv = process.env): LoadedConfig {
@@ -79,7 +91,12 @@ export function loadConfigFile(file: string, env: NodeJS.ProcessEnv = process.en
     }
     return instance;
   });
-  return { file, instances, warnings: secretReadableByOthers(file, raw) };
+  return {
+    file,
+    instances,
+    warnings: secretReadableByOthers(file, raw),
+    monitoring: resolveMonitoring(parsed.data.monitoring, folder, where),
+  };
 }
 
 /** A file holding a literal client secret must be readable by its owner alone. */
@@ -175,29 +192,72 @@ const ENV_FIELD_VARIABLES: Record<string, string> = {
   clientSecret: 'AZURE_CLIENT_SECRET',
 };
 
-/** `clientSecret: ${VAR}` reads the secret from the environment, so the file can be committed. */
+/** Replaces `${VAR}` in a secret field; `field` names it in the error when VAR is unset. */
+function fromEnvironment(text: string, env: NodeJS.ProcessEnv, field: string): string {
+  return text.replace(ENV_REFERENCE, (_match, name: string) => {
+    const value = env[name];
+    if (value === undefined || value === '')
+      throw new ConfigError(`${field}: environment variable ${name} is not set`);
+    return value;
+  });
+}
+
+/**
+ * `clientSecret: ${VAR}` (and the SMTP password, the webhook secret) read the secret from the
+ * environment, so the file can be committed.
+ */
 function substituteSecrets(
   raw: unknown,
   env: NodeJS.ProcessEnv,
   where: (path: (string | number)[]) => string,
 ): unknown {
   if (!isRecord(raw) || !Array.isArray(raw.instances)) return raw;
+  const monitoring = isRecord(raw.monitoring) ? { ...raw.monitoring } : undefined;
+  if (monitoring && typeof monitoring.webhookSecret === 'string')
+    monitoring.webhookSecret = fromEnvironment(
+      monitoring.webhookSecret,
+      env,
+      where(['monitoring', 'webhookSecret']),
+    );
+  if (monitoring && isRecord(monitoring.email) && typeof monitoring.email.password === 'string')
+    monitoring.email = {
+      ...monitoring.email,
+      password: fromEnvironment(
+        monitoring.email.password,
+        env,
+        where(['monitoring', 'email', 'password']),
+      ),
+    };
   return {
     ...raw,
+    ...(monitoring ? { monitoring } : {}),
     instances: raw.instances.map((instance: unknown, index) => {
       if (!isRecord(instance) || typeof instance.clientSecret !== 'string') return instance;
-      const clientSecret = instance.clientSecret.replace(ENV_REFERENCE, (_match, name: string) => {
-        const value = env[name];
-        if (value === undefined || value === '') {
-          throw new ConfigError(
-            `${where(['instances', index, 'clientSecret'])}: environment variable ${name} is not set`,
-          );
-        }
-        return value;
-      });
+      const clientSecret = fromEnvironment(
+        instance.clientSecret,
+        env,
+        where(['instances', index, 'clientSecret']),
+      );
       return { ...instance, clientSecret };
     }),
   };
+}
+
+function resolveMonitoring(
+  monitoring: MonitoringConfig | undefined,
+  folder: string,
+  where: (path: (string | number)[]) => string,
+): MonitoringConfig {
+  const resolved = monitoring ?? monitoringSchema.parse({});
+  const absolute = (path: string | undefined) =>
+    path === undefined || isAbsolute(path) ? path : resolve(folder, path);
+  const rulesFolder = absolute(resolved.rulesFolder);
+  if (rulesFolder !== undefined && !existsSync(rulesFolder))
+    throw new ConfigError(
+      `${where(['monitoring', 'rulesFolder'])}: folder not found: ${rulesFolder}`,
+    );
+  const email = resolved.email && { ...resolved.email, caFile: absolute(resolved.email.caFile) };
+  return { ...resolved, rulesFolder, email, caFile: absolute(resolved.caFile) };
 }
 
 function resolvePaths(instance: InstanceConfig, folder: string): InstanceConfig {

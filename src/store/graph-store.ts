@@ -62,6 +62,12 @@ export interface GraphStore {
   saveRoster(instanceName: string, roster: { name: string; rows: unknown[] }): Promise<void>;
   /** The instance's imported roster, if any. */
   loadRoster(instanceName: string): Promise<StoredRoster | undefined>;
+  /**
+   * The connection for the service's own tables (schedule requests, rules, alerts, outbox, tags),
+   * opened on first use and apart from the sync writer, so their statements never land inside a
+   * sync's transaction.
+   */
+  state(): Promise<SqlConnection>;
   close(): Promise<void>;
 }
 
@@ -69,11 +75,13 @@ export class SqlGraphStore implements GraphStore {
   readonly dialect: Dialect;
   /** Instances this store object is syncing: PostgreSQL advisory locks are re-entrant per session. */
   private readonly syncing = new Set<string>();
+  private stateConnection: Promise<SqlConnection> | undefined;
 
   constructor(
     private readonly writer: SqlConnection,
     private readonly reader: SqlConnection,
     readonly url: string,
+    private readonly connect: () => Promise<SqlConnection>,
   ) {
     this.dialect = writer.dialect;
   }
@@ -249,7 +257,13 @@ export class SqlGraphStore implements GraphStore {
     return instance ? loadRoster(this.reader, instance.id) : undefined;
   }
 
+  state(): Promise<SqlConnection> {
+    this.stateConnection ??= this.connect();
+    return this.stateConnection;
+  }
+
   async close(): Promise<void> {
+    if (this.stateConnection) await (await this.stateConnection).close();
     await this.reader.close();
     await this.writer.close();
   }

@@ -3,11 +3,11 @@ import { PostgresConnection } from './sql/postgres.js';
 import type { SqlConnection } from './sql/connection.js';
 import { StoreError } from './sql/connection.js';
 import { migrate } from './migrations/index.js';
-import { parseStoreUrl, redactUrl } from './url.js';
+import { parseStoreUrl, redactUrl, type StoreLocation } from './url.js';
 import { SqlGraphStore, type GraphStore } from './graph-store.js';
 
 export type { GraphStore } from './graph-store.js';
-export type { Dialect } from './sql/connection.js';
+export type { Dialect, SqlConnection } from './sql/connection.js';
 export { StoreError } from './sql/connection.js';
 export { SCHEMA_VERSION } from './migrations/index.js';
 export { DEFAULT_STORE_URL, resolveStoreUrl, redactUrl } from './url.js';
@@ -36,5 +36,12 @@ export async function openGraphStore(url: string): Promise<GraphStore> {
     const reason = err instanceof Error ? err.message : String(err);
     throw new StoreError(`cannot open the store ${redactUrl(url)}: ${reason}`, { cause: err });
   }
-  return new SqlGraphStore(writer, reader, redactUrl(url));
+  return new SqlGraphStore(writer, reader, redactUrl(url), () => connect(location));
+}
+
+/** A further connection to an already migrated store. */
+async function connect(location: StoreLocation): Promise<SqlConnection> {
+  return location.dialect === 'sqlite'
+    ? new SqliteConnection(location.path)
+    : PostgresConnection.connect(location.url);
 }

@@ -90,6 +90,9 @@ export class SyncSession implements GraphObjectStore {
     stepId: string,
     rows: { key: string; values: unknown[] }[],
   ): Promise<void> {
+    // A sync failed by a shutdown may still have steps in flight: their rows must not outlive it.
+    if (this.finished)
+      throw new StoreError(`sync ${this.syncId} has already ended; nothing more is staged`);
     for (let i = 0; i < rows.length; i += INSERT_BATCH) {
       const batch = rows.slice(i, i + INSERT_BATCH);
       const tuple = `(${['?', '?', '?', ...columns.map(() => '?')].join(', ')})`;

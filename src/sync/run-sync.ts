@@ -17,6 +17,23 @@ export interface SyncOptions {
   onProgress?: (event: SyncProgress) => void;
   logger?: Logger;
   clients?: MicrosoftClients;
+  /**
+   * Aborting before the commit marks the sync failed at once (the previous graph stays); a commit
+   * already under way finishes, since it is one transaction.
+   */
+  signal?: AbortSignal;
+}
+
+/** Settles with `work`, or rejects when `signal` aborts first. */
+function unlessAborted<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return work;
+  return new Promise<T>((resolve, reject) => {
+    const stop = () =>
+      reject(new Error('stopped: the service shut down before the sync committed'));
+    if (signal.aborted) return stop();
+    signal.addEventListener('abort', stop, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', stop));
+  });
 }
 
 /**
@@ -29,13 +46,16 @@ export async function syncInstance(options: SyncOptions): Promise<SyncRecord> {
   });
   let result;
   try {
-    result = await runIntegration({
-      instance: options.instance,
-      store: session,
-      onProgress: options.onProgress,
-      logger: options.logger,
-      clients: options.clients,
-    });
+    result = await unlessAborted(
+      runIntegration({
+        instance: options.instance,
+        store: session,
+        onProgress: options.onProgress,
+        logger: options.logger,
+        clients: options.clients,
+      }),
+      options.signal,
+    );
   } catch (err) {
     return session.fail(err);
   }

@@ -12,6 +12,8 @@ export const ExitCode = {
   PARTIAL: 3,
   /** `validate`: one or more permissions are missing. */
   MISSING_PERMISSIONS: 4,
+  /** `alerts show`/`ack`/`dismiss`, `rules enable`/`disable`: no such alert or rule. */
+  NOT_FOUND: 5,
 } as const;
 
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];

@@ -5,6 +5,7 @@ import { graphSchema } from './001-graph.js';
 import { relationshipWalkIndexes } from './002-relationship-walk-indexes.js';
 import { entitySearchIndex } from './004-entity-search.js';
 import { peopleRosters } from './005-people-rosters.js';
+import { monitoringSchema } from './006-monitoring.js';
 
 /** Ordered schema migrations; a migration's number is its position + 1. Never edit a shipped one. */
 const MIGRATIONS: ((t: ColumnTypes) => string[])[] = [
@@ -12,6 +13,7 @@ const MIGRATIONS: ((t: ColumnTypes) => string[])[] = [
   relationshipWalkIndexes,
   entitySearchIndex,
   peopleRosters,
+  monitoringSchema,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
