@@ -2,6 +2,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { openGraphStore, type GraphStore } from '../../src/store/index.js';
 import { SqliteConnection } from '../../src/store/sql/sqlite.js';
 import { PostgresConnection } from '../../src/store/sql/postgres.js';
+import { graphSchema } from '../../src/store/migrations/001-graph.js';
+import { columnTypes } from '../../src/store/migrations/column-types.js';
 import { BACKENDS } from './backends.js';
 import {
   MACHINE,
@@ -64,9 +66,27 @@ describe.each(BACKENDS)('query planner support on $name', (backend) => {
       `DROP INDEX relationships_from_walk; DROP INDEX relationships_to_walk;
        CREATE INDEX relationships_from ON relationships (instance_id, from_key);
        CREATE INDEX relationships_to ON relationships (instance_id, to_key);
-       ${backend.name === 'sqlite' ? 'DROP TABLE entity_search_words;' : ''} DROP TABLE entity_search; DROP TABLE people_rosters;
        DELETE FROM schema_migrations WHERE version > 1`,
     );
+    // Every table a later migration created goes, virtual tables first (they own shadow tables).
+    const schema1 = new Set([
+      'schema_migrations',
+      ...graphSchema(columnTypes(backend.name)).flatMap((sql) =>
+        [...sql.matchAll(/CREATE TABLE (?:IF NOT EXISTS )?(\w+)/gi)].map((m) => m[1]!),
+      ),
+    ]);
+    const laterTables = async () =>
+      (
+        await raw.all<{ name: string }>(
+          backend.name === 'sqlite'
+            ? "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY sql LIKE 'CREATE VIRTUAL%' DESC"
+            : "SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public'",
+        )
+      )
+        .map((t) => t.name)
+        .filter((name) => !schema1.has(name));
+    for (let later = await laterTables(); later.length > 0; later = await laterTables())
+      await raw.exec(`DROP TABLE ${later[0]}${backend.name === 'postgres' ? ' CASCADE' : ''}`);
     await raw.close();
     store = await openGraphStore(url);
     // The full-text index (migration 4) is filled from the entities already stored.
