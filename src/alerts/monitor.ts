@@ -331,7 +331,16 @@ export async function evaluateAfterSync(
 ): Promise<EvaluationSummary[]> {
   if (record.status !== 'success' && record.status !== 'partial') return [];
   await reapplyTags(options.store, record.instanceId);
-  const rules = (await listRules(options.store)).filter((r) => r.enabled);
+  // A retried evaluation (its process died: a job queue runs it again) skips the rules already
+  // evaluated for this sync, whose evaluation, alert change and outbox rows committed together,
+  // so no notification is queued twice under a new delivery id.
+  const state = await options.store.state();
+  const evaluated = await state.all<{ rule_id: string }>(
+    'SELECT DISTINCT rule_id FROM rule_evaluations WHERE sync_id = ?',
+    [record.id],
+  );
+  const done = new Set(evaluated.map((r) => r.rule_id));
+  const rules = (await listRules(options.store)).filter((r) => r.enabled && !done.has(r.id));
   const changes = rules.some((r) => r.kind === 'change')
     ? await changeItemsOfSync(options.store, record.id)
     : [];

@@ -162,6 +162,11 @@ export const monitoringSchema = z
         maxAttempts: z.number().int().min(1).default(8),
         /** First retry delay; each later one doubles, capped at one hour. */
         backoffMs: z.number().int().min(1).default(30_000),
+        /**
+         * How long a process owns a row it is sending (default 120000); a row of a process that
+         * died is sent again after it. Keep it above the 15 s HTTP timeout.
+         */
+        leaseMs: z.number().int().min(1).optional(),
       })
       .strict()
       .default({ maxAttempts: 8, backoffMs: 30_000 }),

@@ -17,8 +17,8 @@ import type { OutgoingNotification } from './types.js';
 import { sendWebhook } from './webhook.js';
 
 const MAX_BACKOFF_MS = 3_600_000;
-/** How long a claimed row is ours; a pass that outlives it may be sent again by another. */
-const LEASE_MS = 120_000;
+/** How long a claimed row is ours by default; a pass that outlives it may be sent again by another. */
+const DEFAULT_LEASE_MS = 120_000;
 
 /** The delay before attempt `attempt + 1`, after `attempt` failures. */
 export function backoffMs(attempt: number, firstMs: number): number {
@@ -94,7 +94,12 @@ export class Deliverer {
     const claimed = await this.context.db.run(
       `UPDATE outbox SET claimed_by = ?, claimed_until = ? WHERE id = ? AND status = 'pending'
        AND (claimed_until IS NULL OR claimed_until < ?)`,
-      [this.context.worker, now + LEASE_MS, Number(row.id), now],
+      [
+        this.context.worker,
+        now + (this.context.monitoring.delivery.leaseMs ?? DEFAULT_LEASE_MS),
+        Number(row.id),
+        now,
+      ],
     );
     return claimed === 1;
   }

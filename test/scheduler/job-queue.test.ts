@@ -1,29 +1,13 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { openGraphStore, type GraphStore } from '../../src/store/index.js';
 import { startTestEmulator, type TestEmulator } from '../support/emulator.js';
 import { createTestDatabase } from '../support/postgres.js';
+import { until } from '../support/until.js';
 import { startCli, waitForStderr, type CliResult } from '../sync/cli.js';
-
-/** Polls the store (the workers are other processes: no event reaches this one). */
-async function until<T>(
-  what: string,
-  read: () => Promise<T>,
-  done: (value: T) => boolean,
-): Promise<T> {
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const value = await read();
-    if (done(value)) return value;
-    if (Date.now() > deadline)
-      throw new Error(`timed out waiting for ${what}: ${JSON.stringify(value)}`);
-    await sleep(200);
-  }
-}
 
 describe('three serve processes sharing work through the PostgreSQL job queue', () => {
   let emulator: TestEmulator;

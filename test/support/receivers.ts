@@ -25,7 +25,7 @@ export interface ReceivedRequest {
   path: string;
   headers: IncomingHttpHeaders;
   body: string;
-  /** The status the receiver answered with. */
+  /** The status the receiver answered with; 0 for a request it held open (never answered). */
   status: number;
 }
 
@@ -36,6 +36,10 @@ export interface HttpsReceiver {
   requests: ReceivedRequest[];
   /** Status to answer the next requests with (200 by default). */
   answer(status: number): void;
+  /** Requests `which` matches are recorded and never answered (the sender waits); undefined stops. */
+  hold(which: ((request: Omit<ReceivedRequest, 'status'>) => boolean) | undefined): void;
+  /** Resolves with the first recorded request `which` matches, now or when it arrives. */
+  waitFor(which: (request: ReceivedRequest) => boolean): Promise<ReceivedRequest>;
   close(): Promise<void>;
 }
 
@@ -46,6 +50,18 @@ export async function startHttpsReceiver(
   const certs = testCertificates();
   const requests: ReceivedRequest[] = [];
   let status = 200;
+  let holding: ((request: Omit<ReceivedRequest, 'status'>) => boolean) | undefined;
+  const waiters: {
+    which: (request: ReceivedRequest) => boolean;
+    resolve: (r: ReceivedRequest) => void;
+  }[] = [];
+  const record = (request: ReceivedRequest) => {
+    requests.push(request);
+    for (const waiter of waiters.filter((w) => w.which(request))) {
+      waiters.splice(waiters.indexOf(waiter), 1);
+      waiter.resolve(request);
+    }
+  };
   const server = createServer(
     { key: certs.serverKeyPem, cert: certs.serverCertPem },
     (req: IncomingMessage, res: ServerResponse) => {
@@ -58,9 +74,10 @@ export async function startHttpsReceiver(
           headers: req.headers,
           body,
         };
+        if (holding?.(received)) return record({ ...received, status: 0 });
         const problem = status === 200 ? check(received) : undefined;
         const answered = problem ? 400 : status;
-        requests.push({ ...received, status: answered });
+        record({ ...received, status: answered });
         res.writeHead(answered, { 'content-type': 'text/plain' });
         res.end(problem ?? 'ok');
       });
@@ -73,6 +90,13 @@ export async function startHttpsReceiver(
     caFile: certs.caFile,
     requests,
     answer: (next) => void (status = next),
+    hold: (which) => void (holding = which),
+    waitFor: (which) =>
+      new Promise((resolve) => {
+        const seen = requests.find(which);
+        if (seen) resolve(seen);
+        else waiters.push({ which, resolve });
+      }),
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
