@@ -1,0 +1,161 @@
+// Changes: a timeline of syncs (created/updated/deleted per sync), and one sync's changes,
+// filterable by kind, class and type, updates shown before → after.
+import { Link, useSearchParams } from 'react-router';
+import { api } from '../api/client';
+import type { Change, SyncSummary } from '../api/types';
+import { Empty, Loaded } from '../components/common';
+import { formatTime, formatValue } from '../util/format';
+import { useAsync } from '../util/use-async';
+
+const KINDS = ['created', 'updated', 'deleted'] as const;
+
+function Timeline({ syncs, selected }: { syncs: SyncSummary[]; selected: number }) {
+  const [params, setParams] = useSearchParams();
+  const most = Math.max(1, ...syncs.map((s) => KINDS.reduce((n, k) => n + s.counts[k], 0)));
+  return (
+    <ol className="timeline" aria-label="Syncs">
+      {syncs.map((s) => (
+        <li key={s.id} className={s.id === selected ? 'selected' : ''}>
+          <button
+            className="timeline-entry"
+            onClick={() => {
+              const next = new URLSearchParams(params);
+              next.set('sync', String(s.id));
+              setParams(next);
+            }}
+          >
+            <span className="small">{formatTime(s.startedOn)}</span>
+            <span className="small muted">
+              {s.instance} · {s.status}
+            </span>
+            <span className="bars">
+              {KINDS.map((k) => (
+                <span
+                  key={k}
+                  className={`bar bar-${k}`}
+                  title={`${s.counts[k]} ${k}`}
+                  style={{ width: `${(s.counts[k] / most) * 100}%` }}
+                />
+              ))}
+            </span>
+            <span className="small">
+              +{s.counts.created} ~{s.counts.updated} −{s.counts.deleted}
+            </span>
+          </button>
+        </li>
+      ))}
+    </ol>
+  );
+}
+
+function UpdateDetail({ change }: { change: Change }) {
+  return (
+    <ul className="plain small">
+      {(change.properties ?? []).map((p) => (
+        <li key={p.property}>
+          <span className="mono">{p.property}</span>: <del>{formatValue(p.before)}</del> →{' '}
+          <ins>{formatValue(p.after)}</ins>
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+function ChangeList({ syncId }: { syncId: number }) {
+  const [params, setParams] = useSearchParams();
+  const filters = {
+    kind: params.get('kind') ?? '',
+    class: params.get('class') ?? '',
+    type: params.get('type') ?? '',
+  };
+  const changes = useAsync(
+    () => api.changes(syncId, filters),
+    [syncId, filters.kind, filters.class, filters.type],
+  );
+  const set = (name: string, value: string) => {
+    const next = new URLSearchParams(params);
+    if (value === '') next.delete(name);
+    else next.set(name, value);
+    setParams(next, { replace: true });
+  };
+  return (
+    <div>
+      <div className="toolbar">
+        <label>
+          kind{' '}
+          <select value={filters.kind} onChange={(e) => set('kind', e.target.value)}>
+            <option value="">all</option>
+            {KINDS.map((k) => (
+              <option key={k}>{k}</option>
+            ))}
+          </select>
+        </label>
+        <label>
+          class <input value={filters.class} onChange={(e) => set('class', e.target.value)} />
+        </label>
+        <label>
+          type <input value={filters.type} onChange={(e) => set('type', e.target.value)} />
+        </label>
+      </div>
+      <Loaded state={changes}>
+        {({ changes: list }) =>
+          list.length === 0 ? (
+            <Empty>No changes match.</Empty>
+          ) : (
+            <table className="records" data-testid="changes">
+              <thead>
+                <tr>
+                  <th>change</th>
+                  <th>type</th>
+                  <th>name</th>
+                  <th>what changed</th>
+                </tr>
+              </thead>
+              <tbody>
+                {list.map((c) => (
+                  <tr key={`${c.kind}:${c.key}`} className={`change-${c.change}`}>
+                    <td>{c.change}</td>
+                    <td>{c.type}</td>
+                    <td className="break">
+                      {c.kind === 'entity' ? (
+                        <Link to={`/entities/${encodeURIComponent(c.key)}?tab=history`}>
+                          {c.displayName ?? c.key}
+                        </Link>
+                      ) : (
+                        (c.displayName ?? c.key)
+                      )}
+                    </td>
+                    <td>{c.change === 'updated' ? <UpdateDetail change={c} /> : ''}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )
+        }
+      </Loaded>
+    </div>
+  );
+}
+
+export function Changes() {
+  const [params] = useSearchParams();
+  const syncs = useAsync(() => api.syncs(), []);
+  return (
+    <Loaded state={syncs}>
+      {({ syncs: list }) => {
+        const selected = Number(params.get('sync') ?? list[0]?.id ?? 0);
+        return list.length === 0 ? (
+          <Empty>No syncs yet: run one from Instances.</Empty>
+        ) : (
+          <div className="split">
+            <Timeline syncs={list} selected={selected} />
+            <div className="grow">
+              <h2>Changes of sync {selected}</h2>
+              <ChangeList syncId={selected} />
+            </div>
+          </div>
+        );
+      }}
+    </Loaded>
+  );
+}

@@ -1,0 +1,86 @@
+// The J1QL editor: CodeMirror with the J1QL language; Ctrl/Cmd+Enter runs; errors are underlined.
+import { useEffect, useRef } from 'react';
+import { defaultKeymap, history, historyKeymap } from '@codemirror/commands';
+import { bracketMatching } from '@codemirror/language';
+import { lintGutter } from '@codemirror/lint';
+import { EditorState } from '@codemirror/state';
+import { EditorView, keymap, lineNumbers, placeholder } from '@codemirror/view';
+import type { Schema } from '../api/types';
+import { j1ql, showError } from './j1ql-language';
+
+export interface EditorError {
+  message: string;
+  line?: number;
+  column?: number;
+}
+
+export function QueryEditor({
+  value,
+  schema,
+  error,
+  onChange,
+  onRun,
+}: {
+  value: string;
+  schema: Schema;
+  error: EditorError | null;
+  onChange: (text: string) => void;
+  onRun: () => void;
+}) {
+  const host = useRef<HTMLDivElement>(null);
+  const view = useRef<EditorView | null>(null);
+  const callbacks = useRef({ onChange, onRun });
+  callbacks.current = { onChange, onRun };
+
+  useEffect(() => {
+    if (!host.current) return;
+    const editor = new EditorView({
+      parent: host.current,
+      state: EditorState.create({
+        doc: value,
+        extensions: [
+          lineNumbers(),
+          history(),
+          bracketMatching(),
+          lintGutter(),
+          placeholder('FIND microsoft_defender_machine WITH riskScore = "High"'),
+          keymap.of([
+            {
+              key: 'Mod-Enter',
+              run: () => {
+                callbacks.current.onRun();
+                return true;
+              },
+            },
+            ...defaultKeymap,
+            ...historyKeymap,
+          ]),
+          j1ql(schema),
+          EditorView.lineWrapping,
+          EditorView.updateListener.of((u) => {
+            if (u.docChanged) callbacks.current.onChange(u.state.doc.toString());
+          }),
+        ],
+      }),
+    });
+    view.current = editor;
+    return () => {
+      editor.destroy();
+      view.current = null;
+    };
+    // The editor is created once per schema; later `value`s are pushed in by the effect below.
+  }, [schema]);
+
+  useEffect(() => {
+    const editor = view.current;
+    if (editor && editor.state.doc.toString() !== value)
+      editor.dispatch({ changes: { from: 0, to: editor.state.doc.length, insert: value } });
+  }, [value]);
+
+  useEffect(() => {
+    const editor = view.current;
+    if (editor) editor.dispatch(showError(editor.state, error));
+  }, [error]);
+
+  return <div ref={host} className="query-editor" data-testid="query-editor" />;
+}
