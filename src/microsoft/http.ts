@@ -97,6 +97,7 @@ export class ApiClient {
       }
       const text = await response.body.text().catch(() => '');
       const failure = this.httpError(endpoint, statusCode, text);
+      if (statusCode === 429) this.options.counter.throttled(endpoint.label);
       if (statusCode === 401 && !renewedToken) {
         renewedToken = true;
         this.options.tokens.invalidate();

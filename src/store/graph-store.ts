@@ -15,6 +15,8 @@ import {
   type CommittedObject,
   type IterateOptions,
 } from './committed-objects.js';
+import { AccountStore } from './accounts.js';
+import { GraphExplorer } from './explore.js';
 
 export interface Instance {
   id: string;
@@ -56,11 +58,17 @@ export interface GraphStore {
     options: IterateOptions,
     each: (object: CommittedObject) => void | Promise<void>,
   ): Promise<void>;
+  /** Object-at-a-time reads of the committed graph (entity pages, neighbours, counts). */
+  readonly explorer: GraphExplorer;
+  /** Users and API tokens of the HTTP API. */
+  readonly accounts: AccountStore;
   close(): Promise<void>;
 }
 
 export class SqlGraphStore implements GraphStore {
   readonly dialect: Dialect;
+  readonly explorer: GraphExplorer;
+  readonly accounts: AccountStore;
   /** Instances this store object is syncing: PostgreSQL advisory locks are re-entrant per session. */
   private readonly syncing = new Set<string>();
 
@@ -70,6 +78,8 @@ export class SqlGraphStore implements GraphStore {
     readonly url: string,
   ) {
     this.dialect = writer.dialect;
+    this.explorer = new GraphExplorer(reader);
+    this.accounts = new AccountStore(writer, reader);
   }
 
   async read<T>(sql: string, params: unknown[]): Promise<T[]> {

@@ -3,9 +3,14 @@ import { StoreError } from '../sql/connection.js';
 import { columnTypes, type ColumnTypes } from './column-types.js';
 import { graphSchema } from './001-graph.js';
 import { relationshipWalkIndexes } from './002-relationship-walk-indexes.js';
+import { accountsSchema } from './007-accounts.js';
 
 /** Ordered schema migrations; a migration's number is its position + 1. Never edit a shipped one. */
-const MIGRATIONS: ((t: ColumnTypes) => string[])[] = [graphSchema, relationshipWalkIndexes];
+const MIGRATIONS: ((t: ColumnTypes) => string[])[] = [
+  graphSchema,
+  relationshipWalkIndexes,
+  accountsSchema,
+];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
