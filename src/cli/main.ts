@@ -1,5 +1,4 @@
 #!/usr/bin/env node
-import { createRequire } from 'node:module';
 import { Command, CommanderError } from 'commander';
 import { ExitCode } from './exit-codes.js';
 import { registerEmulator } from './commands/emulator.js';
@@ -12,18 +11,16 @@ import { registerHistory } from './commands/history.js';
 import { registerExport } from './commands/export.js';
 import { registerQuery } from './commands/query.js';
 import { registerDocs } from './commands/docs.js';
+import { registerServe } from './commands/serve.js';
+import { registerUsers } from './commands/users.js';
 import { UsageError } from './errors.js';
+import { packageVersion } from './version.js';
 
 // `… | head` closes the pipe early: stop quietly instead of printing an EPIPE stack trace.
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {
   if (err.code === 'EPIPE') process.exit(ExitCode.OK);
   throw err;
 });
-
-function packageVersion(): string {
-  // dist/cli/main.js and src/cli/main.ts both sit two levels below package.json.
-  return (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
-}
 
 const program = new Command('defender-graph')
   .description(
@@ -44,6 +41,8 @@ for (const register of [
   registerExport,
   registerQuery,
   registerDocs,
+  registerServe,
+  registerUsers,
 ]) {
   register(program);
 }
