@@ -2,6 +2,12 @@
 // reducers over precomputed sets, so a re-render stays O(1) per node.
 import { useEffect, useRef } from 'react';
 import Sigma from 'sigma';
+import {
+  EdgeArrowProgram,
+  EdgeLineProgram,
+  NodeCircleProgram,
+  NodePointProgram,
+} from 'sigma/rendering';
 import type { EdgeAttributes, ExplorerGraph, NodeAttributes } from './model';
 
 export interface CanvasView {
@@ -13,6 +19,7 @@ export interface CanvasView {
 }
 
 const DIMMED = '#e3e6ea';
+const LARGE = 4000;
 
 export function GraphCanvas({
   graph,
@@ -38,8 +45,13 @@ export function GraphCanvas({
     const hidden = (a: NodeAttributes) =>
       viewRef.current.hiddenClasses.has(a.entityClass) ||
       viewRef.current.hiddenTypes.has(a.entityType);
+    // Above a few thousand items the cheapest programs (GL points, 1 px lines) keep frames fast.
+    const large = graph.order + graph.size > LARGE;
     const renderer = new Sigma<NodeAttributes, EdgeAttributes>(graph, container.current, {
-      defaultEdgeType: 'arrow',
+      nodeProgramClasses: { circle: NodeCircleProgram, point: NodePointProgram },
+      edgeProgramClasses: { arrow: EdgeArrowProgram, line: EdgeLineProgram },
+      defaultNodeType: large ? 'point' : 'circle',
+      defaultEdgeType: large ? 'line' : 'arrow',
       renderEdgeLabels: false,
       hideEdgesOnMove: graph.size > 5000,
       hideLabelsOnMove: graph.order > 2000,
