@@ -21,6 +21,7 @@ import {
 import { randomBytes } from 'node:crypto';
 import type { Server as HttpsServer } from 'node:https';
 import { ApiError, toApiError } from './errors.js';
+import { errorResponses } from './schemas.js';
 import { registerAuthHooks } from './auth/plugin.js';
 import type { ApiApp, RouteContext } from './context.js';
 import { authRoutes } from './routes/auth.js';
@@ -67,6 +68,8 @@ export async function buildApp(ctx: RouteContext, options: AppOptions = {}): Pro
     logger: options.logger ?? false,
     trustProxy: options.trustProxy ?? false,
     bodyLimit: 1024 * 1024,
+    // Relationship keys join two entity keys: far longer than Fastify's default of 100.
+    maxParamLength: 2000,
   };
   const base = options.tls
     ? Fastify({ ...serverOptions, https: options.tls } as FastifyHttpsOptions<HttpsServer>)
@@ -122,6 +125,14 @@ export async function buildApp(ctx: RouteContext, options: AppOptions = {}): Pro
   });
   await app.register(fastifySwaggerUi, { routePrefix: DOCS_PATH, staticCSP: false });
 
+  // Any API route may answer these: no session, not allowed or bad CSRF token, a fault.
+  app.addHook('onRoute', (route) => {
+    if (!route.url.startsWith('/api/v1/') || !route.schema) return;
+    route.schema.response = {
+      ...errorResponses(401, 403, 500),
+      ...(route.schema.response as object | undefined),
+    };
+  });
   registerAuthHooks(app, ctx.auth);
   app.addHook('onResponse', async (request, reply) => {
     ctx.metrics.observeRequest(

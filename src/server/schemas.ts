@@ -336,7 +336,7 @@ export const GraphSchema = z.object({
 });
 
 /** The error responses a route may answer with, for the OpenAPI document. */
-export const errorResponses = (...statuses: (400 | 401 | 403 | 404 | 409 | 429 | 503)[]) =>
+export const errorResponses = (...statuses: (400 | 401 | 403 | 404 | 409 | 429 | 500 | 503)[]) =>
   Object.fromEntries(statuses.map((status) => [status, ErrorBody])) as Record<
     number,
     typeof ErrorBody
