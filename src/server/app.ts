@@ -69,7 +69,7 @@ export async function buildApp(ctx: RouteContext, options: AppOptions = {}): Pro
     trustProxy: options.trustProxy ?? false,
     bodyLimit: 1024 * 1024,
     // Relationship keys join two entity keys: far longer than Fastify's default of 100.
-    maxParamLength: 2000,
+    routerOptions: { maxParamLength: 2000 },
   };
   const base = options.tls
     ? Fastify({ ...serverOptions, https: options.tls } as FastifyHttpsOptions<HttpsServer>)
