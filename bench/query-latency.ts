@@ -6,15 +6,12 @@
  * Usage: npx tsx bench/query-latency.ts [--machines 10000,100000] [--runs 15]
  * (writes bench/out/query.md)
  */
-import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import pg from 'pg';
 import { openGraphStore, type GraphStore } from '../src/store/index.js';
 import { runQuery } from '../src/query/engine.js';
-
-const PG_SERVER = process.env.DEFENDER_GRAPH_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432';
+import { benchDatabase, generateScenario, percentile } from './support.js';
 
 /** [label, query]. The generator's CVE ids are CVE-20{10+i%16}-{10000+i}. */
 const QUERIES: [string, string][] = [
@@ -88,18 +85,6 @@ const WHY_SLOW: Record<string, string> = {
     'the name test is a JSON lookup on every machine (done once, shared by both directions of `MANAGES`). Fix: an expression index on `name`.',
 };
 
-function percentile(sorted: number[], p: number): number {
-  const index = Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1);
-  return sorted[Math.max(0, index)]!;
-}
-
-async function admin(sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: `${PG_SERVER}/postgres` });
-  await client.connect();
-  await client.query(sql);
-  await client.end();
-}
-
 async function measure(store: GraphStore, query: string, runs: number) {
   const first = await runQuery(store, query);
   const rows = first.type === 'tree' ? first.data.vertices.length : first.data.length;
@@ -124,30 +109,10 @@ async function main() {
   const results = new Map<string, { rows: number; median: number; p95: number }>();
   for (const machines of sizes) {
     for (const backend of ['sqlite', 'postgres'] as const) {
-      const dir = mkdtempSync(join(tmpdir(), 'dg-bench-query-'));
-      const dbName = `dg_bench_query_${machines}`;
-      const url =
-        backend === 'sqlite' ? `sqlite:${join(dir, 'graph.db')}` : `${PG_SERVER}/${dbName}`;
-      if (backend === 'postgres') {
-        await admin(`DROP DATABASE IF EXISTS ${dbName}`);
-        await admin(`CREATE DATABASE ${dbName}`);
-      }
+      const database = await benchDatabase(backend, `dg_bench_query_${machines}`);
       process.stderr.write(`… generating ${machines} machines on ${backend}\n`);
-      const generator = spawnSync(
-        process.execPath,
-        [
-          '--import',
-          'tsx',
-          join(import.meta.dirname, 'store-commit.ts'),
-          '--scenario',
-          url,
-          String(machines),
-        ],
-        { encoding: 'utf8', stdio: ['ignore', 'ignore', 'inherit'] },
-      );
-      if (generator.status !== 0)
-        throw new Error(`generating ${machines} machines on ${backend} failed`);
-      const store = await openGraphStore(url);
+      generateScenario(database.url, machines);
+      const store = await openGraphStore(database.url);
       for (const [label, query] of QUERIES) {
         const r = await measure(
           store,
@@ -160,8 +125,7 @@ async function main() {
         );
       }
       await store.close();
-      if (backend === 'postgres') await admin(`DROP DATABASE IF EXISTS ${dbName}`);
-      rmSync(dir, { recursive: true, force: true });
+      await database.drop();
     }
   }
   const node = execFileSync(process.execPath, ['--version'], { encoding: 'utf8' }).trim();

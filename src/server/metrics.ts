@@ -36,18 +36,16 @@ export function createMetrics(store: GraphStore): ServerMetrics {
     buckets: [1, 5, 15, 30, 60, 300, 900, 1800, 3600, 7200, 21600],
     registers: [registry],
   });
-  const apiCalls = new Counter({
-    name: 'defender_graph_api_calls_total',
-    help: 'Microsoft API requests sent by syncs of this process (retries included), by endpoint',
-    labelNames: ['instance', 'endpoint'],
-    registers: [registry],
-  });
-  const throttled = new Counter({
-    name: 'defender_graph_api_throttled_total',
-    help: 'HTTP 429 answers from Microsoft APIs to syncs of this process, by endpoint',
-    labelNames: ['instance', 'endpoint'],
-    registers: [registry],
-  });
+  const perEndpoint = (name: string, help: string) =>
+    new Counter({ name, help, labelNames: ['instance', 'endpoint'], registers: [registry] });
+  const apiCalls = perEndpoint(
+    'defender_graph_api_calls_total',
+    'Microsoft API requests sent by syncs of this process (retries included), by endpoint',
+  );
+  const throttled = perEndpoint(
+    'defender_graph_api_throttled_total',
+    'HTTP 429 answers from Microsoft APIs to syncs of this process, by endpoint',
+  );
   new Gauge({
     name: 'defender_graph_objects',
     help: 'Live (not deleted) objects in the graph, by kind and _type',

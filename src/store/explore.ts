@@ -127,45 +127,46 @@ export class GraphExplorer {
     return instanceId ? [instanceId] : [...(await this.instanceNames()).keys()];
   }
 
-  /** By `_id`, else by `_key` (the first instance holding it unless one is given); deleted ones too. */
+  /**
+   * The row with this `_id`, else with this `_key` (in the first instance holding it unless one
+   * is given); deleted ones too.
+   */
+  private async findRow(
+    table: 'entities' | 'relationships',
+    columns: string,
+    idOrKey: string,
+    instanceId: string | undefined,
+  ): Promise<Row | undefined> {
+    const [byId] = await this.db.all<Row>(`SELECT ${columns} FROM ${table} o WHERE o.id = ?`, [
+      idOrKey,
+    ]);
+    if (byId && (!instanceId || byId.instance_id === instanceId)) return byId;
+    for (const instance of await this.instanceIds(instanceId)) {
+      const [row] = await this.db.all<Row>(
+        `SELECT ${columns} FROM ${table} o WHERE o.instance_id = ? AND o.key = ?`,
+        [instance, idOrKey],
+      );
+      if (row) return row;
+    }
+    return undefined;
+  }
+
   async findEntity(
     idOrKey: string,
     options: { instanceId?: string; rawData?: boolean } = {},
   ): Promise<EntityRecord | undefined> {
-    const columns = `${select('e', ENTITY_COLUMNS)}${options.rawData ? ', e.raw' : ''}`;
-    const [byId] = await this.db.all<Row>(`SELECT ${columns} FROM entities e WHERE e.id = ?`, [
-      idOrKey,
-    ]);
-    if (byId && (!options.instanceId || byId.instance_id === options.instanceId))
-      return this.entityRecord(byId);
-    for (const instanceId of await this.instanceIds(options.instanceId)) {
-      const [row] = await this.db.all<Row>(
-        `SELECT ${columns} FROM entities e WHERE e.instance_id = ? AND e.key = ?`,
-        [instanceId, idOrKey],
-      );
-      if (row) return this.entityRecord(row);
-    }
-    return undefined;
+    const columns = `${select('o', ENTITY_COLUMNS)}${options.rawData ? ', o.raw' : ''}`;
+    const row = await this.findRow('entities', columns, idOrKey, options.instanceId);
+    return row && this.entityRecord(row);
   }
 
   async findRelationship(
     idOrKey: string,
     options: { instanceId?: string } = {},
   ): Promise<RelationshipRecord | undefined> {
-    const columns = select('r', RELATIONSHIP_COLUMNS);
-    const [byId] = await this.db.all<Row>(`SELECT ${columns} FROM relationships r WHERE r.id = ?`, [
-      idOrKey,
-    ]);
-    if (byId && (!options.instanceId || byId.instance_id === options.instanceId))
-      return this.relationshipRecord(byId);
-    for (const instanceId of await this.instanceIds(options.instanceId)) {
-      const [row] = await this.db.all<Row>(
-        `SELECT ${columns} FROM relationships r WHERE r.instance_id = ? AND r.key = ?`,
-        [instanceId, idOrKey],
-      );
-      if (row) return this.relationshipRecord(row);
-    }
-    return undefined;
+    const columns = select('o', RELATIONSHIP_COLUMNS);
+    const row = await this.findRow('relationships', columns, idOrKey, options.instanceId);
+    return row && this.relationshipRecord(row);
   }
 
   /**

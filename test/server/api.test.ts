@@ -6,7 +6,12 @@ import { openGraphStore, type GraphStore } from '../../src/store/index.js';
 import { syncInstance } from '../../src/sync/run-sync.js';
 import { startTestEmulator, type TestEmulator } from '../support/emulator.js';
 import { BACKENDS } from '../store/backends.js';
-import { expectedChanges, keys, type GraphSnapshot } from '../sync/expected-changes.js';
+import {
+  expectedChanges,
+  keys,
+  snapshotRelationships,
+  type GraphSnapshot,
+} from '../sync/expected-changes.js';
 import { ApiClient } from './client.js';
 
 interface Summary {
@@ -43,17 +48,7 @@ describe.each(BACKENDS)('HTTP API over a synced emulator tenant on $name', (back
   let before: GraphSnapshot;
   let after: GraphSnapshot;
 
-  async function snapshot(): Promise<GraphSnapshot> {
-    const rows = await store.read<{ key: string; from_key: string; to_key: string; type: string }>(
-      'SELECT key, from_key, to_key, type FROM relationships WHERE deleted = FALSE',
-      [],
-    );
-    return {
-      relationships: new Map(
-        rows.map((r) => [r.key, { from: r.from_key, to: r.to_key, type: r.type }]),
-      ),
-    };
-  }
+  const snapshot = () => snapshotRelationships(store);
 
   beforeAll(async () => {
     emulator = await startTestEmulator();
