@@ -1,5 +1,5 @@
 // Name/value table of one entity's or relationship's properties, metadata first.
-import { formatValue } from '../util/format';
+import { formatProperty } from '../util/format';
 
 export function PropertyTable({ record }: { record: Record<string, unknown> }) {
   const keys = Object.keys(record).sort((a, b) => {
@@ -12,7 +12,7 @@ export function PropertyTable({ record }: { record: Record<string, unknown> }) {
         {keys.map((k) => (
           <tr key={k}>
             <th>{k}</th>
-            <td className="break">{formatValue(record[k])}</td>
+            <td className="break">{formatProperty(k, record[k])}</td>
           </tr>
         ))}
       </tbody>

@@ -2,7 +2,7 @@
 import type { ReactNode } from 'react';
 import { Link } from 'react-router';
 import type { AsyncState } from '../util/use-async';
-import { formatValue } from '../util/format';
+import { formatProperty } from '../util/format';
 
 export function ErrorBox({ error }: { error: Error }) {
   return (
@@ -64,11 +64,11 @@ export function RecordTable({
             return (
               <tr key={i}>
                 {columns.map((c, j) => (
-                  <td key={c} title={formatValue(row[c])}>
+                  <td key={c} title={formatProperty(c, row[c])}>
                     {j === 0 && target !== undefined ? (
-                      <Link to={target}>{formatValue(row[c])}</Link>
+                      <Link to={target}>{formatProperty(c, row[c])}</Link>
                     ) : (
-                      formatValue(row[c])
+                      formatProperty(c, row[c])
                     )}
                   </td>
                 ))}
@@ -95,7 +95,7 @@ export function TreeView({ value, label = 'result' }: { value: unknown; label?: 
   if (value === null || typeof value !== 'object')
     return (
       <div className="tree-leaf">
-        <span className="tree-key">{label}</span>: {formatValue(value)}
+        <span className="tree-key">{label}</span>: {formatProperty(label, value)}
       </div>
     );
   const entries = Array.isArray(value)

@@ -20,6 +20,7 @@ export interface CanvasView {
 
 const DIMMED = '#e3e6ea';
 const LARGE = 4000;
+const SMALL = 150;
 
 export function GraphCanvas({
   graph,
@@ -94,8 +95,10 @@ export function GraphCanvas({
   }, [graph]);
 
   useEffect(() => {
+    // Small graphs label every node; big ones only nodes drawn large enough (sigma's label grid).
+    sigma.current?.setSetting('labelRenderedSizeThreshold', graph.order <= SMALL ? 0 : 8);
     sigma.current?.refresh();
-  }, [revision, view]);
+  }, [graph, revision, view]);
 
   return (
     <div

@@ -4,7 +4,7 @@ import { Link, useSearchParams } from 'react-router';
 import { api } from '../api/client';
 import type { Change, SyncSummary } from '../api/types';
 import { Empty, Loaded } from '../components/common';
-import { formatTime, formatValue } from '../util/format';
+import { formatProperty, formatTime } from '../util/format';
 import { useAsync } from '../util/use-async';
 
 const KINDS = ['created', 'updated', 'deleted'] as const;
@@ -53,8 +53,9 @@ function UpdateDetail({ change }: { change: Change }) {
     <ul className="plain small">
       {(change.properties ?? []).map((p) => (
         <li key={p.property}>
-          <span className="mono">{p.property}</span>: <del>{formatValue(p.before)}</del> →{' '}
-          <ins>{formatValue(p.after)}</ins>
+          <span className="mono">{p.property}</span>:{' '}
+          <del>{formatProperty(p.property, p.before)}</del> →{' '}
+          <ins>{formatProperty(p.property, p.after)}</ins>
         </li>
       ))}
     </ul>

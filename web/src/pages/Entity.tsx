@@ -7,7 +7,7 @@ import type { EntityDetail, Neighbour, Version } from '../api/types';
 import { Empty, JsonView, Loaded, Tabs } from '../components/common';
 import { PropertyTable } from '../components/PropertyTable';
 import { diffVersions } from '../diff/versions';
-import { formatTime, formatValue } from '../util/format';
+import { formatProperty, formatTime } from '../util/format';
 import { useAsync } from '../util/use-async';
 
 const TABS = ['properties', 'relationships', 'raw', 'history'] as const;
@@ -79,8 +79,12 @@ function VersionDiff({ left, right }: { left: Version; right: Version }) {
             .map((r) => (
               <tr key={r.property} className={`diff-${r.kind}`} data-kind={r.kind}>
                 <th>{r.property}</th>
-                <td className="break">{r.kind === 'added' ? '' : formatValue(r.left)}</td>
-                <td className="break">{r.kind === 'removed' ? '' : formatValue(r.right)}</td>
+                <td className="break">
+                  {r.kind === 'added' ? '' : formatProperty(r.property, r.left)}
+                </td>
+                <td className="break">
+                  {r.kind === 'removed' ? '' : formatProperty(r.property, r.right)}
+                </td>
               </tr>
             ))}
         </tbody>

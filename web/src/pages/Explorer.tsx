@@ -210,7 +210,9 @@ export function Explorer() {
                 onChange={() => setHiddenClasses(toggle(hiddenClasses, c))}
               />
               <span className="swatch" style={{ background: colourOf(c) }} />
-              <span className="grow">{c}</span>
+              <span className="grow ellipsis" title={c}>
+                {c}
+              </span>
               <span className="muted">{n}</span>
             </label>
           ))}
@@ -222,7 +224,9 @@ export function Explorer() {
                 checked={!hiddenTypes.has(t)}
                 onChange={() => setHiddenTypes(toggle(hiddenTypes, t))}
               />
-              <span className="grow small">{t}</span>
+              <span className="grow small ellipsis" title={t}>
+                {t}
+              </span>
               <span className="muted">{n}</span>
             </label>
           ))}

@@ -1,5 +1,5 @@
 // Instances: last and next sync, "Run now" with live progress (polled), and every sync's steps.
-import { Fragment, useEffect, useState } from 'react';
+import { Fragment, useEffect, useRef, useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { api } from '../api/client';
 import type { Instance, SyncDetail } from '../api/types';
@@ -11,20 +11,19 @@ const POLL_MS = 1000;
 
 /**
  * Follows an instance's newest sync until it is no longer running; `since` skips the sync that was
- * newest before "Run now", so the progress shown is the new one's.
+ * newest before "Run now", so the progress reported is the new one's.
  */
-function SyncProgress({
-  instance,
-  since,
-  onDone,
-}: {
-  instance: string;
-  since: number;
-  onDone: () => void;
-}) {
-  const [sync, setSync] = useState<SyncDetail | null>(null);
-  const [error, setError] = useState<Error | null>(null);
+function useSyncProgress(
+  instance: string,
+  since: number | null,
+  onUpdate: (sync: SyncDetail) => void,
+  onDone: () => void,
+  onError: (error: Error) => void,
+): void {
+  const callbacks = useRef({ onUpdate, onDone, onError });
+  callbacks.current = { onUpdate, onDone, onError };
   useEffect(() => {
+    if (since === null) return;
     let timer: ReturnType<typeof setTimeout> | undefined;
     let current = true;
     const poll = async () => {
@@ -36,20 +35,18 @@ function SyncProgress({
       }
       const detail = await api.sync(newest.id);
       if (!current) return;
-      setSync(detail);
+      callbacks.current.onUpdate(detail);
       if (detail.status === 'running') timer = setTimeout(() => void poll().catch(fail), POLL_MS);
-      else onDone();
+      else callbacks.current.onDone();
     };
-    const fail = (e: unknown) => current && setError(e instanceof Error ? e : new Error(String(e)));
+    const fail = (e: unknown) =>
+      current && callbacks.current.onError(e instanceof Error ? e : new Error(String(e)));
     void poll().catch(fail);
     return () => {
       current = false;
       clearTimeout(timer);
     };
-  }, [instance, since, onDone]);
-  if (error) return <ErrorBox error={error} />;
-  if (sync === null) return <div className="loading">Queued…</div>;
-  return <SyncSteps sync={sync} />;
+  }, [instance, since]);
 }
 
 function SyncSteps({ sync }: { sync: SyncDetail }) {
@@ -111,11 +108,23 @@ function InstanceCard({ instance, onChanged }: { instance: Instance; onChanged: 
   const [following, setFollowing] = useState<number | null>(
     instance.running ? (instance.lastSync?.id ?? 0) - 1 : null,
   );
+  const [latest, setLatest] = useState<SyncDetail | null>(null);
   const [message, setMessage] = useState<string | null>(null);
   const [error, setError] = useState<Error | null>(null);
+  useSyncProgress(
+    instance.name,
+    following,
+    setLatest,
+    () => {
+      setFollowing(null);
+      onChanged();
+    },
+    setError,
+  );
   const run = async () => {
     setError(null);
     setMessage(null);
+    setLatest(null);
     try {
       const before = (await api.syncs({ instance: instance.name, limit: 1 })).syncs[0]?.id ?? 0;
       const requested = await api.runSync(instance.name);
@@ -144,23 +153,19 @@ function InstanceCard({ instance, onChanged }: { instance: Instance; onChanged: 
       </div>
       {message !== null && <div className="note">{message}</div>}
       {error && <ErrorBox error={error} />}
-      {following !== null && (
-        <SyncProgress
-          instance={instance.name}
-          since={following}
-          onDone={() => {
-            setFollowing(null);
-            onChanged();
-          }}
-        />
-      )}
+      {following !== null && latest === null && <div className="loading">Queued…</div>}
+      {latest !== null && <SyncSteps sync={latest} />}
     </section>
   );
 }
 
 function SyncList({ round }: { round: number }) {
   const [params, setParams] = useSearchParams();
-  const syncs = useAsync(() => api.syncs(), [round]);
+  const syncs = useAsync(() => api.syncs(), []);
+  const { reload } = syncs;
+  useEffect(() => {
+    if (round > 0) reload();
+  }, [round, reload]);
   const open = params.get('sync') === null ? null : Number(params.get('sync'));
   const detail = useAsync(() => (open === null ? Promise.resolve(null) : api.sync(open)), [open]);
   return (
@@ -220,8 +225,11 @@ function SyncList({ round }: { round: number }) {
 
 export function Instances() {
   const [round, setRound] = useState(0);
-  const instances = useAsync(() => api.instances(), [round]);
-  const changed = () => setRound((r) => r + 1);
+  const instances = useAsync(() => api.instances(), []);
+  const changed = () => {
+    instances.reload();
+    setRound((r) => r + 1);
+  };
   return (
     <div className="page">
       <h2>Instances</h2>

@@ -1,5 +1,6 @@
 // The J1QL editor: CodeMirror with the J1QL language; Ctrl/Cmd+Enter runs; errors are underlined.
 import { useEffect, useRef } from 'react';
+import { closeCompletion } from '@codemirror/autocomplete';
 import { defaultKeymap, history, historyKeymap } from '@codemirror/commands';
 import { bracketMatching } from '@codemirror/language';
 import { lintGutter } from '@codemirror/lint';
@@ -47,7 +48,8 @@ export function QueryEditor({
           keymap.of([
             {
               key: 'Mod-Enter',
-              run: () => {
+              run: (editor) => {
+                closeCompletion(editor);
                 callbacks.current.onRun();
                 return true;
               },

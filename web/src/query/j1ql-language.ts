@@ -169,7 +169,10 @@ export function showError(
   error: { message: string; line?: number; column?: number } | null,
 ): TransactionSpec {
   if (error === null) return setDiagnostics(state, []);
-  const from = error.line === undefined ? 0 : offsetOf(state, error.line, error.column ?? 1);
+  let from = error.line === undefined ? 0 : offsetOf(state, error.line, error.column ?? 1);
+  // "Expected more" errors point past the end: underline the last word instead of nothing.
+  if (from >= state.doc.length)
+    from = state.doc.length - (/\S+\s*$/.exec(state.doc.toString())?.[0].length ?? 0);
   const wordEnd = /^[^\s]*/.exec(state.sliceDoc(from, from + 80))?.[0].length ?? 0;
   const diagnostic: Diagnostic = {
     from,

@@ -11,6 +11,13 @@ export function formatTime(value: string | number | null | undefined): string {
     .replace(/\.\d+Z$/, 'Z');
 }
 
+/** A property's value as one line of text; `…On` numbers are J1 timestamps, shown as dates. */
+export function formatProperty(name: string, value: unknown): string {
+  return typeof value === 'number' && /On$/.test(name) && value > 1e11
+    ? formatTime(value)
+    : formatValue(value);
+}
+
 /** Property values as one line of text (React renders it as text, never as markup). */
 export function formatValue(value: unknown): string {
   if (value === null || value === undefined) return '';
@@ -19,9 +26,14 @@ export function formatValue(value: unknown): string {
   return JSON.stringify(value);
 }
 
-/** Metadata (`_key`, `_type`, …) and properties of an entity or relationship, as one flat record. */
+/**
+ * An entity or relationship as one flat record for a table: name, type and class first (what a
+ * reader scans for), then its properties, then the rest of the metadata.
+ */
 export function fieldsOf(object: GraphObject): Record<string, unknown> {
-  return { ...(object.entity ?? object.relationship ?? {}), ...object.properties };
+  const metadata = object.entity ?? object.relationship ?? {};
+  const { _type, _class, ...rest } = metadata;
+  return { displayName: displayName(object), _type, _class, ...object.properties, ...rest };
 }
 
 export function classesOf(object: GraphObject): string[] {
