@@ -99,38 +99,44 @@ function ChangeList({ syncId }: { syncId: number }) {
         </label>
       </div>
       <Loaded state={changes}>
-        {({ changes: list }) =>
+        {({ changes: list, counts, cursor }) =>
           list.length === 0 ? (
             <Empty>No changes match.</Empty>
           ) : (
-            <table className="records" data-testid="changes">
-              <thead>
-                <tr>
-                  <th>change</th>
-                  <th>type</th>
-                  <th>name</th>
-                  <th>what changed</th>
-                </tr>
-              </thead>
-              <tbody>
-                {list.map((c) => (
-                  <tr key={`${c.kind}:${c.key}`} className={`change-${c.change}`}>
-                    <td>{c.change}</td>
-                    <td>{c.type}</td>
-                    <td className="break">
-                      {c.kind === 'entity' ? (
-                        <Link to={`/entities/${encodeURIComponent(c.key)}?tab=history`}>
-                          {c.displayName ?? c.key}
-                        </Link>
-                      ) : (
-                        (c.displayName ?? c.key)
-                      )}
-                    </td>
-                    <td>{c.change === 'updated' ? <UpdateDetail change={c} /> : ''}</td>
+            <>
+              <div className="note" data-testid="change-counts">
+                {counts.created} created · {counts.updated} updated · {counts.deleted} deleted
+                {cursor !== undefined && ` · showing the first ${list.length}`}
+              </div>
+              <table className="records" data-testid="changes">
+                <thead>
+                  <tr>
+                    <th>change</th>
+                    <th>type</th>
+                    <th>name</th>
+                    <th>what changed</th>
                   </tr>
-                ))}
-              </tbody>
-            </table>
+                </thead>
+                <tbody>
+                  {list.map((c) => (
+                    <tr key={`${c.kind}:${c.key}`} className={`change-${c.change}`}>
+                      <td>{c.change}</td>
+                      <td>{c.type}</td>
+                      <td className="break">
+                        {c.kind === 'entity' ? (
+                          <Link to={`/entities/${encodeURIComponent(c.key)}?tab=history`}>
+                            {c.displayName ?? c.key}
+                          </Link>
+                        ) : (
+                          (c.displayName ?? c.key)
+                        )}
+                      </td>
+                      <td>{c.change === 'updated' ? <UpdateDetail change={c} /> : ''}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </>
           )
         }
       </Loaded>

@@ -24,6 +24,7 @@ import {
 import { useAsync } from '../util/use-async';
 
 const EXPLORER_LIMIT = 5000;
+const RELAYOUT_LIMIT = 1000;
 
 function toggle(set: ReadonlySet<string>, value: string): Set<string> {
   const next = new Set(set);
@@ -154,6 +155,9 @@ export function Explorer() {
   const expand = (node: string, group: Neighbour[]) => {
     expandInto(graph, node, group);
     sizeByDegree(graph);
+    // Small graphs are laid out again so new neighbours settle among the rest; big ones keep
+    // their positions (new nodes sit around the expanded one) so the picture stays familiar.
+    if (graph.order <= RELAYOUT_LIMIT) layout(graph);
     setRevision((r) => r + 1);
   };
 
@@ -192,7 +196,7 @@ export function Explorer() {
             aria-label="Start from an entity"
             className="mono"
             value={entityText}
-            placeholder="entity _id or _key"
+            placeholder="entity id or key"
             onChange={(e) => setEntityText(e.target.value)}
           />
           <button type="submit">Open</button>
