@@ -145,4 +145,44 @@ describe('users and serve commands', () => {
     expect(again.stderr).toMatch(/no user named "ada"/);
     expect(JSON.parse((await runCli(['users', 'list', '--json', '--db', db])).stdout)).toEqual([]);
   });
+
+  it('demo --serve ends serving the synced simulated tenant until Ctrl+C', async () => {
+    const { child, done } = startCli([
+      'demo',
+      '--serve',
+      '--port',
+      '0',
+      '--data-dir',
+      join(dir, 'demo'),
+      '--db',
+      `sqlite:${join(dir, 'demo.db')}`,
+      '--machines',
+      '12',
+      '--users',
+      '20',
+      '--groups',
+      '4',
+      '--cves',
+      '10',
+    ]);
+    const url = await new Promise<string>((resolve, reject) => {
+      let out = '';
+      child.stdout!.on('data', (d: Buffer) => {
+        out += d.toString();
+        const match = /at (http:\/\/127\.0\.0\.1:\d+) \(no login: loopback only\)/.exec(out);
+        if (match) resolve(match[1]!);
+      });
+      child.on('close', () => reject(new Error(`demo ended: ${out}`)));
+    });
+    const overview = (await (await fetch(`${url}/api/v1/overview`)).json()) as {
+      classes: { class: string; count: number }[];
+      instances: { name: string; lastSync: { status: string } }[];
+    };
+    expect(overview.classes.find((c) => c.class === 'HostAgent')?.count).toBe(12);
+    expect(overview.instances.map((i) => [i.name, i.lastSync.status])).toEqual([
+      ['demo', 'success'],
+    ]);
+    child.kill('SIGINT');
+    expect((await done).code).toBe(0);
+  });
 });

@@ -9,8 +9,8 @@ import {
   createMetrics,
   startHttpServer,
 } from '../../server/index.js';
-import { openGraphStore, resolveStoreUrl } from '../../store/index.js';
-import { DB_OPTION_HELP } from '../../sync/command-support.js';
+import type { GraphStore } from '../../store/index.js';
+import { DB_OPTION_HELP, withStore } from '../../sync/command-support.js';
 import { createLogger } from '../../util/logger.js';
 import { UsageError } from '../errors.js';
 import { configOrUsageError } from './collect.js';
@@ -44,11 +44,54 @@ function readPem(flag: string, path: string): Buffer {
   }
 }
 
-function parsePort(value: string): number {
+export function parsePort(value: string): number {
   const port = Number(value);
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new UsageError(`--port must be a number from 0 to 65535, got '${value}'`);
   return port;
+}
+
+export interface ServeOptions {
+  /** Instances "Run now" may sync (in this process). */
+  instances: InstanceConfig[];
+  host: string;
+  port: number;
+  tls?: { cert: Buffer; key: Buffer };
+  trustProxy?: boolean;
+  webRoot?: string;
+}
+
+/** Serves the API and the UI on `store` until Ctrl+C or SIGTERM; syncs in flight end first. */
+export async function serveUntilStopped(store: GraphStore, options: ServeOptions): Promise<void> {
+  const logger = createLogger();
+  const metrics = createMetrics(store);
+  const syncControl = new LocalSyncControl({
+    instances: options.instances,
+    store,
+    logger,
+    onFinished: metrics.syncFinished,
+  });
+  const server = await startHttpServer({
+    ...options,
+    webRoot: options.webRoot ?? DEFAULT_WEB_ROOT,
+    store,
+    syncControl,
+    configuredInstances: options.instances.map((i) => i.name),
+    version: packageVersion(),
+    metrics,
+  }).catch((err: unknown) => {
+    if (err instanceof AccessConfigurationError) throw new UsageError(err.message);
+    throw err;
+  });
+  process.stdout.write(
+    `defender-graph serving ${store.url} at ${server.url} (${server.authRequired ? 'login required' : 'no login: loopback only'}); Ctrl+C stops it\n`,
+  );
+  await new Promise<void>((done) => {
+    process.once('SIGINT', done);
+    process.once('SIGTERM', done);
+  });
+  await server.close();
+  await syncControl.close();
 }
 
 export function registerServe(program: Command): void {
@@ -88,42 +131,15 @@ or a non-loopback address without users.`,
           : undefined;
       const port = parsePort(flags.port);
       const instances = configuredInstances(flags.config);
-      const logger = createLogger();
-      const store = await openGraphStore(resolveStoreUrl(flags.db));
-      const metrics = createMetrics(store);
-      const syncControl = new LocalSyncControl({
-        instances,
-        store,
-        logger,
-        onFinished: metrics.syncFinished,
-      });
-      try {
-        const server = await startHttpServer({
-          store,
-          syncControl,
-          configuredInstances: instances.map((i) => i.name),
+      await withStore(flags.db, (store) =>
+        serveUntilStopped(store, {
+          instances,
           host: flags.host,
           port,
-          version: packageVersion(),
-          metrics,
           tls,
           trustProxy: flags.trustProxy ?? false,
           webRoot: flags.webRoot,
-        }).catch((err: unknown) => {
-          if (err instanceof AccessConfigurationError) throw new UsageError(err.message);
-          throw err;
-        });
-        process.stdout.write(
-          `defender-graph serving ${store.url} at ${server.url} (${server.authRequired ? 'login required' : 'no login: loopback only'}); Ctrl+C stops it\n`,
-        );
-        await new Promise<void>((done) => {
-          process.once('SIGINT', done);
-          process.once('SIGTERM', done);
-        });
-        await server.close();
-        await syncControl.close();
-      } finally {
-        await store.close();
-      }
+        }),
+      );
     });
 }

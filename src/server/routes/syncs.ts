@@ -39,8 +39,23 @@ function changeRows(set: ChangeSet, classesOf: Map<string, string[]>): Change[] 
   }));
 }
 
+/** Finished syncs never change: their classified changes are kept for the next pages. */
+const CACHED_SYNCS = 4;
+
 export function syncRoutes(app: ApiApp, ctx: RouteContext): void {
   const { store } = ctx;
+  const cache = new Map<number, Change[]>();
+
+  const changesOf = async (id: number, finished: boolean): Promise<Change[]> => {
+    const cached = cache.get(id);
+    if (cached) return cached;
+    const rows = changeRows(await store.changes([id]), await store.explorer.typeClasses());
+    if (finished) {
+      cache.set(id, rows);
+      if (cache.size > CACHED_SYNCS) cache.delete(cache.keys().next().value!);
+    }
+    return rows;
+  };
 
   const knownInstance = async (name: string) =>
     ctx.configuredInstances.includes(name) || (await store.findInstance(name)) !== undefined;
@@ -148,8 +163,9 @@ export function syncRoutes(app: ApiApp, ctx: RouteContext): void {
     async (request) => {
       const { id } = request.params;
       const { kind, type, class: className, cursor, limit } = request.query;
-      if (!(await store.getSync(id))) throw notFound(`sync ${id}`);
-      const rows = changeRows(await store.changes([id]), await store.explorer.typeClasses()).filter(
+      const sync = await store.getSync(id);
+      if (!sync) throw notFound(`sync ${id}`);
+      const rows = (await changesOf(id, sync.status !== 'running')).filter(
         (c) =>
           (type === undefined || c.type === type) &&
           (className === undefined || c.class.includes(className)),
