@@ -3,7 +3,7 @@
  * docs page, the web UI's files), the auth hooks, the routes, and the one error shape.
  */
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import Fastify, { type FastifyHttpsOptions, type FastifyServerOptions } from 'fastify';
 import fastifyCookie from '@fastify/cookie';
 import fastifyCsrf from '@fastify/csrf-protection';
@@ -154,7 +154,7 @@ export async function buildApp(ctx: RouteContext, options: AppOptions = {}): Pro
   ])
     routes(app, ctx);
 
-  const webRoot = options.webRoot;
+  const webRoot = options.webRoot === undefined ? undefined : resolve(options.webRoot);
   const hasWeb = webRoot !== undefined && existsSync(join(webRoot, 'index.html'));
   if (hasWeb) await app.register(fastifyStatic, { root: webRoot, wildcard: false });
   app.setNotFoundHandler(async (request, reply) => {

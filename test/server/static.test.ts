@@ -1,6 +1,6 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   LocalSyncControl,
@@ -29,7 +29,8 @@ describe('the web UI files', () => {
       host: '127.0.0.1',
       port: 0,
       version: '0.1.0',
-      webRoot: join(dir, 'web'),
+      // As `--web-root` gives it: relative to the working directory.
+      webRoot: relative(process.cwd(), join(dir, 'web')),
     });
   });
   afterAll(async () => {
