@@ -92,7 +92,7 @@ export async function buildApp(ctx: RouteContext, options: AppOptions = {}): Pro
   await app.register(fastifyCookie, { secret: randomBytes(32).toString('base64url') });
   await app.register(fastifyCsrf, {
     cookieKey: 'dg_csrf',
-    cookieOpts: { path: '/', sameSite: 'strict', httpOnly: true, signed: true },
+    cookieOpts: { path: '/', sameSite: 'strict', httpOnly: true, signed: true, secure: 'auto' },
     getToken: (request) => request.headers['x-csrf-token'] as string | undefined,
   });
   await app.register(fastifyRateLimit, {

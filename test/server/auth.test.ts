@@ -212,6 +212,23 @@ describe.each(BACKENDS)('access and safety on $name', (backend) => {
       expect([denied.status, denied.body.error.code]).toEqual([401, 'unauthenticated']);
     });
 
+    it('ends the sessions of a removed user at once', async () => {
+      await store.accounts.addUser({
+        name: 'tmp',
+        role: 'admin',
+        passwordHash: await hashPassword('temporary password'),
+        createdOn: Date.now(),
+      });
+      const api = new ApiClient(url);
+      await api.fetchCsrf();
+      await api.post('/api/v1/auth/login', {
+        body: { username: 'tmp', password: 'temporary password' },
+      });
+      expect((await api.get('/api/v1/instances')).status).toBe(200);
+      await store.accounts.removeUser('tmp');
+      expect((await api.get('/api/v1/instances')).status).toBe(401);
+    });
+
     it('limits login attempts per address', async () => {
       const api = new ApiClient(url);
       await api.fetchCsrf();

@@ -110,6 +110,7 @@ describe('users and serve commands', () => {
     try {
       const me = await request(`${url}/api/v1/auth/me`, { dispatcher });
       const { csrfToken } = (await me.body.json()) as { csrfToken: string };
+      expect(String(me.headers['set-cookie'])).toMatch(/^dg_csrf=.*; Secure/);
       const csrfCookie = String(me.headers['set-cookie']).split(';')[0]!;
       const login = await request(`${url}/api/v1/auth/login`, {
         method: 'POST',

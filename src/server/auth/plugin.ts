@@ -56,7 +56,12 @@ async function identify(
   }
   const sessionId = request.cookies[SESSION_COOKIE];
   const session = sessionId ? auth.sessions.get(sessionId) : undefined;
-  if (session && sessionId) return { ...session.user, via: 'session', sessionId };
+  if (session && sessionId) {
+    // `users remove` (another process) ends the session; a changed role applies at once.
+    const user = await auth.accounts.findUser(session.user.name);
+    if (user) return { name: user.name, role: user.role, via: 'session', sessionId };
+    auth.sessions.delete(sessionId);
+  }
   return auth.required ? undefined : LOOPBACK_PRINCIPAL;
 }
 

@@ -42,10 +42,4 @@ export class SessionStore {
   delete(id: string): void {
     this.sessions.delete(digest(id));
   }
-
-  /** A removed user's sessions end at once. */
-  deleteUser(name: string): void {
-    for (const [key, session] of this.sessions)
-      if (session.user.name === name) this.sessions.delete(key);
-  }
 }
