@@ -4,7 +4,11 @@
  * one sync per instance at a time.
  */
 import type { InstanceConfig } from '../config/instance-config.js';
-import { createMicrosoftClients, type CallCounter } from '../microsoft/index.js';
+import {
+  createMicrosoftClients,
+  type CallCounter,
+  type MicrosoftClients,
+} from '../microsoft/index.js';
 import type { GraphStore } from '../store/index.js';
 import type { SyncRecord } from '../store/sync-record.js';
 import { syncInstance } from '../sync/run-sync.js';
@@ -59,15 +63,16 @@ export class LocalSyncControl implements SyncControl {
 
   private async run(instance: InstanceConfig): Promise<void> {
     const { store, logger, onFinished } = this.options;
-    const clients = createMicrosoftClients(instance, { logger });
+    let clients: MicrosoftClients | undefined;
     try {
+      clients = createMicrosoftClients(instance, { logger });
       const record = await syncInstance({ instance, store, clients, logger });
       onFinished?.(record, clients.counter);
     } catch (err) {
-      // The sync could not start (its lock is held elsewhere): nothing was written.
+      // The sync could not start (a CA file gone, its lock held elsewhere): nothing was written.
       logger?.warn({ instance: instance.name, err }, 'sync did not start');
     } finally {
-      await clients.close();
+      await clients?.close();
     }
   }
 }

@@ -106,6 +106,14 @@ export function syncRoutes(app: ApiApp, ctx: RouteContext): void {
       const { name } = request.params;
       if (!(await knownInstance(name))) throw notFound(`instance "${name}"`);
       reply.status(202);
+      // A sync run by another process (a CLI sync, another server) holds the instance's lock.
+      const instance = await store.findInstance(name);
+      const [last] = instance ? await store.listSyncs({ instanceId: instance.id, limit: 1 }) : [];
+      if (last?.status === 'running')
+        return {
+          queued: false,
+          reason: `a sync of "${name}" is already running (sync ${last.id}, started ${new Date(last.startedOn).toISOString()})`,
+        };
       return ctx.syncControl.requestSync(name);
     },
   );
