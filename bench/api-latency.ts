@@ -9,7 +9,7 @@
 import { execFileSync } from 'node:child_process';
 import { LocalSyncControl, startHttpServer } from '../src/server/index.js';
 import { openGraphStore } from '../src/store/index.js';
-import { benchDatabase, generateScenario, percentile, writeSection } from './support.js';
+import { benchDatabase, flagValue, generateScenario, percentile, writeSection } from './support.js';
 
 const TWO_HOPS =
   "FIND microsoft_defender_logon_user AS u THAT HAS << HostAgent THAT IDENTIFIED Finding WITH severity = 'High' AS f RETURN u.username, COUNT(f) AS findings ORDER BY findings DESC LIMIT 10";
@@ -55,13 +55,8 @@ async function measure(url: string, init: RequestInit, runs: number) {
 }
 
 async function main() {
-  const args = process.argv.slice(2);
-  const flag = (name: string, fallback: string) => {
-    const i = args.indexOf(name);
-    return i >= 0 ? args[i + 1]! : fallback;
-  };
-  const sizes = flag('--machines', '10000').split(',').map(Number);
-  const runs = Number(flag('--runs', '21'));
+  const sizes = flagValue('--machines', '10000').split(',').map(Number);
+  const runs = Number(flagValue('--runs', '21'));
   const rows: string[] = [];
   for (const machines of sizes) {
     for (const backend of ['sqlite', 'postgres'] as const) {

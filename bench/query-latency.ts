@@ -11,7 +11,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openGraphStore, type GraphStore } from '../src/store/index.js';
 import { runQuery } from '../src/query/engine.js';
-import { benchDatabase, generateScenario, percentile } from './support.js';
+import { benchDatabase, flagValue, generateScenario, percentile } from './support.js';
 
 /** [label, query]. The generator's CVE ids are CVE-20{10+i%16}-{10000+i}. */
 const QUERIES: [string, string][] = [
@@ -99,13 +99,8 @@ async function measure(store: GraphStore, query: string, runs: number) {
 }
 
 async function main() {
-  const args = process.argv.slice(2);
-  const flag = (name: string, fallback: string) => {
-    const i = args.indexOf(name);
-    return i >= 0 ? args[i + 1]! : fallback;
-  };
-  const sizes = flag('--machines', '10000,100000').split(',').map(Number);
-  const runs = Number(flag('--runs', '15'));
+  const sizes = flagValue('--machines', '10000,100000').split(',').map(Number);
+  const runs = Number(flagValue('--runs', '15'));
   const results = new Map<string, { rows: number; median: number; p95: number }>();
   for (const machines of sizes) {
     for (const backend of ['sqlite', 'postgres'] as const) {

@@ -72,3 +72,9 @@ export function generateScenario(url: string, machines: number): void {
   );
   if (generator.status !== 0) throw new Error(`generating ${machines} machines at ${url} failed`);
 }
+
+/** `--name VALUE` from the command line, else `fallback`. */
+export function flagValue(name: string, fallback: string): string {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? process.argv[i + 1]! : fallback;
+}
