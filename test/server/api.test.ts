@@ -240,6 +240,19 @@ describe.each(BACKENDS)('HTTP API over a synced emulator tenant on $name', (back
     expect(misused.body.error.message).toMatch(/^cursor: /);
   });
 
+  it('finds deleted entities only with includeDeleted', async () => {
+    const gone = report.machines.offboarded.map(keys.machine).sort();
+    expect(gone.length).toBeGreaterThan(0);
+    const run = (includeDeleted: boolean) =>
+      api.post<ListResult>('/api/v1/query', {
+        body: { query: 'FIND HostAgent WITH _deleted = true', includeDeleted, limit: 1000 },
+      });
+    expect((await run(false)).body.data).toEqual([]);
+    const deleted = (await run(true)).body.data;
+    expect(deleted.map((d) => String(d.entity._key)).sort()).toEqual(gone);
+    expect(deleted.every((d) => d.entity._deleted === true)).toBe(true);
+  });
+
   it('runs parameterised table queries and shapes a list as a tree', async () => {
     const table = await api.post<{ type: string; data: { n: number }[] }>('/api/v1/query', {
       body: {
