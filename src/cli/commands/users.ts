@@ -29,6 +29,7 @@ async function readPassword(): Promise<string> {
   const ask = (prompt: string) =>
     new Promise<string>((resolve) => {
       const rl = createInterface({ input, output: process.stderr, terminal: true });
+      // readline has no hidden input: its echo is muted, the prompt itself still shown.
       const write = (rl as unknown as { _writeToOutput: (s: string) => void })._writeToOutput;
       (rl as unknown as { _writeToOutput: (s: string) => void })._writeToOutput = (s) =>
         write.call(rl, s.startsWith(prompt) ? prompt : '');
