@@ -14,7 +14,8 @@ import { startTestEmulator, type TestEmulator } from '../support/emulator.js';
 import { runCli, writeConfig } from '../sync/cli.js';
 import { addUser, startServe, syncOnce, type RunningServe } from './stack.js';
 
-const SCREENSHOTS = resolve('docs/ui');
+/** docs/ui.md's pictures are refreshed on request (DG_UI_SCREENSHOTS=docs/ui); else they go to a temp dir. */
+const SCREENSHOTS = process.env.DG_UI_SCREENSHOTS;
 const VIEWPORT = { width: 1366, height: 768 };
 const HOSTILE_MACHINE = '<img src=x onerror=alert(1)>';
 const HOSTILE_USER = '"><script>window.__xss=1</script>';
@@ -50,6 +51,7 @@ interface Patchable<T> {
 
 describe.skipIf(!HAS_CHROMIUM)('web UI in Chromium', () => {
   let dir: string;
+  let shots: string;
   let db: string;
   let config: string;
   let emulator: TestEmulator;
@@ -92,12 +94,13 @@ describe.skipIf(!HAS_CHROMIUM)('web UI in Chromium', () => {
   }
 
   async function shoot(page: Page, name: string): Promise<void> {
-    await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`) });
+    await page.screenshot({ path: join(shots, `${name}.png`) });
   }
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'dg-web-'));
-    mkdirSync(SCREENSHOTS, { recursive: true });
+    shots = resolve(SCREENSHOTS ?? join(dir, 'screenshots'));
+    mkdirSync(shots, { recursive: true });
     db = `sqlite:${join(dir, 'graph.db')}`;
     emulator = await startTestEmulator();
     (emulator.emulator.tenant.machines as unknown as Patchable<Machine>).patch(0, {
