@@ -36,7 +36,7 @@ describe('users and serve commands', () => {
     expect(result.stderr).toMatch(/refusing to listen on 0\.0\.0\.0 without authentication/);
   });
 
-  it('adds, lists and removes users and tokens, never printing a hash', async () => {
+  it('adds users, refusing duplicates, short passwords and unknown roles', async () => {
     const added = await runWithInput(
       ['users', 'add', 'ada', '--role', 'admin', '--db', db],
       'a long enough password\n',
@@ -50,7 +50,9 @@ describe('users and serve commands', () => {
     expect(short.stderr).toMatch(/at least 12 characters/);
     const badRole = await runWithInput(['users', 'add', 'bob', '--role', 'root', '--db', db], '');
     expect(badRole.code).toBe(2);
+  });
 
+  it('lists users and tokens, never printing a hash, and revokes tokens', async () => {
     const list = await runCli(['users', 'list', '--json', '--db', db]);
     expect(JSON.parse(list.stdout)).toEqual([
       { name: 'ada', role: 'admin', createdOn: expect.any(Number) },

@@ -3,12 +3,6 @@ import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { DEFAULT_CONFIG_FILE, loadConfig } from '../../config/load.js';
 import type { InstanceConfig } from '../../config/instance-config.js';
-import {
-  AccessConfigurationError,
-  LocalSyncControl,
-  createMetrics,
-  startHttpServer,
-} from '../../server/index.js';
 import type { GraphStore } from '../../store/index.js';
 import { DB_OPTION_HELP, withStore } from '../../sync/command-support.js';
 import { createLogger } from '../../util/logger.js';
@@ -63,6 +57,9 @@ export interface ServeOptions {
 
 /** Serves the API and the UI on `store` until Ctrl+C or SIGTERM; syncs in flight end first. */
 export async function serveUntilStopped(store: GraphStore, options: ServeOptions): Promise<void> {
+  // Loaded here: every other command would otherwise pay for Fastify and its plugins at start.
+  const { AccessConfigurationError, LocalSyncControl, createMetrics, startHttpServer } =
+    await import('../../server/index.js');
   const logger = createLogger();
   const metrics = createMetrics(store);
   const syncControl = new LocalSyncControl({
