@@ -60,6 +60,8 @@ export function GraphCanvas({
       minCameraRatio: 0.05,
       maxCameraRatio: 15,
       zIndex: true,
+      // Room for a label beside a node at the edge of the graph.
+      stagePadding: 80,
       nodeReducer: (node, data) => {
         const v = viewRef.current;
         if (hidden(data)) return { ...data, hidden: true };

@@ -76,6 +76,67 @@ function Properties({ id }: { id: string }) {
   );
 }
 
+/** A one-field form that sets where the explorer starts. */
+function StartForm(props: {
+  label: string;
+  value: string;
+  onChange: (value: string) => void;
+  placeholder: string;
+  button: string;
+  onSubmit: () => void;
+}) {
+  return (
+    <form
+      className="inline-form start-form"
+      onSubmit={(e: FormEvent) => {
+        e.preventDefault();
+        props.onSubmit();
+      }}
+    >
+      <input
+        aria-label={props.label}
+        className="grow mono"
+        value={props.value}
+        placeholder={props.placeholder}
+        onChange={(e) => props.onChange(e.target.value)}
+      />
+      <button type="submit">{props.button}</button>
+    </form>
+  );
+}
+
+/** One legend list: a row per class or type with its count; unticking hides it. */
+function LegendList({
+  counts,
+  hidden,
+  onChange,
+  swatch,
+}: {
+  counts: Map<string, number>;
+  hidden: ReadonlySet<string>;
+  onChange: (next: ReadonlySet<string>) => void;
+  swatch?: (name: string) => string;
+}) {
+  return (
+    <>
+      {[...counts].map(([name, count]) => (
+        <label key={name} className="legend-row">
+          <input
+            type="checkbox"
+            checked={!hidden.has(name)}
+            onChange={() => onChange(toggle(hidden, name))}
+          />
+          {swatch && <span className="swatch" style={{ background: swatch(name) }} />}
+          <span className="grow small ellipsis" title={name}>
+            {name}
+          </span>
+          <span className="muted">{count}</span>
+        </label>
+      ))}
+    </>
+  );
+}
+
 export function Explorer() {
   const [params, setParams] = useSearchParams();
   const startQuery = params.get('q') ?? '';
@@ -168,11 +229,6 @@ export function Explorer() {
     setPath(found === null ? null : new Set(found));
   };
 
-  const start = (e: FormEvent, next: Record<string, string>) => {
-    e.preventDefault();
-    setParams(next);
-  };
-
   const classes = useMemo(() => countBy(graph, 'entityClass'), [graph, revision]);
   const types = useMemo(() => countBy(graph, 'entityType'), [graph, revision]);
   const node =
@@ -181,59 +237,35 @@ export function Explorer() {
   return (
     <div className="explorer">
       <div className="toolbar">
-        <form onSubmit={(e) => start(e, { q: queryText })} className="inline-form grow">
-          <input
-            aria-label="Start from a query"
-            className="grow mono"
-            value={queryText}
-            placeholder="FIND microsoft_defender_machine THAT IDENTIFIED Finding"
-            onChange={(e) => setQueryText(e.target.value)}
-          />
-          <button type="submit">Show</button>
-        </form>
-        <form onSubmit={(e) => start(e, { entity: entityText })} className="inline-form">
-          <input
-            aria-label="Start from an entity"
-            className="mono"
-            value={entityText}
-            placeholder="entity id or key"
-            onChange={(e) => setEntityText(e.target.value)}
-          />
-          <button type="submit">Open</button>
-        </form>
+        <StartForm
+          label="Start from a query"
+          value={queryText}
+          onChange={setQueryText}
+          placeholder="FIND microsoft_defender_machine THAT IDENTIFIED Finding"
+          button="Show"
+          onSubmit={() => setParams({ q: queryText })}
+        />
+        <StartForm
+          label="Start from an entity"
+          value={entityText}
+          onChange={setEntityText}
+          placeholder="entity id or key"
+          button="Open"
+          onSubmit={() => setParams({ entity: entityText })}
+        />
       </div>
       {error && <ErrorBox error={error} />}
       <div className="explorer-body">
         <aside className="legend" aria-label="Legend">
           <h3>Classes</h3>
-          {[...classes].map(([c, n]) => (
-            <label key={c} className="legend-row">
-              <input
-                type="checkbox"
-                checked={!hiddenClasses.has(c)}
-                onChange={() => setHiddenClasses(toggle(hiddenClasses, c))}
-              />
-              <span className="swatch" style={{ background: colourOf(c) }} />
-              <span className="grow ellipsis" title={c}>
-                {c}
-              </span>
-              <span className="muted">{n}</span>
-            </label>
-          ))}
+          <LegendList
+            counts={classes}
+            hidden={hiddenClasses}
+            onChange={setHiddenClasses}
+            swatch={colourOf}
+          />
           <h3>Types</h3>
-          {[...types].map(([t, n]) => (
-            <label key={t} className="legend-row">
-              <input
-                type="checkbox"
-                checked={!hiddenTypes.has(t)}
-                onChange={() => setHiddenTypes(toggle(hiddenTypes, t))}
-              />
-              <span className="grow small ellipsis" title={t}>
-                {t}
-              </span>
-              <span className="muted">{n}</span>
-            </label>
-          ))}
+          <LegendList counts={types} hidden={hiddenTypes} onChange={setHiddenTypes} />
         </aside>
         <div className="canvas-area" data-layout={status}>
           {status === 'idle' && <div className="empty">Start from a query or an entity above.</div>}
