@@ -196,7 +196,7 @@ describe.skipIf(!HAS_CHROMIUM)('web UI in Chromium', () => {
       `/explorer?q=${encodeURIComponent(`FIND microsoft_defender_machine WITH id = '${machineId}'`)}`,
     );
     const canvas = page.getByTestId('graph-canvas');
-    await expect.poll(() => canvas.getAttribute('data-revision')).toBe('1');
+    await page.locator('.canvas-area[data-layout="done"]').waitFor();
     expect(await canvas.getAttribute('data-nodes')).toBe('1');
     // One node is drawn at the centre of the canvas.
     const box = (await canvas.boundingBox())!;

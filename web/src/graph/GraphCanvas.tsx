@@ -2,6 +2,7 @@
 // reducers over precomputed sets, so a re-render stays O(1) per node.
 import { useEffect, useRef } from 'react';
 import Sigma from 'sigma';
+import type { Settings } from 'sigma/settings';
 import {
   EdgeArrowProgram,
   EdgeLineProgram,
@@ -19,6 +20,31 @@ export interface CanvasView {
 }
 
 const DIMMED = '#e3e6ea';
+
+type SizeSettings = Pick<
+  Settings,
+  | 'defaultNodeType'
+  | 'defaultEdgeType'
+  | 'hideEdgesOnMove'
+  | 'hideLabelsOnMove'
+  | 'labelRenderedSizeThreshold'
+>;
+
+/**
+ * Above a few thousand items the cheapest programs (GL points, 1 px lines) keep frames fast and
+ * edges and labels hide while the camera moves; small graphs label every node, big ones only
+ * nodes drawn large enough (sigma's label grid thins them further).
+ */
+function sizeSettings(graph: ExplorerGraph): SizeSettings {
+  const large = graph.order + graph.size > LARGE;
+  return {
+    defaultNodeType: large ? 'point' : 'circle',
+    defaultEdgeType: large ? 'line' : 'arrow',
+    hideEdgesOnMove: graph.size > 5000,
+    hideLabelsOnMove: graph.order > 2000,
+    labelRenderedSizeThreshold: graph.order <= SMALL ? 0 : 8,
+  };
+}
 const LARGE = 4000;
 const SMALL = 150;
 
@@ -46,17 +72,11 @@ export function GraphCanvas({
     const hidden = (a: NodeAttributes) =>
       viewRef.current.hiddenClasses.has(a.entityClass) ||
       viewRef.current.hiddenTypes.has(a.entityType);
-    // Above a few thousand items the cheapest programs (GL points, 1 px lines) keep frames fast.
-    const large = graph.order + graph.size > LARGE;
     const renderer = new Sigma<NodeAttributes, EdgeAttributes>(graph, container.current, {
       nodeProgramClasses: { circle: NodeCircleProgram, point: NodePointProgram },
       edgeProgramClasses: { arrow: EdgeArrowProgram, line: EdgeLineProgram },
-      defaultNodeType: large ? 'point' : 'circle',
-      defaultEdgeType: large ? 'line' : 'arrow',
+      ...sizeSettings(graph),
       renderEdgeLabels: false,
-      hideEdgesOnMove: graph.size > 5000,
-      hideLabelsOnMove: graph.order > 2000,
-      labelRenderedSizeThreshold: 8,
       minCameraRatio: 0.05,
       maxCameraRatio: 15,
       zIndex: true,
@@ -97,9 +117,13 @@ export function GraphCanvas({
   }, [graph]);
 
   useEffect(() => {
-    // Small graphs label every node; big ones only nodes drawn large enough (sigma's label grid).
-    sigma.current?.setSetting('labelRenderedSizeThreshold', graph.order <= SMALL ? 0 : 8);
-    sigma.current?.refresh();
+    const renderer = sigma.current;
+    if (!renderer) return;
+    // The graph grows after the canvas exists (load, expand): settings follow its size.
+    for (const [name, value] of Object.entries(sizeSettings(graph)))
+      if (renderer.getSetting(name as keyof SizeSettings) !== value)
+        renderer.setSetting(name as keyof SizeSettings, value as never);
+    renderer.refresh();
   }, [graph, revision, view]);
 
   return (

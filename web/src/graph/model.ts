@@ -164,17 +164,38 @@ export function sizeByDegree(graph: ExplorerGraph): void {
   });
 }
 
-/**
- * ForceAtlas2 run synchronously with Barnes-Hut and settings inferred from the size; fewer
- * iterations on big graphs keep the first render within about a second (see docs/benchmarks.md).
- */
+/** ForceAtlas2 with Barnes-Hut and settings inferred from the graph; fewer iterations when big. */
+function layoutPlan(graph: ExplorerGraph) {
+  return {
+    iterations: graph.order > 2000 ? 40 : graph.order > 300 ? 100 : 200,
+    settings: { ...forceAtlas2.inferSettings(graph), barnesHutOptimize: graph.order > 300 },
+  };
+}
+
 export function layout(graph: ExplorerGraph): void {
   if (graph.order < 2) return;
-  const iterations = graph.order > 2000 ? 40 : graph.order > 300 ? 100 : 200;
-  forceAtlas2.assign(graph, {
-    iterations,
-    settings: { ...forceAtlas2.inferSettings(graph), barnesHutOptimize: graph.order > 300 },
-  });
+  forceAtlas2.assign(graph, layoutPlan(graph));
+}
+
+/**
+ * The same layout in slices of about a tenth of a second, yielding a frame between slices: the
+ * page stays responsive and the graph is drawn while it settles. False when cancelled.
+ */
+export async function layoutProgressively(
+  graph: ExplorerGraph,
+  onSlice: () => void,
+  cancelled: () => boolean,
+): Promise<boolean> {
+  if (graph.order < 2) return true;
+  const { iterations, settings } = layoutPlan(graph);
+  const slice = Math.max(1, Math.round(20_000 / graph.order));
+  for (let done = 0; done < iterations; done += slice) {
+    await new Promise<void>((next) => requestAnimationFrame(() => next()));
+    if (cancelled()) return false;
+    forceAtlas2.assign(graph, { iterations: Math.min(slice, iterations - done), settings });
+    onSlice();
+  }
+  return true;
 }
 
 export function countBy(

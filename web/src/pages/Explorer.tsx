@@ -17,6 +17,7 @@ import {
   edgeOfNeighbour,
   findPath,
   layout,
+  layoutProgressively,
   nodeOfSummary,
   sizeByDegree,
   type ExplorerGraph,
@@ -143,7 +144,7 @@ export function Explorer() {
   const startEntity = params.get('entity') ?? '';
   const graph = useMemo<ExplorerGraph>(() => createGraph(), [startQuery, startEntity]);
   const [revision, setRevision] = useState(0);
-  const [status, setStatus] = useState<'idle' | 'loading' | 'done'>('idle');
+  const [status, setStatus] = useState<'idle' | 'loading' | 'layout' | 'done'>('idle');
   const [error, setError] = useState<Error | null>(null);
   const [note, setNote] = useState('');
   const [selected, setSelected] = useState<string | null>(null);
@@ -181,13 +182,19 @@ export function Explorer() {
         if (current) setSelected(found.entity.id);
       }
       sizeByDegree(graph);
-      layout(graph);
+      if (!current) return;
+      // Drawn at once, then laid out while on screen (a big layout would freeze the page).
+      setStatus('layout');
+      setRevision((r) => r + 1);
+      await layoutProgressively(
+        graph,
+        () => setRevision((r) => r + 1),
+        () => !current,
+      );
     };
     load().then(
       () => {
-        if (!current) return;
-        setStatus('done');
-        setRevision((r) => r + 1);
+        if (current) setStatus('done');
       },
       (e: unknown) => {
         if (!current) return;
@@ -270,6 +277,7 @@ export function Explorer() {
         <div className="canvas-area" data-layout={status}>
           {status === 'idle' && <div className="empty">Start from a query or an entity above.</div>}
           {status === 'loading' && <div className="loading overlay">Loading…</div>}
+          {status === 'layout' && <div className="loading overlay">Laying out…</div>}
           {note !== '' && <div className="note overlay-note">{note}</div>}
           <GraphCanvas
             graph={graph}
