@@ -2,7 +2,7 @@
  * The explorer's time to first render of a 5,000-node graph in headless Chromium, frame rate while
  * panning it, and the size of the built UI. The API is answered by the page's request router with a
  * generated tree result, so the figure is the browser's work alone (layout + WebGL), not the server's.
- * Usage: npm run build && npx tsx bench/explorer-render.ts [--nodes 5000] [--runs 3]
+ * Usage: npm run build && npx tsx bench/explorer-render.ts [--nodes 5000] [--runs 3] [--screenshot file.png]
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -117,6 +117,8 @@ async function main(): Promise<void> {
   if (!HAS_CHROMIUM) throw new Error(NO_CHROMIUM_MESSAGE);
   const nodes = flag('nodes', 5000);
   const runs = flag('runs', 3);
+  const at = process.argv.indexOf('--screenshot');
+  const screenshot = at >= 0 ? process.argv[at + 1] : undefined;
   const result = tree(nodes);
   const browser = await launchChromium();
   const renders: number[] = [];
@@ -136,6 +138,7 @@ async function main(): Promise<void> {
       renders.push((await page.evaluate('performance.now()')) as number);
       await page.locator('.canvas-area[data-layout="done"]').waitFor({ timeout: 120_000 });
       settled.push((await page.evaluate('performance.now()')) as number);
+      if (screenshot !== undefined && run === 0) await page.screenshot({ path: screenshot });
       fps.push(await framesWhilePanning(page));
       await page.close();
     }

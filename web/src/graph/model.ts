@@ -159,8 +159,11 @@ export function addTree(
 
 /** Node size grows with degree so hubs stand out; bounded so labels stay legible. */
 export function sizeByDegree(graph: ExplorerGraph): void {
+  // Thousands of nodes share the same canvas: smaller dots keep the structure visible.
+  const scale = graph.order > 1000 ? 0.4 : 1;
   graph.forEachNode((node) => {
-    graph.setNodeAttribute(node, 'size', Math.min(16, 4 + Math.sqrt(graph.degree(node)) * 1.5));
+    const size = Math.min(16, 4 + Math.sqrt(graph.degree(node)) * 1.5) * scale;
+    graph.setNodeAttribute(node, 'size', size);
   });
 }
 
