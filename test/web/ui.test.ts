@@ -156,6 +156,7 @@ describe.skipIf(!HAS_CHROMIUM)('web UI in Chromium', () => {
     await page.getByRole('tab', { name: 'graph' }).click();
     const canvas = page.getByTestId('graph-canvas');
     await expect.poll(() => canvas.getAttribute('data-nodes')).toBe(String(truth.counts.machines));
+    await page.locator('.result-graph[data-layout="done"]').waitFor();
     await shoot(page, 'query-graph');
     await page.getByRole('tab', { name: 'tree' }).click();
     await expect

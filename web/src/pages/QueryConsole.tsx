@@ -14,7 +14,8 @@ import {
   TreeView,
 } from '../components/common';
 import { GraphCanvas } from '../graph/GraphCanvas';
-import { addTree, createGraph, layout, sizeByDegree } from '../graph/model';
+import { addTree, createGraph, sizeByDegree, type ExplorerGraph } from '../graph/model';
+import { useProgressiveLayout } from '../graph/use-layout';
 import { QueryEditor, type EditorError } from '../query/QueryEditor';
 import { fieldsOf } from '../util/format';
 import {
@@ -40,6 +41,35 @@ function entityLink(row: Record<string, unknown>): string | undefined {
   return typeof row._id === 'string' ? `/entities/${encodeURIComponent(row._id)}` : undefined;
 }
 
+/** The result drawn as a graph, laid out on screen; a node click offers its entity page. */
+function ResultCanvas({ graph, query }: { graph: ExplorerGraph; query: string }) {
+  const { revision, done } = useProgressiveLayout(graph);
+  const [selected, setSelected] = useState<string | null>(null);
+  const empty = useMemo(() => new Set<string>(), []);
+  return (
+    <div className="result-graph" data-layout={done ? 'done' : 'layout'}>
+      <GraphCanvas
+        graph={graph}
+        revision={revision}
+        view={{ hiddenClasses: empty, hiddenTypes: empty, selected, path: null }}
+        onSelect={setSelected}
+      />
+      <div className="overlay-note">
+        {graph.order} entities, {graph.size} relationships ·{' '}
+        <Link to={`/explorer?q=${encodeURIComponent(query)}`}>open in explorer</Link>
+        {selected !== null && (
+          <>
+            {' · '}
+            <Link to={`/entities/${encodeURIComponent(selected)}`}>
+              {graph.getNodeAttribute(selected, 'label')}
+            </Link>
+          </>
+        )}
+      </div>
+    </div>
+  );
+}
+
 function GraphResult({ query }: { query: string }) {
   const state = useAsync(async () => {
     const result = await api.query({ query, shape: 'tree', limit: 5000 });
@@ -47,38 +77,16 @@ function GraphResult({ query }: { query: string }) {
     if (result.type === 'tree') {
       addTree(graph, result.data);
       sizeByDegree(graph);
-      layout(graph);
     }
     return graph;
   }, [query]);
-  const [selected, setSelected] = useState<string | null>(null);
-  const empty = useMemo(() => new Set<string>(), []);
   return (
     <Loaded state={state}>
       {(graph) =>
         graph.order === 0 ? (
           <Empty>The result has no entities to draw.</Empty>
         ) : (
-          <div className="result-graph">
-            <GraphCanvas
-              graph={graph}
-              revision={0}
-              view={{ hiddenClasses: empty, hiddenTypes: empty, selected, path: null }}
-              onSelect={setSelected}
-            />
-            <div className="overlay-note">
-              {graph.order} entities, {graph.size} relationships ·{' '}
-              <Link to={`/explorer?q=${encodeURIComponent(query)}`}>open in explorer</Link>
-              {selected !== null && (
-                <>
-                  {' · '}
-                  <Link to={`/entities/${encodeURIComponent(selected)}`}>
-                    {graph.getNodeAttribute(selected, 'label')}
-                  </Link>
-                </>
-              )}
-            </div>
-          </div>
+          <ResultCanvas graph={graph} query={query} />
         )
       }
     </Loaded>
