@@ -28,6 +28,8 @@ type SizeSettings = Pick<
   | 'hideEdgesOnMove'
   | 'hideLabelsOnMove'
   | 'labelRenderedSizeThreshold'
+  | 'labelDensity'
+  | 'labelGridCellSize'
 >;
 
 /**
@@ -43,6 +45,8 @@ function sizeSettings(graph: ExplorerGraph): SizeSettings {
     hideEdgesOnMove: graph.size > 5000,
     hideLabelsOnMove: graph.order > 2000,
     labelRenderedSizeThreshold: graph.order <= SMALL ? 0 : 8,
+    labelDensity: graph.order <= SMALL ? 4 : 1,
+    labelGridCellSize: graph.order <= SMALL ? 40 : 100,
   };
 }
 const LARGE = 4000;

@@ -175,8 +175,20 @@ function layoutPlan(graph: ExplorerGraph) {
   };
 }
 
+/** Entities without relationships (a plain list) read best in rows, wider than tall for labels. */
+function gridLayout(graph: ExplorerGraph): void {
+  // Columns six units apart and rows one apart fill a viewport about twice as wide as tall.
+  const columns = Math.ceil(Math.sqrt(graph.order / 3));
+  let i = 0;
+  graph.forEachNode((node) => {
+    graph.mergeNodeAttributes(node, { x: (i % columns) * 6, y: -Math.floor(i / columns) });
+    i++;
+  });
+}
+
 export function layout(graph: ExplorerGraph): void {
   if (graph.order < 2) return;
+  if (graph.size === 0) return gridLayout(graph);
   forceAtlas2.assign(graph, layoutPlan(graph));
 }
 
@@ -190,6 +202,11 @@ export async function layoutProgressively(
   cancelled: () => boolean,
 ): Promise<boolean> {
   if (graph.order < 2) return true;
+  if (graph.size === 0) {
+    gridLayout(graph);
+    onSlice();
+    return true;
+  }
   const { iterations, settings } = layoutPlan(graph);
   const slice = Math.max(1, Math.round(20_000 / graph.order));
   for (let done = 0; done < iterations; done += slice) {
