@@ -245,6 +245,12 @@ describe.skipIf(!HAS_CHROMIUM)('web UI in Chromium', () => {
       .poll(() => changes.locator('[data-testid="changes"] tbody tr').count())
       .toBe(updated.size);
     await shoot(changes, 'changes');
+    // The first sync created everything: 100 changes a page (the API's default), more on request.
+    await changes.goto(`${serve.url}/changes?sync=1&kind=created`);
+    const rows = changes.locator('[data-testid="changes"] tbody tr');
+    await expect.poll(() => rows.count()).toBe(100);
+    await changes.getByRole('button', { name: 'Load more' }).click();
+    await expect.poll(() => rows.count()).toBe(200);
     await changes.close();
 
     const entity = await open(

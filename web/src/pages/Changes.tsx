@@ -1,9 +1,10 @@
 // Changes: a timeline of syncs (created/updated/deleted per sync), and one sync's changes,
 // filterable by kind, class and type, updates shown before → after.
+import { useEffect, useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { api } from '../api/client';
 import type { Change, SyncSummary } from '../api/types';
-import { Empty, Loaded } from '../components/common';
+import { Empty, ErrorBox, Loaded } from '../components/common';
 import { formatProperty, formatTime } from '../util/format';
 import { useAsync } from '../util/use-async';
 
@@ -73,6 +74,22 @@ function ChangeList({ syncId }: { syncId: number }) {
     () => api.changes(syncId, filters),
     [syncId, filters.kind, filters.class, filters.type],
   );
+  // Pages after the first, appended by "Load more"; a new first page starts over.
+  const [more, setMore] = useState<{ changes: Change[]; cursor?: string } | null>(null);
+  const [moreError, setMoreError] = useState<Error | null>(null);
+  const firstPage = changes.status === 'done' ? changes.value : null;
+  useEffect(() => {
+    setMore(null);
+    setMoreError(null);
+  }, [firstPage]);
+  const loadMore = async (cursor: string) => {
+    try {
+      const page = await api.changes(syncId, { ...filters, cursor });
+      setMore({ changes: [...(more?.changes ?? []), ...page.changes], cursor: page.cursor });
+    } catch (e) {
+      setMoreError(e instanceof Error ? e : new Error(String(e)));
+    }
+  };
   const set = (name: string, value: string) => {
     const next = new URLSearchParams(params);
     if (value === '') next.delete(name);
@@ -99,14 +116,16 @@ function ChangeList({ syncId }: { syncId: number }) {
         </label>
       </div>
       <Loaded state={changes}>
-        {({ changes: list, counts, cursor }) =>
-          list.length === 0 ? (
+        {({ changes: first, counts, cursor: firstCursor }) => {
+          const list = [...first, ...(more?.changes ?? [])];
+          const cursor = more === null ? firstCursor : more.cursor;
+          return list.length === 0 ? (
             <Empty>No changes match.</Empty>
           ) : (
             <>
               <div className="note" data-testid="change-counts">
                 {counts.created} created · {counts.updated} updated · {counts.deleted} deleted
-                {cursor !== undefined && ` · showing the first ${list.length}`}
+                {cursor !== undefined && ` · showing the first ${list.length} of this filter`}
               </div>
               <table className="records" data-testid="changes">
                 <thead>
@@ -136,9 +155,13 @@ function ChangeList({ syncId }: { syncId: number }) {
                   ))}
                 </tbody>
               </table>
+              {moreError && <ErrorBox error={moreError} />}
+              {cursor !== undefined && (
+                <button onClick={() => void loadMore(cursor)}>Load more</button>
+              )}
             </>
-          )
-        }
+          );
+        }}
       </Loaded>
     </div>
   );
