@@ -189,7 +189,7 @@ describe.skipIf(!HAS_CHROMIUM)('web UI in Chromium', () => {
     await page.close();
   });
 
-  it('opens the explorer on one machine and expands its IDENTIFIED findings', async () => {
+  it('opens the explorer on a machine from a query and from its key, and expands its findings', async () => {
     const truth = await emulator.truth({ lists: true });
     const machineId = truth.machines![1] as string;
     const cves = truth.machineCvePairs!.filter((p) => p.machineId === machineId).length;
@@ -206,6 +206,19 @@ describe.skipIf(!HAS_CHROMIUM)('web UI in Chromium', () => {
     await expand.click();
     await expect.poll(() => canvas.getAttribute('data-nodes')).toBe(String(1 + cves));
     await shoot(page, 'explorer');
+
+    // Started from the entity instead: it, its findings, its logon users, its device, the account.
+    const logons = truth.machineLogonUserPairs!.filter((p) => p.machineId === machineId).length;
+    await page.goto(
+      `${serve.url}/explorer?entity=${encodeURIComponent(`microsoft_defender_machine:${machineId}`)}`,
+    );
+    await page.locator('.canvas-area[data-layout="done"]').waitFor();
+    expect(await canvas.getAttribute('data-nodes')).toBe(String(1 + cves + logons + 2));
+    await expect
+      .poll(async () => (await page.locator('.expand-list button').allTextContents()).sort())
+      .toEqual(
+        [`→ IDENTIFIED (${cves})`, `→ HAS (${logons})`, '→ MANAGES (1)', '← HAS (1)'].sort(),
+      );
     await page.close();
   });
 
