@@ -2,7 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
+    include: ['test/**/*.test.ts', 'web/test/**/*.test.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     // Emulator, SQLite and PostgreSQL tests are real I/O; two workers fit the 2-core machine.

@@ -10,11 +10,9 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { openGraphStore, type GraphStore } from '../src/store/index.js';
 import { runQuery } from '../src/query/engine.js';
-
-const PG_SERVER = process.env.DEFENDER_GRAPH_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432';
+import { percentile, pgAdmin, PG_SERVER } from './support.js';
 
 /** What hand-written SQL needs of each database. */
 interface HandSql {
@@ -288,18 +286,6 @@ const WHY_SLOW: Record<string, string> = {
     'the name test is a JSON lookup on every machine (done once, shared by both directions of `MANAGES`). Fix: an expression index on `name`.',
 };
 
-function percentile(sorted: number[], p: number): number {
-  const index = Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1);
-  return sorted[Math.max(0, index)]!;
-}
-
-async function admin(sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: `${PG_SERVER}/postgres` });
-  await client.connect();
-  await client.query(sql);
-  await client.end();
-}
-
 async function timed(run: () => Promise<number>, runs: number) {
   const rows = await run();
   const times: number[] = [];
@@ -354,8 +340,8 @@ async function main() {
       const url =
         backend === 'sqlite' ? `sqlite:${join(dir, 'graph.db')}` : `${PG_SERVER}/${dbName}`;
       if (backend === 'postgres') {
-        await admin(`DROP DATABASE IF EXISTS ${dbName}`);
-        await admin(`CREATE DATABASE ${dbName}`);
+        await pgAdmin(`DROP DATABASE IF EXISTS ${dbName}`);
+        await pgAdmin(`CREATE DATABASE ${dbName}`);
       }
       process.stderr.write(`… generating ${machines} machines on ${backend}\n`);
       const generator = spawnSync(
@@ -388,7 +374,7 @@ async function main() {
         );
       }
       await store.close();
-      if (backend === 'postgres') await admin(`DROP DATABASE IF EXISTS ${dbName}`);
+      if (backend === 'postgres') await pgAdmin(`DROP DATABASE IF EXISTS ${dbName}`);
       rmSync(dir, { recursive: true, force: true });
     }
   }

@@ -1,5 +1,4 @@
 #!/usr/bin/env node
-import { createRequire } from 'node:module';
 import { Command, CommanderError } from 'commander';
 import { ExitCode } from '../util/exit-codes.js';
 import { registerEmulator } from './commands/emulator.js';
@@ -20,17 +19,14 @@ import { registerRun } from './commands/run.js';
 import { registerStatus } from './commands/status.js';
 import { registerRules } from './commands/rules.js';
 import { registerAlerts } from './commands/alerts.js';
+import { registerUsers } from './commands/users.js';
+import { packageVersion } from './version.js';
 
 // `… | head` closes the pipe early: stop quietly instead of printing an EPIPE stack trace.
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {
   if (err.code === 'EPIPE') process.exit(ExitCode.OK);
   throw err;
 });
-
-function packageVersion(): string {
-  // dist/cli/main.js and src/cli/main.ts both sit two levels below package.json.
-  return (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
-}
 
 const program = new Command('defender-graph')
   .description(
@@ -57,6 +53,7 @@ for (const register of [
   registerStatus,
   registerRules,
   registerAlerts,
+  registerUsers,
 ]) {
   register(program);
 }

@@ -116,6 +116,7 @@ export class ApiClient {
       }
       const text = await bodyText(raw, response.headers);
       const refusal = this.httpError(endpoint, statusCode, text);
+      if (statusCode === 429) this.options.counter.throttled(endpoint.label);
       if (statusCode === 401 && !renewedToken) {
         renewedToken = true;
         this.options.tokens.invalidate();

@@ -16,6 +16,7 @@ import {
 import type { InstanceConfig } from '../config/instance-config.js';
 import type { LoadedConfig } from '../config/load.js';
 import type { SyncRecord } from '../store/sync-record.js';
+import { createMicrosoftClients, type CallCounter } from '../microsoft/index.js';
 import { Deliverer } from '../notify/deliver.js';
 import type { GraphStore } from '../store/index.js';
 import { syncInstance } from '../sync/run-sync.js';
@@ -36,6 +37,11 @@ export interface ServiceOptions {
    * queue (store URL with the password, since pg-boss opens its own connections).
    */
   jobQueue?: { url: string; jobTimeoutSeconds: number; maintenanceSeconds: number };
+  /** Each sync this process ran, with its API calls (the HTTP server's metrics). */
+  onSyncFinished?(
+    record: SyncRecord,
+    calls: Pick<CallCounter, 'byLabel' | 'throttledByLabel'>,
+  ): void;
 }
 
 /** The rule files the config names (its folder and the Defender pack), imported into the store. */
@@ -111,14 +117,23 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     return next;
   };
   const abortSyncs = new AbortController();
-  const runSync = (instance: InstanceConfig, signal: AbortSignal) =>
-    syncInstance({
-      instance,
-      store: options.store,
-      maxDeleteShare: options.maxDeleteShare,
-      logger: options.logger,
-      signal,
-    });
+  const runSync = async (instance: InstanceConfig, signal: AbortSignal) => {
+    const clients = createMicrosoftClients(instance, { logger: options.logger });
+    try {
+      const record = await syncInstance({
+        instance,
+        store: options.store,
+        clients,
+        maxDeleteShare: options.maxDeleteShare,
+        logger: options.logger,
+        signal,
+      });
+      options.onSyncFinished?.(record, clients.counter);
+      return record;
+    } finally {
+      await clients.close();
+    }
+  };
   const afterSync = (record: SyncRecord) =>
     serial(async () => {
       logEvaluations(await evaluateAfterSync(record, monitor));

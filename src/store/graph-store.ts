@@ -17,6 +17,8 @@ import {
   type IterateOptions,
 } from './committed-objects.js';
 import { loadRoster, saveRoster, type StoredRoster } from './rosters.js';
+import { AccountStore } from './accounts.js';
+import { GraphExplorer } from './explore.js';
 
 export interface Instance {
   id: string;
@@ -68,11 +70,17 @@ export interface GraphStore {
    * sync's transaction.
    */
   state(): Promise<SqlConnection>;
+  /** Object-at-a-time reads of the committed graph (entity pages, neighbours, counts). */
+  readonly explorer: GraphExplorer;
+  /** Users and API tokens of the HTTP API. */
+  readonly accounts: AccountStore;
   close(): Promise<void>;
 }
 
 export class SqlGraphStore implements GraphStore {
   readonly dialect: Dialect;
+  readonly explorer: GraphExplorer;
+  readonly accounts: AccountStore;
   /** Instances this store object is syncing: PostgreSQL advisory locks are re-entrant per session. */
   private readonly syncing = new Set<string>();
   private stateConnection: Promise<SqlConnection> | undefined;
@@ -84,6 +92,8 @@ export class SqlGraphStore implements GraphStore {
     private readonly connect: () => Promise<SqlConnection>,
   ) {
     this.dialect = writer.dialect;
+    this.explorer = new GraphExplorer(reader);
+    this.accounts = new AccountStore(writer, reader);
   }
 
   async read<T>(sql: string, params: unknown[], budget?: ReadOptions): Promise<T[]> {

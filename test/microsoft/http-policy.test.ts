@@ -58,6 +58,8 @@ describe('HTTP policy over real TLS', () => {
     expect(delays[1]).toBeGreaterThanOrEqual(1_000);
     expect(delays[1]).toBeLessThanOrEqual(2_000);
     expect(counter.byLabel['graph GET /organization']).toBe(3);
+    // Only the 429 counts as throttled (the metrics' 429s per endpoint), not the 503.
+    expect(counter.throttledByLabel).toEqual({ 'graph GET /organization': 1 });
   });
 
   it('gives up after maxRetries with a typed THROTTLED error', async () => {

@@ -1,4 +1,5 @@
 import type { ChangeReport } from '../../src/emulator/tenant/types.js';
+import type { GraphStore } from '../../src/store/index.js';
 
 /** Entity and relationship keys per the shared graph-model contract. */
 export const keys = {
@@ -17,6 +18,19 @@ export const keys = {
 export interface GraphSnapshot {
   /** Live relationships: key → [from, to, type]. */
   relationships: Map<string, { from: string; to: string; type: string }>;
+}
+
+/** The store's live relationships, for `expectedChanges` before and after a sync. */
+export async function snapshotRelationships(store: GraphStore): Promise<GraphSnapshot> {
+  const rows = await store.read<{ key: string; from_key: string; to_key: string; type: string }>(
+    'SELECT key, from_key, to_key, type FROM relationships WHERE deleted = FALSE',
+    [],
+  );
+  return {
+    relationships: new Map(
+      rows.map((r) => [r.key, { from: r.from_key, to: r.to_key, type: r.type }]),
+    ),
+  };
 }
 
 export interface ExpectedChanges {

@@ -8,7 +8,7 @@ import { BACKENDS } from '../store/backends.js';
 import { declaredTypes } from '../../src/integration/declarations.js';
 import { PEOPLE_STEP } from '../../src/people/declarations.js';
 import { runCli, startCli, waitForStderr, writeConfig } from './cli.js';
-import { expectedChanges, type GraphSnapshot } from './expected-changes.js';
+import { expectedChanges, snapshotRelationships } from './expected-changes.js';
 
 const VULNERABILITY_TYPES = [
   'microsoft_defender_vulnerability',
@@ -70,17 +70,7 @@ describe.each(BACKENDS)('sync against the emulator on $name', (backend) => {
     return store.dialect === 'postgres' ? sql.replace(/\?/g, () => `$${++n}`) : sql;
   };
 
-  async function relationships(): Promise<GraphSnapshot> {
-    const rows = await store.read<{ key: string; from_key: string; to_key: string; type: string }>(
-      'SELECT key, from_key, to_key, type FROM relationships WHERE deleted = FALSE',
-      [],
-    );
-    return {
-      relationships: new Map(
-        rows.map((r) => [r.key, { from: r.from_key, to: r.to_key, type: r.type }]),
-      ),
-    };
-  }
+  const relationships = () => snapshotRelationships(store);
 
   /** Every committed row and version: equal snapshots mean the graph is untouched. */
   async function graphState(): Promise<string[]> {

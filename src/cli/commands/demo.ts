@@ -11,6 +11,8 @@ import { DB_OPTION_HELP, withStore } from '../../sync/command-support.js';
 import { resolveStoreUrl } from '../../store/index.js';
 import { createLogger } from '../../util/logger.js';
 import { addTenantSizeOptions } from './emulator.js';
+import { parsePort, serveUntilStopped } from './serve.js';
+import { monitoringSchema } from '../../config/instance-config.js';
 import { printSyncSummary } from './sync.js';
 import { printResultTable } from './query.js';
 import { runQuery } from '../../query/engine.js';
@@ -26,6 +28,8 @@ interface DemoFlags {
   cves?: string;
   quotaScale: string;
   keepRunning?: boolean;
+  serve?: boolean;
+  port: string;
 }
 
 const DEMO_INSTANCE = 'demo';
@@ -93,14 +97,20 @@ export function registerDemo(program: Command): void {
       '50',
     )
     .option('--keep-running', 'keep the simulated tenant running after the sync, until Ctrl+C')
+    .option(
+      '--serve',
+      'then serve the web UI and API on 127.0.0.1 (the tenant keeps running for "Run now") until Ctrl+C',
+    )
+    .option('--port <n>', 'port of --serve', '8080')
     .addHelpText(
       'after',
-      '\nExit codes: 0 synced, 1 failed, 2 bad flag, 3 committed with partial data.',
+      "\nWith --serve it ends by printing the web UI's URL and serving it until Ctrl+C.\nExit codes: 0 synced, 1 failed, 2 bad flag, 3 committed with partial data.",
     )
     .action(async (flags: DemoFlags) => {
       const quotaScale = Number(flags.quotaScale);
       if (!(quotaScale > 0))
         throw new UsageError(`--quota-scale must be a positive number, got '${flags.quotaScale}'`);
+      const port = parsePort(flags.port);
       const dataDir = resolve(flags.dataDir);
       mkdirSync(dataDir, { recursive: true });
       const db = resolveStoreUrl(flags.db);
@@ -152,9 +162,22 @@ export function registerDemo(program: Command): void {
         });
         printSyncSummary(record);
         printDeparted(departed);
-        process.stdout.write(nextSteps(db, configPath, flags.keepRunning === true, exampleKey));
+        const running = flags.keepRunning === true || flags.serve === true;
+        process.stdout.write(nextSteps(db, configPath, running, exampleKey));
         process.exitCode = syncExitCode(record);
-        if (flags.keepRunning) {
+        if (flags.serve) {
+          await withStore(db, (store) =>
+            serveUntilStopped(store, {
+              config: {
+                instances: [instance],
+                warnings: [],
+                monitoring: monitoringSchema.parse({}),
+              },
+              host: '127.0.0.1',
+              port,
+            }),
+          );
+        } else if (flags.keepRunning) {
           process.stdout.write(`simulated tenant running at ${emulator.url}; Ctrl+C stops it\n`);
           await new Promise<void>((done) => {
             process.once('SIGINT', done);

@@ -6,6 +6,7 @@ import { relationshipWalkIndexes } from './002-relationship-walk-indexes.js';
 import { entitySearchIndex } from './004-entity-search.js';
 import { peopleRosters } from './005-people-rosters.js';
 import { monitoringSchema } from './006-monitoring.js';
+import { accountsSchema } from './007-accounts.js';
 
 /** Ordered schema migrations; a migration's number is its position + 1. Never edit a shipped one. */
 const MIGRATIONS: ((t: ColumnTypes) => string[])[] = [
@@ -14,6 +15,7 @@ const MIGRATIONS: ((t: ColumnTypes) => string[])[] = [
   entitySearchIndex,
   peopleRosters,
   monitoringSchema,
+  accountsSchema,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
