@@ -84,7 +84,7 @@ export function adminRoutes(services: EmulatorServices): Route[] {
         ? json(200, { employees: roster })
         : { status: 200, headers: { 'Content-Type': 'text/csv' }, body: rosterCsv(roster) };
     }),
-        route('POST', '/admin/advance', (ctx) => advance(services, ctx)),
+    route('POST', '/admin/advance', (ctx) => advance(services, ctx)),
     route('GET', '/admin/faults', () => json(200, { faults: services.faults.current })),
     route('POST', '/admin/faults', (ctx) => setFaults(services, ctx)),
     route('DELETE', '/admin/faults', () => {

@@ -100,12 +100,7 @@ async function loadObjects(
       budget,
     );
     for (const row of rows)
-      loaded.set(
-        row.id,
-        kind === 'entity'
-          ? entityResult(row)
-          : relationshipResult(row),
-      );
+      loaded.set(row.id, kind === 'entity' ? entityResult(row) : relationshipResult(row));
   }
   return loaded;
 }

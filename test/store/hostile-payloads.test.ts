@@ -349,7 +349,9 @@ describe.each(BACKENDS)('hostile API payloads on $name', (backend) => {
             expect(properties.osPlatform).toBe(machine.osPlatform ?? undefined);
             expect(properties.rbacGroupName).toBe(machine.rbacGroupName ?? undefined);
             // Defender sends an empty-string tag for a cleared tag; the converter drops blank tags.
-            expect(properties.machineTags).toEqual(machine.machineTags?.filter((t) => t.trim() !== ''));
+            expect(properties.machineTags).toEqual(
+              machine.machineTags?.filter((t) => t.trim() !== ''),
+            );
           }
         },
       ),
