@@ -58,3 +58,13 @@ export async function enqueue(
   }
   return added;
 }
+
+/** Notifications by channel and status (pending, delivered, dead), for the metrics. */
+export async function outboxCounts(
+  db: SqlConnection,
+): Promise<{ channel: string; status: OutboxStatus; count: number }[]> {
+  const rows = await db.all<{ channel: string; status: OutboxStatus; count: number | string }>(
+    'SELECT channel, status, COUNT(*) AS count FROM outbox GROUP BY channel, status ORDER BY channel, status',
+  );
+  return rows.map((r) => ({ ...r, count: Number(r.count) }));
+}

@@ -1,9 +1,10 @@
 /**
  * Prometheus metrics of one server: HTTP requests, syncs run by this process (durations, API
  * calls and 429 answers per endpoint), and, read from the store at each scrape, the objects per
- * type and each instance's last sync. One registry per server, so tests can run several.
+ * type, each instance's last sync and the alert notifications by channel and status. One registry per server, so tests can run several.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { outboxCounts } from '../notify/outbox.js';
 import type { GraphStore } from '../store/index.js';
 import type { SyncFinished } from './sync-control.js';
 
@@ -85,6 +86,17 @@ export function createMetrics(store: GraphStore): ServerMetrics {
       for (const sync of await lastSync())
         for (const [endpoint, calls] of Object.entries(sync?.apiCalls ?? {}))
           this.set({ instance: sync!.instanceName, endpoint }, calls);
+    },
+  });
+  new Gauge({
+    name: 'defender_graph_alert_deliveries',
+    help: 'Alert notifications in the outbox (any process), by channel and status: pending, delivered, dead',
+    labelNames: ['channel', 'status'],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const row of await outboxCounts(await store.state()))
+        this.set({ channel: row.channel, status: row.status }, row.count);
     },
   });
   return {

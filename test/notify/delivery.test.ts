@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { monitoringSchema, type MonitoringConfig } from '../../src/config/instance-config.js';
 import { Deliverer } from '../../src/notify/deliver.js';
 import { enqueue } from '../../src/notify/outbox.js';
+import { createMetrics } from '../../src/server/index.js';
 import type { OutgoingNotification } from '../../src/notify/types.js';
 import { openGraphStore, type GraphStore, type SqlConnection } from '../../src/store/index.js';
 import { BACKENDS } from '../store/backends.js';
@@ -315,5 +316,26 @@ describe.each(BACKENDS)('notification delivery on $name', (backend) => {
       for (const secret of [HOOK_TOKEN, SECRET, SMTP.pass, 'XXXX'])
         expect(text).not.toContain(secret);
     }
+  });
+
+  it('reports the outbox by channel and status in the metrics', async () => {
+    await state.exec('DELETE FROM delivery_attempts; DELETE FROM outbox');
+    await queue(webhook({ n: 1 }));
+    await queue(webhook({ n: 2 }));
+    await queue({ channel: 'WEBHOOK', fields: { url: 'http://hooks.example.com/x' }, alert });
+    await queue({ channel: 'SEND_SLACK_MESSAGE', fields: { webhookUrl: '${DG_SLACK}' }, alert });
+    const sender = deliverer();
+    await sender.deliverDue();
+    await sender.close();
+    await queue(webhook({ n: 3 }));
+    const text = await createMetrics(store).registry.getSingleMetricAsString(
+      'defender_graph_alert_deliveries',
+    );
+    expect(text.split('\n').filter((line) => !line.startsWith('#'))).toEqual([
+      'defender_graph_alert_deliveries{channel="SEND_SLACK_MESSAGE",status="delivered"} 1',
+      'defender_graph_alert_deliveries{channel="WEBHOOK",status="dead"} 1',
+      'defender_graph_alert_deliveries{channel="WEBHOOK",status="delivered"} 2',
+      'defender_graph_alert_deliveries{channel="WEBHOOK",status="pending"} 1',
+    ]);
   });
 });
