@@ -45,7 +45,7 @@ function insertRows(dialect: Dialect, where: string): string {
     FROM entities e WHERE e.deleted = FALSE AND ${where}`;
 }
 
-/** Schema of the index, filled from the entities already stored (migration 004). */
+/** Schema of the index, filled from the entities already stored (migration 3). */
 export function searchIndexSchema(dialect: Dialect): string[] {
   if (dialect === 'postgres')
     return [

@@ -89,7 +89,7 @@ describe.each(BACKENDS)('query planner support on $name', (backend) => {
       await raw.exec(`DROP TABLE ${later[0]}${backend.name === 'postgres' ? ' CASCADE' : ''}`);
     await raw.close();
     store = await openGraphStore(url);
-    // The full-text index (migration 4) is filled from the entities already stored.
+    // The full-text index (migration 3) is filled from the entities already stored.
     const [indexed] = await store.read<{ n: number }>(
       'SELECT COUNT(*) AS n FROM entity_search',
       [],

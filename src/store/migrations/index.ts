@@ -3,10 +3,10 @@ import { StoreError } from '../sql/connection.js';
 import { columnTypes, type ColumnTypes } from './column-types.js';
 import { graphSchema } from './001-graph.js';
 import { relationshipWalkIndexes } from './002-relationship-walk-indexes.js';
-import { entitySearchIndex } from './004-entity-search.js';
-import { peopleRosters } from './005-people-rosters.js';
-import { monitoringSchema } from './006-monitoring.js';
-import { accountsSchema } from './007-accounts.js';
+import { entitySearchIndex } from './003-entity-search.js';
+import { peopleRosters } from './004-people-rosters.js';
+import { monitoringSchema } from './005-monitoring.js';
+import { accountsSchema } from './006-accounts.js';
 
 /** Ordered schema migrations; a migration's number is its position + 1. Never edit a shipped one. */
 const MIGRATIONS: ((t: ColumnTypes) => string[])[] = [
