@@ -93,7 +93,7 @@ describe.each(BACKENDS)('serve SIGKILLed during a webhook delivery ($name)', (ba
   const ruleOfRequest = (body: string) => (JSON.parse(body) as { rule: string }).rule;
 
   it('sends the held notification again from the next process (same delivery id), once answered; nothing else twice', async () => {
-    const args = ['serve', '--config', config, '--db', db.url, '--poll', '0.2'];
+    const args = ['serve', '--config', config, '--db', db.url, '--poll', '0.2', '--port', '0'];
     // On PostgreSQL the evaluation is a job: a short timeout lets the second process retry the
     // killed process's job, which must not queue the notifications again.
     if (backend.name === 'postgres') args.push('--job-timeout', '2', '--maintenance', '1');

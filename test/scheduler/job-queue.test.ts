@@ -53,6 +53,8 @@ describe('three serve processes sharing work through the PostgreSQL job queue', 
       '4',
       '--maintenance',
       '1',
+      '--port',
+      '0',
     ];
     const workers = [startCli(args), startCli(args), startCli(args)];
     const ended: Promise<CliResult>[] = workers.map((w) => w.done);

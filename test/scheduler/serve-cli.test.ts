@@ -32,7 +32,17 @@ describe('serve, run and status commands', () => {
       openAlerts: [],
     });
 
-    const serve = startCli(['serve', '--config', config, '--db', db, '--poll', '0.2']);
+    const serve = startCli([
+      'serve',
+      '--config',
+      config,
+      '--db',
+      db,
+      '--poll',
+      '0.2',
+      '--port',
+      '0',
+    ]);
     try {
       await waitForStderr(serve.child, '"msg":"serving"');
       const run = await runCli(['run', 'lab', '--config', config, '--db', db, '--json']);

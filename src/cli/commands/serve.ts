@@ -116,6 +116,15 @@ export async function serveUntilStopped(store: GraphStore, options: ServeOptions
     process.stdout.write(
       `defender-graph serving ${store.url} at ${server.url} (${server.authRequired ? 'login required' : 'no login: loopback only'}); Ctrl+C stops it\n`,
     );
+    logger.info(
+      {
+        instances: options.config.instances.map((i) => i.name),
+        store: store.url,
+        url: server.url,
+        jobQueue: options.service?.jobQueue !== undefined,
+      },
+      'serving',
+    );
     const signal = await stopped;
     logger.info({ signal }, 'stopping: waiting for running syncs');
     await server.close();
