@@ -18,28 +18,16 @@ import { startHttpServer, type RunningHttpServer } from '../../src/server/index.
 import { openGraphStore, type GraphStore } from '../../src/store/index.js';
 import { syncInstance } from '../../src/sync/run-sync.js';
 import { startTestEmulator, type TestEmulator } from '../support/emulator.js';
+import { everyMachineRule } from '../support/alert-rules.js';
 import { LocalSyncControl } from '../support/local-sync-control.js';
 import { BACKENDS } from '../store/backends.js';
 import { keys } from '../sync/expected-changes.js';
 import { ApiClient } from './client.js';
 
 const HOOK_SECRET = 'hook-secret-7f3a9c';
-const RULES = `
-- name: every-machine
-  description: Every Defender machine.
-  question:
-    queries:
-      - name: machines
-        query: FIND microsoft_defender_machine
-  operations:
-    - when: { type: FILTER, condition: ["AND", ["queries.machines.total", ">", 0]] }
-      actions:
-        - { type: SET_PROPERTY, targetProperty: alertLevel, targetValue: HIGH }
-        - { type: CREATE_ALERT }
-        - type: WEBHOOK
-          endpoint: "https://hooks.example/${HOOK_SECRET}"
-          headers: { Authorization: "Bearer ${HOOK_SECRET}" }
-          body: { count: "{{queries.machines.total}}" }
+const RULES = `${everyMachineRule('every-machine', [
+  `{ type: WEBHOOK, endpoint: "https://hooks.example/${HOOK_SECRET}", headers: { Authorization: "Bearer ${HOOK_SECRET}" }, body: { count: "{{queries.machines.total}}" } }`,
+])}
 - name: every-group
   question:
     queries:

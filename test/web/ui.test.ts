@@ -9,6 +9,7 @@ import { join, resolve } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Machine } from '../../src/emulator/tenant/types.js';
+import { everyMachineRule } from '../support/alert-rules.js';
 import { HAS_CHROMIUM, NO_CHROMIUM_MESSAGE, launchChromium } from '../support/chromium.js';
 import { startTestEmulator, type TestEmulator } from '../support/emulator.js';
 import { runCli, writeConfig } from '../sync/cli.js';
@@ -33,21 +34,6 @@ const STRICT_CSP = [
   "base-uri 'none'",
   "frame-ancestors 'none'",
 ].join('; ');
-
-/** One rule on every machine: its alert is open as soon as it is evaluated. */
-const UI_RULE = `
-- name: ui-every-machine
-  description: Every Defender machine.
-  question:
-    queries:
-      - name: machines
-        query: FIND microsoft_defender_machine
-  operations:
-    - when: { type: FILTER, condition: ["AND", ["queries.machines.total", ">", 0]] }
-      actions:
-        - { type: SET_PROPERTY, targetProperty: alertLevel, targetValue: HIGH }
-        - { type: CREATE_ALERT }
-`;
 
 if (!HAS_CHROMIUM) console.warn(NO_CHROMIUM_MESSAGE);
 
@@ -330,7 +316,7 @@ describe.skipIf(!HAS_CHROMIUM)('web UI in Chromium', () => {
   it('lists an open alert, shows the rows that triggered it, and acknowledges it with a note', async () => {
     const truth = await emulator.truth();
     const rules = join(dir, 'ui-rules.yaml');
-    writeFileSync(rules, UI_RULE);
+    writeFileSync(rules, everyMachineRule('ui-every-machine'));
     for (const args of [
       ['rules', 'import', rules],
       ['rules', 'run', 'ui-every-machine', '--config', config],
