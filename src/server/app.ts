@@ -24,10 +24,12 @@ import { ApiError, toApiError } from './errors.js';
 import { errorResponses } from './schemas.js';
 import { registerAuthHooks } from './auth/plugin.js';
 import type { ApiApp, RouteContext } from './context.js';
+import { alertRoutes } from './routes/alerts.js';
 import { authRoutes } from './routes/auth.js';
 import { entityRoutes } from './routes/entities.js';
 import { graphRoutes } from './routes/graph.js';
 import { healthRoutes } from './routes/health.js';
+import { peopleRoutes } from './routes/people.js';
 import { queryRoutes } from './routes/query.js';
 import { syncRoutes } from './routes/syncs.js';
 
@@ -151,6 +153,8 @@ export async function buildApp(ctx: RouteContext, options: AppOptions = {}): Pro
     syncRoutes,
     queryRoutes,
     entityRoutes,
+    alertRoutes,
+    peopleRoutes,
   ])
     routes(app, ctx);
 

@@ -28,6 +28,8 @@ export interface RouteContext {
   auth: AuthContext;
   metrics: ServerMetrics;
   version: string;
-  /** Open alerts, once the alerts part exists; 0 until then. */
+  /** How many alerts are open (the overview shows it). */
   openAlerts: () => Promise<number>;
+  /** People rules file per instance name (its `people.rules`); absent: the built-in rules. */
+  peopleRules: Record<string, string | undefined>;
 }

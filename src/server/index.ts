@@ -3,6 +3,7 @@
  * (refusing a non-loopback bind without users), builds the app and listens.
  */
 import type { AddressInfo } from 'node:net';
+import { listAlerts } from '../alerts/index.js';
 import type { GraphStore } from '../store/index.js';
 import { authRequired } from './auth/access.js';
 import { SessionStore } from './auth/sessions.js';
@@ -26,6 +27,8 @@ export interface HttpServerDeps extends AppOptions {
   version: string;
   metrics?: ServerMetrics;
   openAlerts?: () => Promise<number>;
+  /** People rules file per instance name (the config's `people.rules`). */
+  peopleRules?: Record<string, string | undefined>;
 }
 
 export interface RunningHttpServer {
@@ -45,7 +48,8 @@ export async function startHttpServer(deps: HttpServerDeps): Promise<RunningHttp
       auth: { required, accounts: deps.store.accounts, sessions: new SessionStore() },
       metrics: deps.metrics ?? createMetrics(deps.store),
       version: deps.version,
-      openAlerts: deps.openAlerts ?? (async () => 0),
+      openAlerts: deps.openAlerts ?? (async () => (await listAlerts(deps.store)).length),
+      peopleRules: deps.peopleRules ?? {},
     },
     deps,
   );

@@ -4,6 +4,8 @@
  * can never disagree.
  */
 import { z } from 'zod';
+import { ALERT_STATUSES } from '../alerts/lifecycle.js';
+import { ALERT_LEVELS } from '../alerts/rule-format.js';
 import { ROLES } from '../store/accounts.js';
 
 const json = z.unknown();
@@ -334,6 +336,92 @@ export const GraphSchema = z.object({
   ),
   properties: z.array(z.object({ name: z.string(), types: z.array(z.string()) })),
 });
+
+export const AlertStatus = z.enum(ALERT_STATUSES);
+export const AlertLevel = z.enum(ALERT_LEVELS);
+
+export const AlertListQuery = z.object({
+  status: AlertStatus.optional(),
+  rule: z.string().min(1).optional().describe('rule id or name'),
+  level: z
+    .string()
+    .transform((level) => level.toUpperCase())
+    .pipe(AlertLevel)
+    .optional(),
+  open: z
+    .enum(['true', 'false'])
+    .transform((open) => open === 'true')
+    .default(true)
+    .describe('only alerts not yet resolved (default), or every alert'),
+  limit: z.coerce.number().int().min(1).max(1000).default(1000),
+});
+
+export const AlertView = z.object({
+  id: z.number().int(),
+  ruleId: z.string(),
+  ruleName: z.string(),
+  level: z.string(),
+  status: AlertStatus,
+  openedOn: epochMs,
+  lastSeenOn: epochMs,
+  resolvedOn: epochMs.optional(),
+  resultSize: z.number().int(),
+  note: z.string().optional(),
+  notedBy: z.string().optional(),
+  notedOn: epochMs.optional(),
+});
+export const AlertList = z.object({ alerts: z.array(AlertView) });
+export const AlertId = z.object({ id: z.coerce.number().int().min(1) });
+export const AlertDetailView = AlertView.extend({
+  rows: z
+    .record(z.string(), z.array(json))
+    .describe('the rows that triggered it, per query, as of its last evaluation while open'),
+  evaluations: z.array(
+    z.object({
+      id: z.number().int(),
+      trigger: z.string(),
+      startedOn: epochMs,
+      status: z.string(),
+      resultSize: z.number().int(),
+      conditionMet: z.boolean(),
+      error: z.string().optional(),
+    }),
+  ),
+});
+export const AlertNoteBody = z.object({
+  note: z.string().trim().min(1, 'a note is required').max(2000),
+});
+
+export const RuleView = z.object({
+  id: z.string(),
+  name: z.string(),
+  kind: z.enum(['query', 'change']),
+  origin: z.string(),
+  enabled: z.boolean(),
+  importedOn: epochMs,
+  lastEvaluatedOn: epochMs.optional(),
+  lastStatus: z.string().optional(),
+  lastError: z.string().optional(),
+  definition: z
+    .record(z.string(), json)
+    .describe(
+      'the rule object; delivery actions keep only their type (their fields may hold secrets)',
+    ),
+});
+export const RuleList = z.object({ rules: z.array(RuleView) });
+export const RuleId = z.object({ id: z.string().min(1).describe('rule id or name') });
+export const RuleEnabledBody = z.object({ enabled: z.boolean() });
+
+export const PeopleKey = z.object({ key: z.string().min(1) });
+export const PeopleExplainQuery = z.object({
+  instance: z.string().min(1).optional().describe('needed when the store holds several instances'),
+});
+export const PeopleExplanation = z
+  .object({ kind: z.string(), key: z.string() })
+  .loose()
+  .describe(
+    'what `people explain --json` prints: every rule tried, the values compared, the outcome',
+  );
 
 /** The error responses a route may answer with, for the OpenAPI document. */
 export const errorResponses = (...statuses: (400 | 401 | 403 | 404 | 409 | 429 | 500 | 503)[]) =>

@@ -3,12 +3,13 @@
  * store synced from the emulator. Expected values come from the emulator's truth and its change
  * report. Each page is photographed into docs/ui/ for docs/ui.md.
  */
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Machine } from '../../src/emulator/tenant/types.js';
+import { everyMachineRule } from '../support/alert-rules.js';
 import { HAS_CHROMIUM, NO_CHROMIUM_MESSAGE, launchChromium } from '../support/chromium.js';
 import { startTestEmulator, type TestEmulator } from '../support/emulator.js';
 import { runCli, writeConfig } from '../sync/cli.js';
@@ -312,11 +313,48 @@ describe.skipIf(!HAS_CHROMIUM)('web UI in Chromium', () => {
     await page.close();
   });
 
-  it('shows an empty alerts page while the server has no alerts API', async () => {
+  it('lists an open alert, shows the rows that triggered it, and acknowledges it with a note', async () => {
+    const truth = await emulator.truth();
+    const rules = join(dir, 'ui-rules.yaml');
+    writeFileSync(rules, everyMachineRule('ui-every-machine'));
+    for (const args of [
+      ['rules', 'import', rules],
+      ['rules', 'run', 'ui-every-machine', '--config', config],
+    ]) {
+      const result = await runCli([...args, '--db', db], { DEFENDER_GRAPH_DB: '' });
+      expect(result.code, result.stderr).toBe(0);
+    }
+
     const page = await open('/alerts');
-    await expect
-      .poll(() => page.locator('.empty').textContent())
-      .toBe('Alerts are not available on this server yet: no alert rules are evaluated.');
+    const row = page
+      .locator('[data-testid="alerts"] tbody tr')
+      .filter({ has: page.getByRole('cell', { name: 'ui-every-machine', exact: true }) });
+    // serve evaluates the new rule on its own schedule too: a second evaluation makes it ongoing.
+    const OPEN = /^(new|ongoing)$/;
+    await expect.poll(() => row.count()).toBe(1);
+    expect(await row.locator('td').nth(3).textContent()).toMatch(OPEN);
+    await row.getByRole('link').click();
+    const detail = page.getByTestId('alert-detail');
+    await expect.poll(() => detail.getAttribute('data-status')).toMatch(OPEN);
+    const rows = page.locator('[data-testid="alert-rows-machines"] tbody tr');
+    await expect.poll(() => rows.count()).toBe(truth.counts.machines);
+
+    const acknowledge = page.getByRole('button', { name: 'Acknowledge' });
+    expect(await acknowledge.isDisabled()).toBe(true);
+    await page.getByLabel('note').fill('fleet reviewed by the desk');
+    await acknowledge.click();
+    await expect.poll(() => detail.getAttribute('data-status')).toBe('acknowledged');
+    expect(await page.getByTestId('alert-note').textContent()).toMatch(
+      /^acknowledged by local .+: fleet reviewed by the desk$/,
+    );
+    await shoot(page, 'alert-detail');
+
+    // The list reads the stored status back.
+    await page.goto(`${serve.url}/alerts`);
+    await expect.poll(() => row.locator('td').nth(3).textContent()).toBe('acknowledged');
+    await shoot(page, 'alerts');
+    expect(pageErrors).toEqual([]);
+    expect(cspViolations).toEqual([]);
     await page.close();
   });
 

@@ -112,6 +112,9 @@ export async function serveUntilStopped(store: GraphStore, options: ServeOptions
       version: packageVersion(),
       metrics,
       openAlerts: async () => (await listAlerts(store)).length,
+      peopleRules: Object.fromEntries(
+        options.config.instances.map((i) => [i.name, i.people?.rules]),
+      ),
     });
     process.stdout.write(
       `defender-graph serving ${store.url} at ${server.url} (${server.authRequired ? 'login required' : 'no login: loopback only'}); Ctrl+C stops it\n`,

@@ -1,6 +1,7 @@
 // The one way the UI talks to the server: typed calls to /api/v1, one error type, the CSRF token.
 import type {
   Alert,
+  AlertDetail,
   ChangeList,
   EntityDetail,
   Instance,
@@ -112,7 +113,9 @@ export const api = {
   versions: (idOrKey: string) =>
     json<{ versions: Version[] }>('GET', `/entities/${id(idOrKey)}/versions`),
 
-  alerts: () => json<{ alerts: Alert[] }>('GET', '/alerts'),
-  alert: (alertId: string) => json<Alert>('GET', `/alerts/${id(alertId)}`),
-  acknowledge: (alertId: string) => json<Alert>('POST', `/alerts/${id(alertId)}/acknowledge`, {}),
+  /** Open alerts, or every alert (resolved ones too). */
+  alerts: (all = false) => json<{ alerts: Alert[] }>('GET', `/alerts${all ? '?open=false' : ''}`),
+  alert: (alertId: string) => json<AlertDetail>('GET', `/alerts/${id(alertId)}`),
+  noteAlert: (alertId: number, verdict: 'acknowledge' | 'dismiss', note: string) =>
+    json<Alert>('POST', `/alerts/${alertId}/${verdict}`, { note }),
 };

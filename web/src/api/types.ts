@@ -188,15 +188,35 @@ export interface Version {
   object: Record<string, unknown>;
 }
 
-/** Not on the server yet: the alerts part adds these routes (the page shows an empty state until then). */
+export type AlertStatus = 'new' | 'ongoing' | 'acknowledged' | 'dismissed' | 'resolved';
+
 export interface Alert {
-  id: string;
-  rule: string;
-  severity: string;
-  status: string;
-  raisedOn: number;
-  acknowledgedOn?: number;
-  rows?: Record<string, unknown>[];
+  id: number;
+  ruleId: string;
+  ruleName: string;
+  level: string;
+  status: AlertStatus;
+  openedOn: number;
+  lastSeenOn: number;
+  resolvedOn?: number;
+  resultSize: number;
+  note?: string;
+  notedBy?: string;
+  notedOn?: number;
+}
+
+export interface AlertDetail extends Alert {
+  /** The rows that triggered it, per query, as of its last evaluation while open. */
+  rows: Record<string, unknown[]>;
+  evaluations: {
+    id: number;
+    trigger: string;
+    startedOn: number;
+    status: string;
+    resultSize: number;
+    conditionMet: boolean;
+    error?: string;
+  }[];
 }
 
 export interface User {
