@@ -30,6 +30,7 @@ export {
   evaluateAfterSync,
   evaluateDueRules,
   evaluateRuleNow,
+  syncEvaluated,
   type EvaluationSummary,
   type MonitorOptions,
 } from './monitor.js';

@@ -325,6 +325,16 @@ export async function evaluateStoredRule(
  * After a sync: nothing when it failed; otherwise the rules' tags are written back, then every
  * enabled query rule runs on the new graph and every change rule on the sync's changes.
  */
+/** Whether any rule was evaluated after sync `syncId`. */
+export async function syncEvaluated(store: GraphStore, syncId: number): Promise<boolean> {
+  const state = await store.state();
+  const [row] = await state.all<{ n: number | string }>(
+    'SELECT COUNT(*) AS n FROM rule_evaluations WHERE sync_id = ?',
+    [syncId],
+  );
+  return Number(row?.n ?? 0) > 0;
+}
+
 export async function evaluateAfterSync(
   record: SyncRecord,
   options: MonitorOptions,

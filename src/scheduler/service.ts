@@ -7,6 +7,7 @@ import {
   DEFENDER_RULES_FOLDER,
   evaluateAfterSync,
   evaluateDueRules,
+  syncEvaluated,
   importRules,
   loadRuleFolder,
   mergeLoaded,
@@ -160,6 +161,14 @@ export async function startService(options: ServiceOptions): Promise<Service> {
         if (record) await afterSync(record);
       },
     }));
+  // A process killed between a sync's commit and its rule evaluation left that sync with no
+  // evaluation: evaluate each instance's last committed sync now (rules done for it are skipped).
+  // With the job queue, the evaluation job is retried instead.
+  if (!jobs)
+    for (const instance of await options.store.instances()) {
+      const [last] = await options.store.listSyncs({ instanceId: instance.id, limit: 1 });
+      if (last && !(await syncEvaluated(options.store, last.id))) await afterSync(last);
+    }
   const pollSeconds = (options.pollMs ?? DEFAULT_POLL_MS) / 1000;
   const scheduler = startScheduler({
     store: options.store,

@@ -6,6 +6,7 @@ import { getAlert, listAlerts } from '../../src/alerts/index.js';
 import { monitoringSchema } from '../../src/config/instance-config.js';
 import type { LoadedConfig } from '../../src/config/load.js';
 import { startService, type Service } from '../../src/scheduler/index.js';
+import { syncInstance } from '../../src/sync/run-sync.js';
 import { testClock } from '../support/clock.js';
 import { openGraphStore, type GraphStore } from '../../src/store/index.js';
 import { startTestEmulator, type TestEmulator } from '../support/emulator.js';
@@ -161,5 +162,39 @@ describe.each(BACKENDS)('serve end to end on the emulator ($name)', (backend) =>
     } finally {
       await service.stop(5_000);
     }
+  });
+
+  it('evaluates at start the last sync a killed service committed but never evaluated', async () => {
+    const config: LoadedConfig = {
+      instances: [{ ...emulator.config, name: 'lab', pollingInterval: 'DISABLED' }],
+      warnings: [],
+      monitoring: {
+        ...monitoringSchema.parse({}),
+        defenderRules: false,
+        rulesFolder: dir,
+        webhookSecret: SECRET,
+        caFile: hook.caFile,
+        email: smtp.emailConfig(),
+      },
+    };
+    const report = await emulator.advance();
+    expect(report.users.disabled.length).toBeGreaterThan(0);
+    // As a service killed right after the commit leaves it: committed, no rule evaluated.
+    const record = await syncInstance({ instance: config.instances[0]!, store });
+    expect(record.status).toBe('success');
+    const from = hook.requests.length;
+    service = await startService({ store, config, pollMs: 60_000 });
+    try {
+      const sent = bodies(from).filter((b) => b.rule === 'accounts-disabled');
+      expect(sent).toHaveLength(1);
+      expect([...sent[0]!.ids].sort()).toEqual([...report.users.disabled].sort());
+    } finally {
+      await service.stop(5_000);
+    }
+    // Started again: that sync is evaluated already, nothing is sent twice.
+    const again = hook.requests.length;
+    service = await startService({ store, config, pollMs: 60_000 });
+    await service.stop(5_000);
+    expect(hook.requests).toHaveLength(again);
   });
 });
