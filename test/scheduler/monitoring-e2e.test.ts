@@ -98,23 +98,26 @@ describe.each(BACKENDS)('serve end to end on the emulator ($name)', (backend) =>
     await service.scheduler.idle();
   }
 
+  /** Instance "lab" on the emulator, the test's rules, notifications to the local receivers. */
+  const labConfig = (pollingInterval: 'THIRTY_MINUTES' | 'DISABLED'): LoadedConfig => ({
+    instances: [{ ...emulator.config, name: 'lab', pollingInterval }],
+    warnings: [],
+    monitoring: {
+      ...monitoringSchema.parse({}),
+      defenderRules: false,
+      rulesFolder: dir,
+      webhookSecret: SECRET,
+      caFile: hook.caFile,
+      email: smtp.emailConfig(),
+    },
+  });
+
   const bodies = (from: number) =>
     hook.requests.slice(from).map((r) => JSON.parse(r.body) as { rule: string; ids: string[] });
 
   it('syncs on schedule, fires change and query rules, notifies exactly once per new fact, and resolves', async () => {
     const { clock, advance } = testClock();
-    const config: LoadedConfig = {
-      instances: [{ ...emulator.config, name: 'lab', pollingInterval: 'THIRTY_MINUTES' }],
-      warnings: [],
-      monitoring: {
-        ...monitoringSchema.parse({}),
-        defenderRules: false,
-        rulesFolder: dir,
-        webhookSecret: SECRET,
-        caFile: hook.caFile,
-        email: smtp.emailConfig(),
-      },
-    };
+    const config = labConfig('THIRTY_MINUTES');
     service = await startService({ store, config, clock, pollMs: 60_000 });
     try {
       const first = await emulator.truth();
@@ -165,18 +168,7 @@ describe.each(BACKENDS)('serve end to end on the emulator ($name)', (backend) =>
   });
 
   it('evaluates at start the last sync a killed service committed but never evaluated', async () => {
-    const config: LoadedConfig = {
-      instances: [{ ...emulator.config, name: 'lab', pollingInterval: 'DISABLED' }],
-      warnings: [],
-      monitoring: {
-        ...monitoringSchema.parse({}),
-        defenderRules: false,
-        rulesFolder: dir,
-        webhookSecret: SECRET,
-        caFile: hook.caFile,
-        email: smtp.emailConfig(),
-      },
-    };
+    const config = labConfig('DISABLED');
     const report = await emulator.advance();
     expect(report.users.disabled.length).toBeGreaterThan(0);
     // As a service killed right after the commit leaves it: committed, no rule evaluated.
