@@ -45,13 +45,20 @@ async function measure(url: string, init: RequestInit, runs: number) {
     const started = performance.now();
     const res = await fetch(url, init);
     const text = await res.text();
+    // A J1QL query past its time budget is an answer too (400): the API's limit, reported as such.
+    if (res.status === 400 && text.includes('time budget')) return { overBudget: true } as const;
     if (res.status !== 200) throw new Error(`${url}: ${res.status} ${text.slice(0, 200)}`);
     // The first answer warms caches (statement cache, the schema of the response serialiser).
     if (i > 0) times.push(performance.now() - started);
     bytes = text.length;
   }
   times.sort((a, b) => a - b);
-  return { p50: percentile(times, 50), p95: percentile(times, 95), bytes };
+  return {
+    overBudget: false,
+    p50: percentile(times, 50),
+    p95: percentile(times, 95),
+    bytes,
+  } as const;
 }
 
 async function main() {
@@ -82,11 +89,12 @@ async function main() {
       for (const probe of PROBES) {
         const [probeUrl, init] = probe.request(server.url, machine!.key);
         const r = await measure(probeUrl, init, runs);
-        process.stderr.write(
-          `${machines} ${backend} ${probe.label}: p50 ${r.p50.toFixed(1)} ms, p95 ${r.p95.toFixed(1)} ms\n`,
-        );
+        const [p50, p95, kib] = r.overBudget
+          ? ['over the 30 s query budget (answered 400)', '', '']
+          : [r.p50.toFixed(1), r.p95.toFixed(1), (r.bytes / 1024).toFixed(1)];
+        process.stderr.write(`${machines} ${backend} ${probe.label}: p50 ${p50}, p95 ${p95}\n`);
         rows.push(
-          `| ${machines.toLocaleString('en')} | ${backend} | ${probe.label} | ${r.p50.toFixed(1)} | ${r.p95.toFixed(1)} | ${(r.bytes / 1024).toFixed(1)} |`,
+          `| ${machines.toLocaleString('en')} | ${backend} | ${probe.label} | ${p50} | ${p95} | ${kib} |`,
         );
       }
       await server.close();
@@ -107,8 +115,9 @@ store benchmark's generator (\`bench/store-commit.ts --scenario\`: per machine a
 3 logon-user links and 8 machine→CVE links; every CVE is \`severity: 'High'\`, so the overview's
 "newest critical CVEs" query finds none there but still runs). Entity page: a machine with its
 raw data and its 13 relationships. The two-hop query's time is the J1QL engine's (see the J1QL latency
-section, measured on a quieter machine); this run shared the 2 cores with a dozen other processes (load
-average 13 to 16), so the p95s mostly measure that. 100,000 machines were not run here. Two-hop query: \`${TWO_HOPS}\`.
+section, measured on a quieter machine); this run shared the 2 cores with a test run, so read the
+figures as upper bounds. A query past the engine's default 30 s time budget is cancelled and answered
+400, and is listed so. Two-hop query: \`${TWO_HOPS}\`.
 
 | machines | backend | request | p50 | p95 | answer KiB |
 |---:|---|---|---:|---:|---:|
