@@ -111,6 +111,10 @@ describe('three serve processes sharing work through the PostgreSQL job queue', 
           workers[i]!.child.kill('SIGTERM');
     }
     const results = await Promise.all(ended);
-    expect(results.map((r) => r.signal ?? r.code).sort()).toEqual([0, 0, 'SIGKILL']);
+    const failed = results.filter((r) => r.code !== 0 && r.signal !== 'SIGKILL');
+    expect(
+      results.map((r) => r.signal ?? r.code).sort(),
+      failed.map((r) => r.stderr.slice(-2000)).join('\n---\n'),
+    ).toEqual([0, 0, 'SIGKILL']);
   });
 });
