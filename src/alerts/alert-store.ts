@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import stableStringify from 'fast-json-stable-stringify';
 import type { GraphStore, SqlConnection } from '../store/index.js';
 import { parseJson } from '../store/rows.js';
+import { lockForTransaction } from '../store/sql/advisory.js';
 import { omit } from '../util/omit.js';
 import type { SavedQuestion, LoadedRules } from './load.js';
 import type { AlertStatus } from './lifecycle.js';
@@ -76,6 +77,7 @@ export async function importRules(
   const db = await store.state();
   const summary: ImportSummary = { added: [], updated: [], unchanged: [], questions: 0 };
   await db.transaction(async () => {
+    await lockForTransaction(db, 'import rules');
     for (const rule of loaded.rules) {
       const definition = stableStringify(rule.rule);
       const [known] = await db.all<{ id: string; definition: unknown; origin: string }>(

@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import type { SqlConnection } from './sql/connection.js';
 import { StoreError } from './sql/connection.js';
 import { parseJson } from './rows.js';
+import { ADVISORY_CLASS } from './sql/advisory.js';
 
 /** Another live process is syncing the instance. */
 export class SyncBusyError extends StoreError {
@@ -32,9 +33,6 @@ function holderAlive(holder: LockHolder, heartbeatOn: number, now: number): bool
   if (holder.host === hostname()) return processAlive(holder.pid);
   return now - heartbeatOn < STALE_AFTER_MS;
 }
-
-/** A class id for this program's advisory locks, so they cannot collide with other users of the server. */
-const ADVISORY_CLASS = 0x6467;
 
 async function describeHolder(db: SqlConnection, instanceId: string): Promise<string> {
   const [running] = await db.all<{ id: number; started_on: number; holder: unknown }>(

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { openGraphStore, type GraphStore } from '../../src/store/index.js';
@@ -58,10 +59,26 @@ describe('three serve processes sharing work through the PostgreSQL job queue', 
     ];
     const workers = [startCli(args), startCli(args), startCli(args)];
     const ended: Promise<CliResult>[] = workers.map((w) => w.done);
-    try {
-      const first = await Promise.any(
-        workers.map((w, i) => waitForStderr(w.child, 'sync job started').then(() => i)),
+    // A failure names the phase it stopped in and shows what each worker logged.
+    let phase = 'waiting for a worker to start the sync job';
+    const explain = async (err: unknown): Promise<never> => {
+      const logs = await Promise.all(
+        workers.map(async (w, i) => {
+          const r = await Promise.race([w.done, sleep(2000).then(() => undefined)]);
+          const state = r ? `ended ${r.signal ?? r.code}` : 'running';
+          return `--- worker ${i} (${state}):\n${(r?.stderr ?? w.stderr()).slice(-4000)}`;
+        }),
       );
+      throw new Error(`${phase}: ${(err as Error).message}\n${logs.join('\n')}`);
+    };
+    try {
+      const first = await Promise.race([
+        Promise.any(
+          workers.map((w, i) => waitForStderr(w.child, 'sync job started').then(() => i)),
+        ),
+        sleep(40_000).then(() => Promise.reject(new Error('no worker started it within 40 s'))),
+      ]);
+      phase = 'waiting for the first sync to be collecting';
       await until(
         'the first sync to be collecting',
         () =>
@@ -71,6 +88,7 @@ describe('three serve processes sharing work through the PostgreSQL job queue', 
       workers[first]!.child.kill('SIGKILL');
       await emulator.clearFaults();
 
+      phase = 'waiting for the retried sync to commit';
       const syncs = await until(
         'a committed sync',
         () =>
@@ -88,6 +106,7 @@ describe('three serve processes sharing work through the PostgreSQL job queue', 
         },
         { status: 'success', error: null },
       ]);
+      phase = 'waiting for the rule evaluations';
       const rules = await store.read<{ n: string }>('SELECT COUNT(*) AS n FROM alert_rules', []);
       const evaluations = await until(
         'every rule evaluated after the sync',
@@ -104,17 +123,23 @@ describe('three serve processes sharing work through the PostgreSQL job queue', 
         [],
       );
       expect(duplicates).toEqual([]);
+    } catch (err) {
+      await explain(err);
     } finally {
       await emulator.clearFaults();
       for (const [i, w] of workers.entries())
         if (w.child.exitCode === null && w.child.signalCode === null)
           workers[i]!.child.kill('SIGTERM');
     }
-    const results = await Promise.all(ended);
+    phase = 'waiting for the workers to stop after SIGTERM';
+    const results = await Promise.race([
+      Promise.all(ended),
+      sleep(30_000).then(() => explain(new Error('a worker did not exit within 30 s'))),
+    ]);
     const failed = results.filter((r) => r.code !== 0 && r.signal !== 'SIGKILL');
     expect(
       results.map((r) => r.signal ?? r.code).sort(),
       failed.map((r) => r.stderr.slice(-2000)).join('\n---\n'),
     ).toEqual([0, 0, 'SIGKILL']);
-  });
+  }, 150_000);
 });
