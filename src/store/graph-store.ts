@@ -17,6 +17,7 @@ import {
   type IterateOptions,
 } from './committed-objects.js';
 import { loadRoster, saveRoster, type StoredRoster } from './rosters.js';
+import { SessionRows } from './sessions.js';
 import { AccountStore } from './accounts.js';
 import { GraphExplorer } from './explore.js';
 
@@ -74,6 +75,8 @@ export interface GraphStore {
   readonly explorer: GraphExplorer;
   /** Users and API tokens of the HTTP API. */
   readonly accounts: AccountStore;
+  /** The HTTP API's browser sessions, on the `state()` connection. */
+  readonly sessions: SessionRows;
   close(): Promise<void>;
 }
 
@@ -81,6 +84,7 @@ export class SqlGraphStore implements GraphStore {
   readonly dialect: Dialect;
   readonly explorer: GraphExplorer;
   readonly accounts: AccountStore;
+  readonly sessions: SessionRows;
   /** Instances this store object is syncing: PostgreSQL advisory locks are re-entrant per session. */
   private readonly syncing = new Set<string>();
   private stateConnection: Promise<SqlConnection> | undefined;
@@ -94,6 +98,7 @@ export class SqlGraphStore implements GraphStore {
     this.dialect = writer.dialect;
     this.explorer = new GraphExplorer(reader);
     this.accounts = new AccountStore(writer, reader);
+    this.sessions = new SessionRows(() => this.state());
   }
 
   async read<T>(sql: string, params: unknown[], budget?: ReadOptions): Promise<T[]> {

@@ -1,7 +1,9 @@
+import { createHash } from 'node:crypto';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashPassword } from '../../src/server/auth/passwords.js';
 import { newApiToken } from '../../src/server/auth/api-tokens.js';
+import { SESSION_IDLE_MS, SessionStore } from '../../src/server/auth/sessions.js';
 import { LOGIN_ATTEMPTS_PER_MINUTE } from '../../src/server/routes/auth.js';
 import {
   AccessConfigurationError,
@@ -227,6 +229,67 @@ describe.each(BACKENDS)('access and safety on $name', (backend) => {
       expect((await api.get('/api/v1/instances')).status).toBe(200);
       await store.accounts.removeUser('tmp');
       expect((await api.get('/api/v1/instances')).status).toBe(401);
+    });
+
+    it('keeps sessions in the store: another server on the same database takes the cookie; the table holds only its hash', async () => {
+      const api = new ApiClient(url);
+      await api.fetchCsrf();
+      await api.post('/api/v1/auth/login', {
+        body: { username: 'val', password: VIEWER_PASSWORD },
+      });
+      const cookie = api.cookie('dg_session')!;
+      const otherStore = await openGraphStore(db.url);
+      const other = await startHttpServer({
+        store: otherStore,
+        syncControl: control,
+        configuredInstances: ['tenant'],
+        host: '127.0.0.1',
+        port: 0,
+        version: '0.1.0',
+      });
+      try {
+        const elsewhere = new ApiClient(other.url, { cookie: `dg_session=${cookie}` });
+        const me = await elsewhere.get<{ user: unknown }>('/api/v1/auth/me');
+        expect(me.body.user).toEqual({ name: 'val', role: 'viewer' });
+        const rows = await (
+          await store.state()
+        ).all<{ id_hash: string; user_name: string }>('SELECT id_hash, user_name FROM sessions');
+        const hash = createHash('sha256').update(cookie).digest('base64url');
+        expect(rows.filter((r) => r.id_hash === hash)).toEqual([
+          { id_hash: hash, user_name: 'val' },
+        ]);
+        expect(rows.filter((r) => r.id_hash === cookie)).toEqual([]);
+        expect((await api.post('/api/v1/auth/logout')).status).toBe(200);
+        expect(
+          (await elsewhere.get<{ authenticated: boolean }>('/api/v1/auth/me')).body.authenticated,
+        ).toBe(false);
+      } finally {
+        await other.close();
+        await otherStore.close();
+      }
+    });
+
+    it('ends a session idle for eight hours, and drops idle rows at the next login', async () => {
+      let now = Date.UTC(2031, 0, 1);
+      const sessions = new SessionStore(store.sessions, () => now);
+      const id = await sessions.create({ name: 'ada', role: 'admin' });
+      now += SESSION_IDLE_MS - 1;
+      expect(await sessions.get(id)).toEqual({ name: 'ada', role: 'admin' });
+      now += SESSION_IDLE_MS - 1;
+      expect(await sessions.get(id)).toEqual({ name: 'ada', role: 'admin' });
+      now += SESSION_IDLE_MS;
+      expect(await sessions.get(id)).toBeUndefined();
+      const stale = await sessions.create({ name: 'ada', role: 'admin' });
+      now += SESSION_IDLE_MS;
+      const fresh = await sessions.create({ name: 'ada', role: 'admin' });
+      const kept = await (
+        await store.state()
+      ).all<{ n: number | string }>('SELECT COUNT(*) AS n FROM sessions WHERE seen_on >= ?', [
+        Date.UTC(2031, 0, 1),
+      ]);
+      expect(Number(kept[0]!.n)).toBe(1);
+      expect(await sessions.get(stale)).toBeUndefined();
+      expect(await sessions.get(fresh)).toEqual({ name: 'ada', role: 'admin' });
     });
 
     it('limits login attempts per address', async () => {

@@ -55,13 +55,9 @@ async function identify(
     return { name: found.user.name, role: found.user.role, via: 'token' };
   }
   const sessionId = request.cookies[SESSION_COOKIE];
-  const session = sessionId ? auth.sessions.get(sessionId) : undefined;
-  if (session && sessionId) {
-    // `users remove` (another process) ends the session; a changed role applies at once.
-    const user = await auth.accounts.findUser(session.user.name);
-    if (user) return { name: user.name, role: user.role, via: 'session', sessionId };
-    auth.sessions.delete(sessionId);
-  }
+  // The session's user as stored now: `users remove` (another process) ends it, a changed role applies at once.
+  const user = sessionId ? await auth.sessions.get(sessionId) : undefined;
+  if (user && sessionId) return { name: user.name, role: user.role, via: 'session', sessionId };
   return auth.required ? undefined : LOOPBACK_PRINCIPAL;
 }
 

@@ -1,14 +1,15 @@
 /**
- * Browser sessions after a login, kept in memory: the server is one process, and a restart
- * logging everyone out is acceptable for a self-hosted tool. Only the SHA-256 of the session id
- * (the cookie value) is kept, so the map holds nothing a cookie could be rebuilt from.
+ * Browser sessions after a login, kept in the store (see `store/sessions.ts`): every `serve`
+ * process shares them, and a restart logs no one out. Only the SHA-256 of the session id (the
+ * cookie value) is stored, so the table holds nothing a cookie could be rebuilt from.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { Role } from '../../store/accounts.js';
+import type { SessionRows } from '../../store/sessions.js';
 
-export interface Session {
-  user: { name: string; role: Role };
-  expiresAt: number;
+export interface SessionUser {
+  name: string;
+  role: Role;
 }
 
 export const SESSION_IDLE_MS = 8 * 60 * 60 * 1000;
@@ -16,30 +17,23 @@ export const SESSION_IDLE_MS = 8 * 60 * 60 * 1000;
 const digest = (id: string) => createHash('sha256').update(id).digest('base64url');
 
 export class SessionStore {
-  private readonly sessions = new Map<string, Session>();
+  constructor(
+    private readonly rows: SessionRows,
+    private readonly now: () => number = Date.now,
+  ) {}
 
-  constructor(private readonly now: () => number = Date.now) {}
-
-  create(user: Session['user']): string {
+  async create(user: SessionUser): Promise<string> {
     const id = randomBytes(32).toString('base64url');
-    this.sessions.set(digest(id), { user, expiresAt: this.now() + SESSION_IDLE_MS });
+    await this.rows.add(digest(id), user.name, this.now(), SESSION_IDLE_MS);
     return id;
   }
 
-  /** The live session for this cookie value, its idle timer restarted. */
-  get(id: string): Session | undefined {
-    const key = digest(id);
-    const session = this.sessions.get(key);
-    if (!session) return undefined;
-    if (session.expiresAt <= this.now()) {
-      this.sessions.delete(key);
-      return undefined;
-    }
-    session.expiresAt = this.now() + SESSION_IDLE_MS;
-    return session;
+  /** The live session's user for this cookie value, its idle timer restarted. */
+  get(id: string): Promise<SessionUser | undefined> {
+    return this.rows.touch(digest(id), this.now(), SESSION_IDLE_MS);
   }
 
-  delete(id: string): void {
-    this.sessions.delete(digest(id));
+  delete(id: string): Promise<void> {
+    return this.rows.remove(digest(id));
   }
 }

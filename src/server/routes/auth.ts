@@ -29,7 +29,7 @@ export function authRoutes(app: ApiApp, ctx: RouteContext): void {
       if (!user || !valid)
         throw new ApiError(401, 'unauthenticated', 'wrong user name or password');
       const view = { name: user.name, role: user.role };
-      setSessionCookie(request, reply, sessions.create(view));
+      setSessionCookie(request, reply, await sessions.create(view));
       return { user: view, csrfToken: reply.generateCsrf() };
     },
   );
@@ -44,7 +44,7 @@ export function authRoutes(app: ApiApp, ctx: RouteContext): void {
       },
     },
     async (request, reply) => {
-      if (request.principal?.sessionId) sessions.delete(request.principal.sessionId);
+      if (request.principal?.sessionId) await sessions.delete(request.principal.sessionId);
       reply.clearCookie(SESSION_COOKIE, { path: '/' });
       return { ok: true as const };
     },
