@@ -44,68 +44,79 @@ export async function countUnseen(scope: CommitScope, kind: ObjectKind): Promise
   return rows.map((r) => ({ type: r.type, current: Number(r.current), unseen: Number(r.unseen) }));
 }
 
-/** Copies the current rows matching `where` into history, closing them at `now`. */
-async function archive(
-  scope: CommitScope,
-  kind: ObjectKind,
-  from: string,
-  where: string,
-  params: unknown[],
-) {
+/** Joins committed rows `c` to this commit's changes of `change` (a SQL list of quoted names). */
+function changedRows(kind: ObjectKind, changes: string): string {
+  return `FROM ${kind.table} c JOIN commit_changes d ON d.sync_id = ? AND d.kind = '${kind.name}'
+     AND d.key = c.key AND d.change IN (${changes})`;
+}
+
+/** Copies the committed rows listed in commit_changes as `changes` into history, closed at `now`. */
+async function archive(scope: CommitScope, kind: ObjectKind, changes: string) {
   const columns = committedColumns(kind);
   const select = columns.map((c) => (c === 'end_on' ? 'COALESCE(c.end_on, ?)' : `c.${c}`));
   await scope.db.run(
-    `INSERT INTO ${kind.versions} (${columns.join(', ')}) SELECT ${select.join(', ')} ${from} WHERE ${where}`,
-    [scope.now, ...params],
+    `INSERT INTO ${kind.versions} (${columns.join(', ')})
+     SELECT ${select.join(', ')} ${changedRows(kind, changes)} WHERE c.instance_id = ?`,
+    [scope.now, scope.syncId, scope.instanceId],
   );
 }
 
-/** Staged rows whose committed row differs, or was deleted and is back. */
-const CHANGED = '(c.hash <> s.hash OR c.deleted = TRUE)';
+/** Lists `rows` (selecting key, type, change) as this commit's changes; per type and change, how many. */
+async function recordChanges(
+  scope: CommitScope,
+  kind: ObjectKind,
+  rows: string,
+  params: unknown[],
+) {
+  await scope.db.run(
+    `INSERT INTO commit_changes (sync_id, kind, key, type, change) SELECT ?, ?, x.key, x.type, x.change FROM (${rows}) x`,
+    [scope.syncId, kind.name, ...params],
+  );
+  return scope.db.all<{ type: string; change: string; n: number }>(
+    `SELECT type, change, COUNT(*) AS n FROM commit_changes WHERE sync_id = ? AND kind = ?
+     GROUP BY type, change`,
+    [scope.syncId, kind.name],
+  );
+}
 
+/**
+ * One pass over this run's staging finds the staged rows whose committed row differs (hashes
+ * compared in SQL) or was deleted and is back; only those rows are archived and rewritten.
+ */
 async function supersedeChanged(scope: CommitScope, kind: ObjectKind, counts: ChangeCounts) {
   const { db, syncId, instanceId, now } = scope;
-  const changed = await db.all<{ type: string; recreated: number; updated: number }>(
-    `SELECT s.type AS type,
-       SUM(CASE WHEN c.deleted = TRUE THEN 1 ELSE 0 END) AS recreated,
-       SUM(CASE WHEN c.deleted = TRUE THEN 0 ELSE 1 END) AS updated
+  const changed = await recordChanges(
+    scope,
+    kind,
+    `SELECT s.key AS key, s.type AS type,
+       CASE WHEN c.deleted = TRUE THEN 'recreated' ELSE 'updated' END AS change
      FROM ${kind.staged} s JOIN ${kind.table} c ON c.instance_id = ? AND c.key = s.key
-     WHERE s.sync_id = ? AND ${CHANGED} GROUP BY s.type`,
+     WHERE s.sync_id = ? AND (c.hash <> s.hash OR c.deleted = TRUE)`,
     [instanceId, syncId],
   );
   if (changed.length === 0) return;
-  for (const row of changed) {
-    add(counts, row.type, 'created', Number(row.recreated));
-    add(counts, row.type, 'updated', Number(row.updated));
-  }
-  await archive(
-    scope,
-    kind,
-    `FROM ${kind.table} c JOIN ${kind.staged} s ON s.sync_id = ? AND s.key = c.key`,
-    `c.instance_id = ? AND ${CHANGED}`,
-    [syncId, instanceId],
-  );
+  for (const row of changed)
+    add(counts, row.type, row.change === 'recreated' ? 'created' : 'updated', Number(row.n));
+  await archive(scope, kind, "'updated', 'recreated'");
   const assign = [...kind.identity, 'properties', 'raw', 'hash'].map((c) => `${c} = s.${c}`);
   await db.run(
     `UPDATE ${kind.table} SET ${assign.join(', ')}, version = ${kind.table}.version + 1,
        begin_on = ?, end_on = NULL, deleted = FALSE, source = ${kind.stagedSource}, sync_id = ?
-     FROM ${kind.staged} s
-     WHERE s.sync_id = ? AND s.key = ${kind.table}.key AND ${kind.table}.instance_id = ?
-       AND (${kind.table}.hash <> s.hash OR ${kind.table}.deleted = TRUE)`,
+     FROM commit_changes d, ${kind.staged} s
+     WHERE d.sync_id = ? AND d.kind = '${kind.name}' AND d.change IN ('updated', 'recreated')
+       AND s.sync_id = d.sync_id AND s.key = d.key
+       AND ${kind.table}.instance_id = ? AND ${kind.table}.key = d.key`,
     [now, syncId, syncId, instanceId],
   );
 }
 
+/** Inserts the staged rows with no committed row, one type at a time so each count is the insert's. */
 async function createNew(scope: CommitScope, kind: ObjectKind, counts: ChangeCounts) {
   const { db, syncId, instanceId, now } = scope;
-  const notCommitted = `NOT EXISTS (SELECT 1 FROM ${kind.table} c WHERE c.instance_id = ? AND c.key = s.key)`;
-  const created = await db.all<{ type: string; n: number }>(
-    `SELECT s.type AS type, COUNT(*) AS n FROM ${kind.staged} s
-     WHERE s.sync_id = ? AND ${notCommitted} GROUP BY s.type`,
-    [syncId, instanceId],
+  const types = await db.all<{ type: string }>(
+    `SELECT DISTINCT type FROM ${kind.staged} WHERE sync_id = ?`,
+    [syncId],
   );
-  if (created.length === 0) return;
-  for (const row of created) add(counts, row.type, 'created', Number(row.n));
   const values = [
     'CAST(? AS TEXT)',
     's.key',
@@ -122,24 +133,29 @@ async function createNew(scope: CommitScope, kind: ObjectKind, counts: ChangeCou
     kind.stagedSource,
     'CAST(? AS INTEGER)',
   ];
-  await db.run(
-    `INSERT INTO ${kind.table} (${committedColumns(kind).join(', ')})
-     SELECT ${values.join(', ')} FROM ${kind.staged} s WHERE s.sync_id = ? AND ${notCommitted}`,
-    [instanceId, now, now, syncId, syncId, instanceId],
-  );
+  for (const { type } of types) {
+    const created = await db.run(
+      `INSERT INTO ${kind.table} (${committedColumns(kind).join(', ')})
+       SELECT ${values.join(', ')} FROM ${kind.staged} s WHERE s.sync_id = ? AND s.type = ?
+         AND NOT EXISTS (SELECT 1 FROM ${kind.table} c WHERE c.instance_id = ? AND c.key = s.key)`,
+      [instanceId, now, now, syncId, syncId, type, instanceId],
+    );
+    add(counts, type, 'created', created);
+  }
 }
 
-/** Marks live rows matching `where` deleted as a new version; the previous one goes to history. */
-async function markDeleted(scope: CommitScope, kind: ObjectKind, where: string, params: unknown[]) {
-  const live = `c.instance_id = ? AND c.deleted = FALSE AND ${where}`;
-  await archive(scope, kind, `FROM ${kind.table} c`, live, [scope.instanceId, ...params]);
+/** Marks the committed rows listed as `change` deleted as a new version; the previous one goes to history. */
+async function markDeleted(scope: CommitScope, kind: ObjectKind, change: string) {
+  await archive(scope, kind, `'${change}'`);
   await scope.db.run(
     `UPDATE ${kind.table} AS c SET version = c.version + 1, deleted = TRUE, begin_on = ?, end_on = ?, sync_id = ?
-     WHERE ${live}`,
-    [scope.now, scope.now, scope.syncId, scope.instanceId, ...params],
+     WHERE c.instance_id = ? AND c.key IN (SELECT d.key FROM commit_changes d
+       WHERE d.sync_id = ? AND d.kind = '${kind.name}' AND d.change = '${change}')`,
+    [scope.now, scope.now, scope.syncId, scope.instanceId, scope.syncId],
   );
 }
 
+/** Deletes the live rows of `types` this run did not stage; only types with such rows are scanned. */
 async function deleteUnseen(
   scope: CommitScope,
   kind: ObjectKind,
@@ -147,31 +163,37 @@ async function deleteUnseen(
   unseen: TypeCount[],
   counts: ChangeCounts,
 ) {
-  if (types.length === 0) return;
-  for (const c of unseen) if (types.includes(c.type)) add(counts, c.type, 'deleted', c.unseen);
-  await markDeleted(
+  const gone = unseen.filter((c) => c.unseen > 0 && types.includes(c.type)).map((c) => c.type);
+  if (gone.length === 0) return;
+  for (const c of unseen) if (gone.includes(c.type)) add(counts, c.type, 'deleted', c.unseen);
+  await recordChanges(
     scope,
     kind,
-    `c.source = 'integration-managed' AND c.type IN (${types.map(() => '?').join(', ')})
-     AND NOT EXISTS (SELECT 1 FROM ${kind.staged} s WHERE s.sync_id = ? AND s.key = c.key)`,
-    [...types, scope.syncId],
+    `SELECT c.key AS key, c.type AS type, 'unseen' AS change FROM ${kind.table} c
+     WHERE c.instance_id = ? AND c.type IN (${gone.map(() => '?').join(', ')})
+       AND c.deleted = FALSE AND c.source = 'integration-managed'
+       AND NOT EXISTS (SELECT 1 FROM ${kind.staged} s WHERE s.sync_id = ? AND s.key = c.key)`,
+    [scope.instanceId, ...gone, scope.syncId],
   );
+  await markDeleted(scope, kind, 'unseen');
 }
 
 /** Mapper-created targets go when this run no longer maps anything to them. */
 async function deleteOrphanPlaceholders(scope: CommitScope, counts: ChangeCounts) {
-  const orphan = `c.source = 'system-mapper'
-     AND NOT EXISTS (SELECT 1 FROM staged_entities s WHERE s.sync_id = ? AND s.key = c.key)
-     AND NOT EXISTS (SELECT 1 FROM relationships r WHERE r.instance_id = c.instance_id
-       AND r.deleted = FALSE AND (r.to_key = c.key OR r.from_key = c.key))`;
-  const orphans = await scope.db.all<{ type: string; n: number }>(
-    `SELECT c.type AS type, COUNT(*) AS n FROM entities c
-     WHERE c.instance_id = ? AND c.deleted = FALSE AND ${orphan} GROUP BY c.type`,
+  const orphans = await recordChanges(
+    scope,
+    ENTITY_KIND,
+    `SELECT c.key AS key, c.type AS type, 'orphan' AS change FROM entities c
+     WHERE c.instance_id = ? AND c.deleted = FALSE AND c.source = 'system-mapper'
+       AND NOT EXISTS (SELECT 1 FROM staged_entities s WHERE s.sync_id = ? AND s.key = c.key)
+       AND NOT EXISTS (SELECT 1 FROM relationships r WHERE r.instance_id = c.instance_id
+         AND r.deleted = FALSE AND (r.to_key = c.key OR r.from_key = c.key))`,
     [scope.instanceId, scope.syncId],
   );
-  if (orphans.length === 0) return;
-  for (const row of orphans) add(counts, row.type, 'deleted', Number(row.n));
-  await markDeleted(scope, ENTITY_KIND, orphan, [scope.syncId]);
+  const found = orphans.filter((row) => row.change === 'orphan');
+  if (found.length === 0) return;
+  for (const row of found) add(counts, row.type, 'deleted', Number(row.n));
+  await markDeleted(scope, ENTITY_KIND, 'orphan');
 }
 
 /** The class index follows every entity row this sync wrote. */
@@ -222,5 +244,6 @@ export async function applyStaging(
   await deleteOrphanPlaceholders(scope, counts);
   await refreshEntityClasses(scope);
   await refreshEntitySearch(scope.db, scope.instanceId, scope.syncId);
+  await scope.db.run('DELETE FROM commit_changes WHERE sync_id = ?', [scope.syncId]);
   return counts;
 }

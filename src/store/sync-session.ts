@@ -23,8 +23,8 @@ import {
 import type { SyncRecord } from './sync-record.js';
 import { originalString, storedString, toStoredJson } from './stored-json.js';
 
-/** Rows per multi-row INSERT: well under both drivers' parameter limits. */
-const INSERT_BATCH = 200;
+/** Rows per multi-row INSERT: 11,000 parameters at most, under both drivers' limits (32,766; 65,535). */
+const INSERT_BATCH = 1000;
 /** Rows per page when later steps iterate staging (memory stays flat). */
 const READ_BATCH = 1000;
 
@@ -241,7 +241,7 @@ export class SyncSession implements GraphObjectStore {
             this.syncId,
           ],
         );
-        await this.dropStaging();
+        await this.dropStaging({ inCommit: true });
       });
     } catch (err) {
       return this.fail(err, run);
@@ -292,9 +292,26 @@ export class SyncSession implements GraphObjectStore {
     return { db: this.db, instanceId: this.instanceId, syncId: this.syncId };
   }
 
-  private async dropStaging(): Promise<void> {
-    await this.db.run('DELETE FROM staged_entities WHERE sync_id = ?', [this.syncId]);
-    await this.db.run('DELETE FROM staged_relationships WHERE sync_id = ?', [this.syncId]);
+  /**
+   * Removes this run's staging. Inside a SQLite commit, when no other sync is running, the tables
+   * hold this run's rows only and are emptied whole: SQLite's truncate path frees their pages
+   * without per-row index work, and the commit's write lock keeps any other sync from staging
+   * meanwhile. PostgreSQL lets other syncs stage concurrently, so there only this run's rows go.
+   */
+  private async dropStaging(options: { inCommit?: boolean } = {}): Promise<void> {
+    const [others] =
+      options.inCommit && this.db.dialect === 'sqlite'
+        ? await this.db.all<{ n: number }>(
+            `SELECT COUNT(*) AS n FROM syncs WHERE status = 'running' AND id <> ?`,
+            [this.syncId],
+          )
+        : [];
+    const whole = others !== undefined && Number(others.n) === 0;
+    for (const table of ['staged_entities', 'staged_relationships'])
+      await this.db.run(
+        whole ? `DELETE FROM ${table}` : `DELETE FROM ${table} WHERE sync_id = ?`,
+        whole ? [] : [this.syncId],
+      );
   }
 
   private async finish(): Promise<void> {
