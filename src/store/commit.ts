@@ -9,6 +9,7 @@ import {
 } from './object-kinds.js';
 import type { TypeCount } from './protection.js';
 import { refreshEntitySearch } from './search-index.js';
+import type { StagingWriter } from './staging.js';
 
 export interface TypeChangeCounts {
   created: number;
@@ -23,6 +24,7 @@ interface CommitScope {
   instanceId: string;
   syncId: number;
   now: number;
+  staging: StagingWriter;
 }
 
 function add(counts: ChangeCounts, type: string, change: keyof TypeChangeCounts, n: number) {
@@ -31,92 +33,74 @@ function add(counts: ChangeCounts, type: string, change: keyof TypeChangeCounts,
   entry[change] += n;
 }
 
-/** Per type: committed live rows and how many this run did not stage. */
+/**
+ * Per type: committed live rows (counted in the `_live` index) and how many this run did not
+ * stage: the live rows less those staging saw again (counted as they were staged).
+ */
 export async function countUnseen(scope: CommitScope, kind: ObjectKind): Promise<TypeCount[]> {
-  const rows = await scope.db.all<{ type: string; current: number; unseen: number }>(
-    `SELECT c.type AS type, COUNT(*) AS current,
-       SUM(CASE WHEN s.key IS NULL THEN 1 ELSE 0 END) AS unseen
-     FROM ${kind.table} c LEFT JOIN ${kind.staged} s ON s.sync_id = ? AND s.key = c.key
-     WHERE c.instance_id = ? AND c.deleted = FALSE AND c.source = 'integration-managed'
-     GROUP BY c.type`,
-    [scope.syncId, scope.instanceId],
+  const rows = await scope.db.all<{ type: string; current: number }>(
+    `SELECT type, COUNT(*) AS current FROM ${kind.table}
+     WHERE instance_id = ? AND deleted = FALSE AND source = 'integration-managed'
+     GROUP BY type ORDER BY type`,
+    [scope.instanceId],
   );
-  return rows.map((r) => ({ type: r.type, current: Number(r.current), unseen: Number(r.unseen) }));
+  const seen = scope.staging.seen[kind.name];
+  return rows.map((r) => {
+    const current = Number(r.current);
+    return { type: r.type, current, unseen: current - (seen.get(r.type) ?? 0) };
+  });
 }
 
-/** Joins committed rows `c` to this commit's changes of `change` (a SQL list of quoted names). */
-function changedRows(kind: ObjectKind, changes: string): string {
-  return `FROM ${kind.table} c JOIN commit_changes d ON d.sync_id = ? AND d.kind = '${kind.name}'
-     AND d.key = c.key AND d.change IN (${changes})`;
-}
-
-/** Copies the committed rows listed in commit_changes as `changes` into history, closed at `now`. */
-async function archive(scope: CommitScope, kind: ObjectKind, changes: string) {
+/** Copies the committed rows `c` selected by `from` into history, closing them at `now`. */
+async function archive(scope: CommitScope, kind: ObjectKind, from: string, params: unknown[]) {
   const columns = committedColumns(kind);
   const select = columns.map((c) => (c === 'end_on' ? 'COALESCE(c.end_on, ?)' : `c.${c}`));
   await scope.db.run(
-    `INSERT INTO ${kind.versions} (${columns.join(', ')})
-     SELECT ${select.join(', ')} ${changedRows(kind, changes)} WHERE c.instance_id = ?`,
-    [scope.now, scope.syncId, scope.instanceId],
+    `INSERT INTO ${kind.versions} (${columns.join(', ')}) SELECT ${select.join(', ')} ${from}`,
+    [scope.now, ...params],
   );
 }
 
-/** Lists `rows` (selecting key, type, change) as this commit's changes; per type and change, how many. */
-async function recordChanges(
-  scope: CommitScope,
-  kind: ObjectKind,
-  rows: string,
-  params: unknown[],
-) {
-  await scope.db.run(
-    `INSERT INTO commit_changes (sync_id, kind, key, type, change) SELECT ?, ?, x.key, x.type, x.change FROM (${rows}) x`,
-    [scope.syncId, kind.name, ...params],
+/** This run's staged rows `s` whose `change`, set as they were staged, is one of `changes`. */
+const stagedWith = (kind: ObjectKind, changes: string) =>
+  `${kind.staged} s WHERE s.sync_id = ? AND s.change IN (${changes})`;
+
+const CHANGED = "'updated', 'recreated'";
+
+/** Counts, per type, what staging found created, changed or back from deletion. */
+async function countStagedChanges(scope: CommitScope, kind: ObjectKind, counts: ChangeCounts) {
+  const rows = await scope.db.all<{ type: string; change: string; n: number }>(
+    `SELECT s.type AS type, s.change AS change, COUNT(*) AS n
+     FROM ${stagedWith(kind, `'created', ${CHANGED}`)} GROUP BY s.type, s.change`,
+    [scope.syncId],
   );
-  return scope.db.all<{ type: string; change: string; n: number }>(
-    `SELECT type, change, COUNT(*) AS n FROM commit_changes WHERE sync_id = ? AND kind = ?
-     GROUP BY type, change`,
-    [scope.syncId, kind.name],
-  );
+  for (const row of rows)
+    add(counts, row.type, row.change === 'updated' ? 'updated' : 'created', Number(row.n));
 }
 
-/**
- * One pass over this run's staging finds the staged rows whose committed row differs (hashes
- * compared in SQL) or was deleted and is back; only those rows are archived and rewritten.
- */
-async function supersedeChanged(scope: CommitScope, kind: ObjectKind, counts: ChangeCounts) {
+/** Writes a new version of each committed row staging found changed or back from deletion. */
+async function supersedeChanged(scope: CommitScope, kind: ObjectKind) {
   const { db, syncId, instanceId, now } = scope;
-  const changed = await recordChanges(
+  await archive(
     scope,
     kind,
-    `SELECT s.key AS key, s.type AS type,
-       CASE WHEN c.deleted = TRUE THEN 'recreated' ELSE 'updated' END AS change
-     FROM ${kind.staged} s JOIN ${kind.table} c ON c.instance_id = ? AND c.key = s.key
-     WHERE s.sync_id = ? AND (c.hash <> s.hash OR c.deleted = TRUE)`,
+    `FROM ${kind.staged} s JOIN ${kind.table} c ON c.instance_id = ? AND c.key = s.key
+     WHERE s.sync_id = ? AND s.change IN (${CHANGED})`,
     [instanceId, syncId],
   );
-  if (changed.length === 0) return;
-  for (const row of changed)
-    add(counts, row.type, row.change === 'recreated' ? 'created' : 'updated', Number(row.n));
-  await archive(scope, kind, "'updated', 'recreated'");
   const assign = [...kind.identity, 'properties', 'raw', 'hash'].map((c) => `${c} = s.${c}`);
   await db.run(
     `UPDATE ${kind.table} SET ${assign.join(', ')}, version = ${kind.table}.version + 1,
        begin_on = ?, end_on = NULL, deleted = FALSE, source = ${kind.stagedSource}, sync_id = ?
-     FROM commit_changes d, ${kind.staged} s
-     WHERE d.sync_id = ? AND d.kind = '${kind.name}' AND d.change IN ('updated', 'recreated')
-       AND s.sync_id = d.sync_id AND s.key = d.key
-       AND ${kind.table}.instance_id = ? AND ${kind.table}.key = d.key`,
+     FROM ${stagedWith(kind, CHANGED)}
+       AND ${kind.table}.instance_id = ? AND ${kind.table}.key = s.key`,
     [now, syncId, syncId, instanceId],
   );
 }
 
-/** Inserts the staged rows with no committed row, one type at a time so each count is the insert's. */
-async function createNew(scope: CommitScope, kind: ObjectKind, counts: ChangeCounts) {
+/** Inserts the staged rows staging found with no committed row. */
+async function createNew(scope: CommitScope, kind: ObjectKind) {
   const { db, syncId, instanceId, now } = scope;
-  const types = await db.all<{ type: string }>(
-    `SELECT DISTINCT type FROM ${kind.staged} WHERE sync_id = ?`,
-    [syncId],
-  );
   const values = [
     'CAST(? AS TEXT)',
     's.key',
@@ -133,29 +117,50 @@ async function createNew(scope: CommitScope, kind: ObjectKind, counts: ChangeCou
     kind.stagedSource,
     'CAST(? AS INTEGER)',
   ];
-  for (const { type } of types) {
-    const created = await db.run(
-      `INSERT INTO ${kind.table} (${committedColumns(kind).join(', ')})
-       SELECT ${values.join(', ')} FROM ${kind.staged} s WHERE s.sync_id = ? AND s.type = ?
-         AND NOT EXISTS (SELECT 1 FROM ${kind.table} c WHERE c.instance_id = ? AND c.key = s.key)`,
-      [instanceId, now, now, syncId, syncId, type, instanceId],
-    );
-    add(counts, type, 'created', created);
-  }
+  await db.run(
+    `INSERT INTO ${kind.table} (${committedColumns(kind).join(', ')})
+     SELECT ${values.join(', ')} FROM ${stagedWith(kind, "'created'")}`,
+    [instanceId, now, now, syncId, syncId],
+  );
+}
+
+/** Lists the committed rows `rows` selects (key, type) in commit_changes as `change`. */
+async function listChanges(
+  scope: CommitScope,
+  kind: ObjectKind,
+  change: string,
+  rows: string,
+  params: unknown[],
+) {
+  await scope.db.run(
+    `INSERT INTO commit_changes (sync_id, kind, key, type, change)
+     SELECT ?, ?, x.key, x.type, ? FROM (${rows}) x`,
+    [scope.syncId, kind.name, change, ...params],
+  );
+  return scope.db.all<{ type: string; n: number }>(
+    `SELECT type, COUNT(*) AS n FROM commit_changes WHERE sync_id = ? AND kind = ? AND change = ?
+     GROUP BY type`,
+    [scope.syncId, kind.name, change],
+  );
 }
 
 /** Marks the committed rows listed as `change` deleted as a new version; the previous one goes to history. */
 async function markDeleted(scope: CommitScope, kind: ObjectKind, change: string) {
-  await archive(scope, kind, `'${change}'`);
+  const listed = `SELECT d.key FROM commit_changes d WHERE d.sync_id = ? AND d.kind = '${kind.name}' AND d.change = ?`;
+  await archive(
+    scope,
+    kind,
+    `FROM ${kind.table} c WHERE c.instance_id = ? AND c.key IN (${listed})`,
+    [scope.instanceId, scope.syncId, change],
+  );
   await scope.db.run(
     `UPDATE ${kind.table} AS c SET version = c.version + 1, deleted = TRUE, begin_on = ?, end_on = ?, sync_id = ?
-     WHERE c.instance_id = ? AND c.key IN (SELECT d.key FROM commit_changes d
-       WHERE d.sync_id = ? AND d.kind = '${kind.name}' AND d.change = '${change}')`,
-    [scope.now, scope.now, scope.syncId, scope.instanceId, scope.syncId],
+     WHERE c.instance_id = ? AND c.key IN (${listed})`,
+    [scope.now, scope.now, scope.syncId, scope.instanceId, scope.syncId, change],
   );
 }
 
-/** Deletes the live rows of `types` this run did not stage; only types with such rows are scanned. */
+/** Deletes the live rows of `types` this run did not stage; only types that lost rows are read. */
 async function deleteUnseen(
   scope: CommitScope,
   kind: ObjectKind,
@@ -165,34 +170,35 @@ async function deleteUnseen(
 ) {
   const gone = unseen.filter((c) => c.unseen > 0 && types.includes(c.type)).map((c) => c.type);
   if (gone.length === 0) return;
-  for (const c of unseen) if (gone.includes(c.type)) add(counts, c.type, 'deleted', c.unseen);
-  await recordChanges(
+  const listed = await listChanges(
     scope,
     kind,
-    `SELECT c.key AS key, c.type AS type, 'unseen' AS change FROM ${kind.table} c
-     WHERE c.instance_id = ? AND c.type IN (${gone.map(() => '?').join(', ')})
-       AND c.deleted = FALSE AND c.source = 'integration-managed'
+    'unseen',
+    `SELECT c.key AS key, c.type AS type FROM ${kind.table} c
+     WHERE c.instance_id = ? AND c.deleted = FALSE AND c.source = 'integration-managed'
+       AND c.type IN (${gone.map(() => '?').join(', ')})
        AND NOT EXISTS (SELECT 1 FROM ${kind.staged} s WHERE s.sync_id = ? AND s.key = c.key)`,
     [scope.instanceId, ...gone, scope.syncId],
   );
+  for (const row of listed) add(counts, row.type, 'deleted', Number(row.n));
   await markDeleted(scope, kind, 'unseen');
 }
 
 /** Mapper-created targets go when this run no longer maps anything to them. */
 async function deleteOrphanPlaceholders(scope: CommitScope, counts: ChangeCounts) {
-  const orphans = await recordChanges(
+  const orphans = await listChanges(
     scope,
     ENTITY_KIND,
-    `SELECT c.key AS key, c.type AS type, 'orphan' AS change FROM entities c
+    'orphan',
+    `SELECT c.key AS key, c.type AS type FROM entities c
      WHERE c.instance_id = ? AND c.deleted = FALSE AND c.source = 'system-mapper'
        AND NOT EXISTS (SELECT 1 FROM staged_entities s WHERE s.sync_id = ? AND s.key = c.key)
        AND NOT EXISTS (SELECT 1 FROM relationships r WHERE r.instance_id = c.instance_id
          AND r.deleted = FALSE AND (r.to_key = c.key OR r.from_key = c.key))`,
     [scope.instanceId, scope.syncId],
   );
-  const found = orphans.filter((row) => row.change === 'orphan');
-  if (found.length === 0) return;
-  for (const row of found) add(counts, row.type, 'deleted', Number(row.n));
+  if (orphans.length === 0) return;
+  for (const row of orphans) add(counts, row.type, 'deleted', Number(row.n));
   await markDeleted(scope, ENTITY_KIND, 'orphan');
 }
 
@@ -229,8 +235,9 @@ export async function applyStaging(
 ): Promise<ChangeCounts> {
   const counts: ChangeCounts = {};
   for (const kind of OBJECT_KINDS) {
-    await supersedeChanged(scope, kind, counts);
-    await createNew(scope, kind, counts);
+    await countStagedChanges(scope, kind, counts);
+    await supersedeChanged(scope, kind);
+    await createNew(scope, kind);
     if (kind === ENTITY_KIND) await pause();
   }
   await deleteUnseen(scope, ENTITY_KIND, plan.entityTypes, plan.unseen.entities, counts);
