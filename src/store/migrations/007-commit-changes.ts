@@ -15,7 +15,7 @@ export function commitChanges(t: ColumnTypes): string[] {
     ...staged.flatMap((table) => [
       `ALTER TABLE ${table} ADD COLUMN change TEXT`,
       `ALTER TABLE ${table} ADD COLUMN seen_type TEXT`,
-      `CREATE INDEX ${table}_changed ON ${table} (sync_id, change, type, key) WHERE change IS NOT NULL`,
+      `CREATE INDEX ${table}_changed ON ${table} (sync_id, change) WHERE change IS NOT NULL`,
     ]),
     `CREATE INDEX staged_relationships_unresolved ON staged_relationships (sync_id, key) WHERE from_key IS NULL`,
     `CREATE INDEX entities_live ON entities (instance_id, deleted, source, type)`,
