@@ -2,11 +2,13 @@
  * Store commit benchmark: synthetic graphs shaped like 10,000- and 100,000-machine tenants, on
  * SQLite and PostgreSQL. Per run: a first sync (every object created), then a second sync with 1%
  * churn (1% of machines changed, 1% of machine→CVE links replaced). Each scenario runs in its own
- * process so its peak RSS is its own.
+ * process so its peak RSS is its own. Beside the commit, the same process inserts the first sync's
+ * committed rows into an empty database of the same schema (every index) with one prepared
+ * statement: the rate of that raw insert, measured in the same run, is what the commit is held to.
  * Usage: npx tsx bench/store-commit.ts [--machines 10000,100000]   (writes bench/out/store.md)
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync, existsSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -16,6 +18,9 @@ import { openGraphStore } from '../src/store/index.js';
 import { successStep, tsxArgs, writeSection } from './support.js';
 
 const PG_SERVER = process.env.DEFENDER_GRAPH_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432';
+/** Rows per read page and per PostgreSQL insert execution in the raw-insert comparison. */
+const RAW_PAGE = 1000;
+const RAW_TABLES = ['entities', 'relationships'] as const;
 const LOGONS_PER_MACHINE = 3;
 const VULNS_PER_MACHINE = 8;
 const BATCH = 1000;
@@ -223,13 +228,124 @@ async function databaseSize(url: string): Promise<number> {
   return Number(rows[0].size);
 }
 
-/** Child mode: one backend × size, both syncs; prints one JSON line. */
-async function scenario(url: string, machines: number) {
+/** The columns of `table` in order, from the migrated schema. */
+function sqliteColumns(db: Database.Database, table: string): string[] {
+  return (db.pragma(`table_info(${table})`) as { name: string }[]).map((c) => c.name);
+}
+
+/**
+ * Inserts `from`'s committed entity and relationship rows into the empty store `to` with one
+ * prepared INSERT, in one transaction; only the insert calls are timed (reads are paged between).
+ */
+async function rawInsert(from: string, to: string): Promise<{ rows: number; ms: number }> {
+  await (await openGraphStore(to)).close();
+  return from.startsWith('sqlite:') ? rawInsertSqlite(from, to) : rawInsertPostgres(from, to);
+}
+
+async function rawInsertSqlite(from: string, to: string) {
+  const source = new Database(from.slice('sqlite:'.length), { readonly: true });
+  const target = new Database(to.slice('sqlite:'.length));
+  // The store's own settings (src/store/sql/sqlite.ts), so only the work differs.
+  target.pragma('journal_mode = WAL');
+  target.pragma('synchronous = NORMAL');
+  target.pragma('cache_size = -65536');
+  let rows = 0;
+  let ms = 0;
+  target.exec('BEGIN');
+  for (const table of RAW_TABLES) {
+    const columns = sqliteColumns(target, table);
+    const insert = target.prepare(
+      `INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`,
+    );
+    let page: unknown[][] = [];
+    const flush = () => {
+      const started = performance.now();
+      for (const row of page) insert.run(row);
+      ms += performance.now() - started;
+      rows += page.length;
+      page = [];
+    };
+    for (const row of source
+      .prepare(`SELECT ${columns.join(', ')} FROM ${table}`)
+      .raw()
+      .iterate()) {
+      page.push(row as unknown[]);
+      if (page.length === RAW_PAGE) flush();
+    }
+    flush();
+  }
+  const started = performance.now();
+  target.exec('COMMIT');
+  ms += performance.now() - started;
+  source.close();
+  target.close();
+  return { rows, ms };
+}
+
+async function rawInsertPostgres(from: string, to: string) {
+  const source = new pg.Client({ connectionString: from });
+  const target = new pg.Client({ connectionString: to });
+  await source.connect();
+  await target.connect();
+  let rows = 0;
+  let ms = 0;
+  const timed = async (work: () => Promise<unknown>) => {
+    const started = performance.now();
+    await work();
+    ms += performance.now() - started;
+  };
+  await timed(() => target.query('BEGIN'));
+  for (const table of RAW_TABLES) {
+    const { rows: info } = await target.query<{ name: string; type: string }>(
+      `SELECT column_name AS name, data_type AS type FROM information_schema.columns
+       WHERE table_name = $1 ORDER BY ordinal_position`,
+      [table],
+    );
+    const select = info.map((c) => (c.type === 'jsonb' ? `${c.name}::text` : c.name));
+    const cast = (c: { type: string }, n: number) =>
+      c.type === 'jsonb' ? `$${n}::jsonb` : `$${n}`;
+    const tuple = (r: number) =>
+      `(${info.map((c, i) => cast(c, r * info.length + i + 1)).join(', ')})`;
+    const insertSql = (n: number) =>
+      `INSERT INTO ${table} (${info.map((c) => c.name).join(', ')}) VALUES ${Array.from({ length: n }, (_, r) => tuple(r)).join(', ')}`;
+    let after = { instance: '', key: '' };
+    for (;;) {
+      const { rows: page } = await source.query({
+        text: `SELECT instance_id, key, ${select.join(', ')} FROM ${table}
+               WHERE (instance_id, key) > ($1, $2) ORDER BY instance_id, key LIMIT ${RAW_PAGE}`,
+        values: [after.instance, after.key],
+        rowMode: 'array',
+      });
+      if (page.length === 0) break;
+      // Prepared once per page size: every full page reuses the named statement.
+      await timed(() =>
+        target.query({
+          name: `raw_${table}_${page.length}`,
+          text: insertSql(page.length),
+          values: page.flatMap((r: unknown[]) => r.slice(2)),
+        }),
+      );
+      rows += page.length;
+      const last = page[page.length - 1] as string[];
+      after = { instance: last[0]!, key: last[1]! };
+    }
+  }
+  await timed(() => target.query('COMMIT'));
+  await source.end();
+  await target.end();
+  return { rows, ms };
+}
+
+/** Child mode: one backend × size: the first sync, the raw insert into `rawUrl`, the churn sync; prints one JSON line. */
+async function scenario(url: string, machines: number, rawUrl?: string) {
   const first = await syncOnce(url, machines, 0);
+  const afterFirstRssBytes = process.resourceUsage().maxRSS * 1024;
+  const raw = rawUrl ? await rawInsert(url, rawUrl) : undefined;
   const second = await syncOnce(url, machines, 1);
   const size = await databaseSize(url);
+  const peakRssBytes = process.resourceUsage().maxRSS * 1024;
   process.stdout.write(
-    `${JSON.stringify({ first, second, size, peakRssBytes: process.resourceUsage().maxRSS * 1024 })}\n`,
+    `${JSON.stringify({ first, second, size, afterFirstRssBytes, peakRssBytes, raw })}\n`,
   );
 }
 
@@ -240,22 +356,68 @@ async function admin(sql: string) {
   await client.end();
 }
 
+const DOC = join(import.meta.dirname, '..', 'docs', 'benchmarks.md');
+const STORE_HEADING = '## Store: commit throughput';
+
+/** The store table now published in docs/benchmarks.md, by "machines backend", cells by column name. */
+function previousFigures(): Map<string, Record<string, string>> {
+  const figures = new Map<string, Record<string, string>>();
+  if (!existsSync(DOC)) return figures;
+  const text = readFileSync(DOC, 'utf8');
+  const at = text.indexOf(STORE_HEADING);
+  if (at < 0) return figures;
+  const lines = text
+    .slice(at)
+    .split('\n')
+    .filter((l) => l.startsWith('|'));
+  const cells = (line: string) =>
+    line
+      .split('|')
+      .slice(1, -1)
+      .map((c) => c.trim());
+  const header = cells(lines[0] ?? '');
+  for (const line of lines.slice(2)) {
+    const row = Object.fromEntries(cells(line).map((c, i) => [header[i] ?? '', c]));
+    if (row.backend) figures.set(`${row.machines} ${row.backend}`, row);
+    else break;
+  }
+  return figures;
+}
+
+const COMPARED = [
+  'objects/s (stage+commit)',
+  'commit s',
+  '1% churn commit s',
+  'database size',
+  'peak RSS',
+] as const;
+
+const thousands = (n: number) => Math.round(n).toLocaleString('en-US');
+const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
+const seconds = (ms: number) => (ms / 1000).toFixed(1);
+
 async function driver(sizes: number[]) {
+  const previous = previousFigures();
   const rows: string[] = [];
+  const comparisons: string[] = [];
   for (const machines of sizes) {
     for (const backend of ['sqlite', 'postgres'] as const) {
       const dir = mkdtempSync(join(tmpdir(), 'dg-bench-store-'));
       const dbName = `dg_bench_store_${machines}`;
-      const url =
-        backend === 'sqlite' ? `sqlite:${join(dir, 'graph.db')}` : `${PG_SERVER}/${dbName}`;
+      const [url, rawUrl] =
+        backend === 'sqlite'
+          ? [`sqlite:${join(dir, 'graph.db')}`, `sqlite:${join(dir, 'raw.db')}`]
+          : [`${PG_SERVER}/${dbName}`, `${PG_SERVER}/${dbName}_raw`];
       if (backend === 'postgres') {
-        await admin(`DROP DATABASE IF EXISTS ${dbName}`);
-        await admin(`CREATE DATABASE ${dbName}`);
+        for (const name of [dbName, `${dbName}_raw`]) {
+          await admin(`DROP DATABASE IF EXISTS ${name}`);
+          await admin(`CREATE DATABASE ${name}`);
+        }
       }
       process.stderr.write(`… ${backend}, ${machines} machines\n`);
       const child = spawnSync(
         process.execPath,
-        tsxArgs(import.meta.filename, ['--scenario', url, String(machines)]),
+        tsxArgs(import.meta.filename, ['--scenario', url, String(machines), rawUrl]),
         {
           encoding: 'utf8',
           maxBuffer: 1 << 20,
@@ -264,17 +426,33 @@ async function driver(sizes: number[]) {
       );
       if (child.status !== 0) throw new Error(`scenario ${backend} ${machines} failed`);
       const r = JSON.parse(child.stdout.trim().split('\n').pop()!);
-      if (backend === 'postgres') await admin(`DROP DATABASE IF EXISTS ${dbName}`);
+      if (backend === 'postgres')
+        for (const name of [dbName, `${dbName}_raw`])
+          await admin(`DROP DATABASE IF EXISTS ${name}`);
       rmSync(dir, { recursive: true, force: true });
-      const rate = Math.round(r.first.objects / ((r.first.stageMs + r.first.commitMs) / 1000));
+      const objects = r.first.objects;
+      const both = objects / ((r.first.stageMs + r.first.commitMs) / 1000);
+      const commitOnly = objects / (r.first.commitMs / 1000);
+      const raw = r.raw.rows / (r.raw.ms / 1000);
+      const now: Record<(typeof COMPARED)[number], string> = {
+        'objects/s (stage+commit)': thousands(both),
+        'commit s': seconds(r.first.commitMs),
+        '1% churn commit s': seconds(r.second.commitMs),
+        'database size': mib(r.size),
+        'peak RSS': mib(r.peakRssBytes),
+      };
       rows.push(
-        `| ${machines.toLocaleString('en-US')} | ${backend} | ${r.first.objects.toLocaleString('en-US')} | ${(r.first.stageMs / 1000).toFixed(1)} | ${(r.first.commitMs / 1000).toFixed(1)} | ${rate.toLocaleString('en-US')} | ${(r.second.commitMs / 1000).toFixed(1)} | ${r.second.counts.created} / ${r.second.counts.updated} / ${r.second.counts.deleted} | ${(r.size / 2 ** 20).toFixed(0)} MiB | ${(r.peakRssBytes / 2 ** 20).toFixed(0)} MiB |`,
+        `| ${thousands(machines)} | ${backend} | ${thousands(objects)} | ${seconds(r.first.stageMs)} | ${now['commit s']} | ${now['objects/s (stage+commit)']} | ${thousands(commitOnly)} | ${thousands(raw)} | ${((100 * commitOnly) / raw).toFixed(0)} % | ${((100 * both) / raw).toFixed(0)} % | ${now['1% churn commit s']} | ${r.second.counts.created} / ${r.second.counts.updated} / ${r.second.counts.deleted} | ${now['database size']} | ${thousands(r.size / objects)} | ${mib(r.afterFirstRssBytes)} | ${now['peak RSS']} |`,
+      );
+      const before = previous.get(`${thousands(machines)} ${backend}`);
+      comparisons.push(
+        `| ${thousands(machines)} | ${backend} | ${COMPARED.map((c) => `${before?.[c] ?? '—'} → ${now[c]}`).join(' | ')} |`,
       );
       process.stderr.write(`${rows[rows.length - 1]}\n`);
     }
   }
   const node = execFileSync(process.execPath, ['--version'], { encoding: 'utf8' }).trim();
-  const md = `## Store: commit throughput, churn commit, size, memory
+  const md = `${STORE_HEADING}, churn commit, size, memory
 
 Command: \`npx tsx bench/store-commit.ts --machines ${sizes.join(',')}\` (Node ${node}; SQLite file in the temp folder; PostgreSQL 15 on 127.0.0.1).
 
@@ -282,20 +460,36 @@ Synthetic graph shaped like the tenant: per machine one \`microsoft_defender_mac
 \`user_endpoint\`, \`HAS\`/\`MANAGES\` links, ${LOGONS_PER_MACHINE} logon-user links and ${VULNS_PER_MACHINE} machine→CVE links, plus 1.5 logon users per
 machine and one vulnerability entity per 20 machines. First sync: every object created (staging = streaming the
 objects into the sync session, commit = the one transaction). Second sync: 1% churn (1% of machines changed,
-and each of those swaps one CVE link: one created, one deleted). Peak RSS is the whole process (both syncs).
-SQLite's page cache is capped at 64 MiB per connection: the SQLite RSS difference between the two sizes is that
-cache filling up, not tenant data held in memory.
+and each of those swaps one CVE link: one created, one deleted).
 
-| machines | backend | objects | stage s | commit s | objects/s (stage+commit) | 1% churn commit s | churn created / updated / deleted | database size | peak RSS |
-|---:|---|---:|---:|---:|---:|---:|---|---:|---:|
+Raw indexed insert: in the same process, right after the first sync, the committed \`entities\` and
+\`relationships\` rows are inserted into an empty database of the same schema (every index) with
+one prepared statement in one transaction (SQLite: a row per execution; PostgreSQL: ${RAW_PAGE} rows per
+execution of a named statement); only the insert calls are timed. The commit does more than that
+insert (the diff, the class and full-text indexes, emptying staging), so "commit / raw" is the
+share of the bare-insert rate the commit reaches, measured under the same load. Bytes per object:
+database size after both syncs (history versions and pages freed by staging included) over the
+objects of one sync. Peak RSS is the benchmark process (it stages and commits like \`sync\`, without
+the collector): after the first sync, and after both. SQLite's page cache is capped at 64 MiB per
+connection: the SQLite RSS difference between the two sizes is that cache filling up, not tenant
+data held in memory.
+
+| machines | backend | objects | stage s | commit s | objects/s (stage+commit) | commit objects/s | raw indexed insert objects/s | commit / raw | stage+commit / raw | 1% churn commit s | churn created / updated / deleted | database size | bytes per object | peak RSS after first sync | peak RSS |
+|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|
 ${rows.join('\n')}
+
+Against the previous figures (the table this run replaced in docs/benchmarks.md; before → now):
+
+| machines | backend | ${COMPARED.join(' | ')} |
+|---:|---|${COMPARED.map(() => '---').join('|')}|
+${comparisons.join('\n')}
 `;
   writeSection('store.md', md);
 }
 
 const args = process.argv.slice(2);
 if (args[0] === '--scenario') {
-  await scenario(args[1]!, Number(args[2]));
+  await scenario(args[1]!, Number(args[2]), args[3]);
 } else {
   const i = args.indexOf('--machines');
   await driver((i >= 0 ? args[i + 1]! : '10000,100000').split(',').map(Number));

@@ -9,6 +9,7 @@ import {
 } from './object-kinds.js';
 import type { TypeCount } from './protection.js';
 import { refreshEntitySearch } from './search-index.js';
+import type { StagingWriter } from './staging.js';
 
 export interface TypeChangeCounts {
   created: number;
@@ -23,6 +24,7 @@ interface CommitScope {
   instanceId: string;
   syncId: number;
   now: number;
+  staging: StagingWriter;
 }
 
 function add(counts: ChangeCounts, type: string, change: keyof TypeChangeCounts, n: number) {
@@ -31,81 +33,74 @@ function add(counts: ChangeCounts, type: string, change: keyof TypeChangeCounts,
   entry[change] += n;
 }
 
-/** Per type: committed live rows and how many this run did not stage. */
+/**
+ * Per type: committed live rows (counted in the `_live` index) and how many this run did not
+ * stage: the live rows less those staging saw again (counted as they were staged).
+ */
 export async function countUnseen(scope: CommitScope, kind: ObjectKind): Promise<TypeCount[]> {
-  const rows = await scope.db.all<{ type: string; current: number; unseen: number }>(
-    `SELECT c.type AS type, COUNT(*) AS current,
-       SUM(CASE WHEN s.key IS NULL THEN 1 ELSE 0 END) AS unseen
-     FROM ${kind.table} c LEFT JOIN ${kind.staged} s ON s.sync_id = ? AND s.key = c.key
-     WHERE c.instance_id = ? AND c.deleted = FALSE AND c.source = 'integration-managed'
-     GROUP BY c.type`,
-    [scope.syncId, scope.instanceId],
+  const rows = await scope.db.all<{ type: string; current: number }>(
+    `SELECT type, COUNT(*) AS current FROM ${kind.table}
+     WHERE instance_id = ? AND deleted = FALSE AND source = 'integration-managed'
+     GROUP BY type ORDER BY type`,
+    [scope.instanceId],
   );
-  return rows.map((r) => ({ type: r.type, current: Number(r.current), unseen: Number(r.unseen) }));
+  const seen = scope.staging.seen[kind.name];
+  return rows.map((r) => {
+    const current = Number(r.current);
+    return { type: r.type, current, unseen: current - (seen.get(r.type) ?? 0) };
+  });
 }
 
-/** Copies the current rows matching `where` into history, closing them at `now`. */
-async function archive(
-  scope: CommitScope,
-  kind: ObjectKind,
-  from: string,
-  where: string,
-  params: unknown[],
-) {
+/** Copies the committed rows `c` selected by `from` into history, closing them at `now`. */
+async function archive(scope: CommitScope, kind: ObjectKind, from: string, params: unknown[]) {
   const columns = committedColumns(kind);
   const select = columns.map((c) => (c === 'end_on' ? 'COALESCE(c.end_on, ?)' : `c.${c}`));
   await scope.db.run(
-    `INSERT INTO ${kind.versions} (${columns.join(', ')}) SELECT ${select.join(', ')} ${from} WHERE ${where}`,
+    `INSERT INTO ${kind.versions} (${columns.join(', ')}) SELECT ${select.join(', ')} ${from}`,
     [scope.now, ...params],
   );
 }
 
-/** Staged rows whose committed row differs, or was deleted and is back. */
-const CHANGED = '(c.hash <> s.hash OR c.deleted = TRUE)';
+/** This run's staged rows `s` whose `change`, set as they were staged, is one of `changes`. */
+const stagedWith = (kind: ObjectKind, changes: string) =>
+  `${kind.staged} s WHERE s.sync_id = ? AND s.change IN (${changes})`;
 
-async function supersedeChanged(scope: CommitScope, kind: ObjectKind, counts: ChangeCounts) {
-  const { db, syncId, instanceId, now } = scope;
-  const changed = await db.all<{ type: string; recreated: number; updated: number }>(
-    `SELECT s.type AS type,
-       SUM(CASE WHEN c.deleted = TRUE THEN 1 ELSE 0 END) AS recreated,
-       SUM(CASE WHEN c.deleted = TRUE THEN 0 ELSE 1 END) AS updated
-     FROM ${kind.staged} s JOIN ${kind.table} c ON c.instance_id = ? AND c.key = s.key
-     WHERE s.sync_id = ? AND ${CHANGED} GROUP BY s.type`,
-    [instanceId, syncId],
+const CHANGED = "'updated', 'recreated'";
+
+/** Counts, per type, what staging found created, changed or back from deletion. */
+async function countStagedChanges(scope: CommitScope, kind: ObjectKind, counts: ChangeCounts) {
+  const rows = await scope.db.all<{ type: string; change: string; n: number }>(
+    `SELECT s.type AS type, s.change AS change, COUNT(*) AS n
+     FROM ${stagedWith(kind, `'created', ${CHANGED}`)} GROUP BY s.type, s.change`,
+    [scope.syncId],
   );
-  if (changed.length === 0) return;
-  for (const row of changed) {
-    add(counts, row.type, 'created', Number(row.recreated));
-    add(counts, row.type, 'updated', Number(row.updated));
-  }
+  for (const row of rows)
+    add(counts, row.type, row.change === 'updated' ? 'updated' : 'created', Number(row.n));
+}
+
+/** Writes a new version of each committed row staging found changed or back from deletion. */
+async function supersedeChanged(scope: CommitScope, kind: ObjectKind) {
+  const { db, syncId, instanceId, now } = scope;
   await archive(
     scope,
     kind,
-    `FROM ${kind.table} c JOIN ${kind.staged} s ON s.sync_id = ? AND s.key = c.key`,
-    `c.instance_id = ? AND ${CHANGED}`,
-    [syncId, instanceId],
+    `FROM ${kind.staged} s JOIN ${kind.table} c ON c.instance_id = ? AND c.key = s.key
+     WHERE s.sync_id = ? AND s.change IN (${CHANGED})`,
+    [instanceId, syncId],
   );
   const assign = [...kind.identity, 'properties', 'raw', 'hash'].map((c) => `${c} = s.${c}`);
   await db.run(
     `UPDATE ${kind.table} SET ${assign.join(', ')}, version = ${kind.table}.version + 1,
        begin_on = ?, end_on = NULL, deleted = FALSE, source = ${kind.stagedSource}, sync_id = ?
-     FROM ${kind.staged} s
-     WHERE s.sync_id = ? AND s.key = ${kind.table}.key AND ${kind.table}.instance_id = ?
-       AND (${kind.table}.hash <> s.hash OR ${kind.table}.deleted = TRUE)`,
+     FROM ${stagedWith(kind, CHANGED)}
+       AND ${kind.table}.instance_id = ? AND ${kind.table}.key = s.key`,
     [now, syncId, syncId, instanceId],
   );
 }
 
-async function createNew(scope: CommitScope, kind: ObjectKind, counts: ChangeCounts) {
+/** Inserts the staged rows staging found with no committed row. */
+async function createNew(scope: CommitScope, kind: ObjectKind) {
   const { db, syncId, instanceId, now } = scope;
-  const notCommitted = `NOT EXISTS (SELECT 1 FROM ${kind.table} c WHERE c.instance_id = ? AND c.key = s.key)`;
-  const created = await db.all<{ type: string; n: number }>(
-    `SELECT s.type AS type, COUNT(*) AS n FROM ${kind.staged} s
-     WHERE s.sync_id = ? AND ${notCommitted} GROUP BY s.type`,
-    [syncId, instanceId],
-  );
-  if (created.length === 0) return;
-  for (const row of created) add(counts, row.type, 'created', Number(row.n));
   const values = [
     'CAST(? AS TEXT)',
     's.key',
@@ -124,22 +119,48 @@ async function createNew(scope: CommitScope, kind: ObjectKind, counts: ChangeCou
   ];
   await db.run(
     `INSERT INTO ${kind.table} (${committedColumns(kind).join(', ')})
-     SELECT ${values.join(', ')} FROM ${kind.staged} s WHERE s.sync_id = ? AND ${notCommitted}`,
-    [instanceId, now, now, syncId, syncId, instanceId],
+     SELECT ${values.join(', ')} FROM ${stagedWith(kind, "'created'")}`,
+    [instanceId, now, now, syncId, syncId],
   );
 }
 
-/** Marks live rows matching `where` deleted as a new version; the previous one goes to history. */
-async function markDeleted(scope: CommitScope, kind: ObjectKind, where: string, params: unknown[]) {
-  const live = `c.instance_id = ? AND c.deleted = FALSE AND ${where}`;
-  await archive(scope, kind, `FROM ${kind.table} c`, live, [scope.instanceId, ...params]);
+/** Lists the committed rows `rows` selects (key, type) in commit_changes as `change`. */
+async function listChanges(
+  scope: CommitScope,
+  kind: ObjectKind,
+  change: string,
+  rows: string,
+  params: unknown[],
+) {
+  await scope.db.run(
+    `INSERT INTO commit_changes (sync_id, kind, key, type, change)
+     SELECT ?, ?, x.key, x.type, ? FROM (${rows}) x`,
+    [scope.syncId, kind.name, change, ...params],
+  );
+  return scope.db.all<{ type: string; n: number }>(
+    `SELECT type, COUNT(*) AS n FROM commit_changes WHERE sync_id = ? AND kind = ? AND change = ?
+     GROUP BY type`,
+    [scope.syncId, kind.name, change],
+  );
+}
+
+/** Marks the committed rows listed as `change` deleted as a new version; the previous one goes to history. */
+async function markDeleted(scope: CommitScope, kind: ObjectKind, change: string) {
+  const listed = `SELECT d.key FROM commit_changes d WHERE d.sync_id = ? AND d.kind = '${kind.name}' AND d.change = ?`;
+  await archive(
+    scope,
+    kind,
+    `FROM ${kind.table} c WHERE c.instance_id = ? AND c.key IN (${listed})`,
+    [scope.instanceId, scope.syncId, change],
+  );
   await scope.db.run(
     `UPDATE ${kind.table} AS c SET version = c.version + 1, deleted = TRUE, begin_on = ?, end_on = ?, sync_id = ?
-     WHERE ${live}`,
-    [scope.now, scope.now, scope.syncId, scope.instanceId, ...params],
+     WHERE c.instance_id = ? AND c.key IN (${listed})`,
+    [scope.now, scope.now, scope.syncId, scope.instanceId, scope.syncId, change],
   );
 }
 
+/** Deletes the live rows of `types` this run did not stage; only types that lost rows are read. */
 async function deleteUnseen(
   scope: CommitScope,
   kind: ObjectKind,
@@ -147,31 +168,38 @@ async function deleteUnseen(
   unseen: TypeCount[],
   counts: ChangeCounts,
 ) {
-  if (types.length === 0) return;
-  for (const c of unseen) if (types.includes(c.type)) add(counts, c.type, 'deleted', c.unseen);
-  await markDeleted(
+  const gone = unseen.filter((c) => c.unseen > 0 && types.includes(c.type)).map((c) => c.type);
+  if (gone.length === 0) return;
+  const listed = await listChanges(
     scope,
     kind,
-    `c.source = 'integration-managed' AND c.type IN (${types.map(() => '?').join(', ')})
-     AND NOT EXISTS (SELECT 1 FROM ${kind.staged} s WHERE s.sync_id = ? AND s.key = c.key)`,
-    [...types, scope.syncId],
+    'unseen',
+    `SELECT c.key AS key, c.type AS type FROM ${kind.table} c
+     WHERE c.instance_id = ? AND c.deleted = FALSE AND c.source = 'integration-managed'
+       AND c.type IN (${gone.map(() => '?').join(', ')})
+       AND NOT EXISTS (SELECT 1 FROM ${kind.staged} s WHERE s.sync_id = ? AND s.key = c.key)`,
+    [scope.instanceId, ...gone, scope.syncId],
   );
+  for (const row of listed) add(counts, row.type, 'deleted', Number(row.n));
+  await markDeleted(scope, kind, 'unseen');
 }
 
 /** Mapper-created targets go when this run no longer maps anything to them. */
 async function deleteOrphanPlaceholders(scope: CommitScope, counts: ChangeCounts) {
-  const orphan = `c.source = 'system-mapper'
-     AND NOT EXISTS (SELECT 1 FROM staged_entities s WHERE s.sync_id = ? AND s.key = c.key)
-     AND NOT EXISTS (SELECT 1 FROM relationships r WHERE r.instance_id = c.instance_id
-       AND r.deleted = FALSE AND (r.to_key = c.key OR r.from_key = c.key))`;
-  const orphans = await scope.db.all<{ type: string; n: number }>(
-    `SELECT c.type AS type, COUNT(*) AS n FROM entities c
-     WHERE c.instance_id = ? AND c.deleted = FALSE AND ${orphan} GROUP BY c.type`,
+  const orphans = await listChanges(
+    scope,
+    ENTITY_KIND,
+    'orphan',
+    `SELECT c.key AS key, c.type AS type FROM entities c
+     WHERE c.instance_id = ? AND c.deleted = FALSE AND c.source = 'system-mapper'
+       AND NOT EXISTS (SELECT 1 FROM staged_entities s WHERE s.sync_id = ? AND s.key = c.key)
+       AND NOT EXISTS (SELECT 1 FROM relationships r WHERE r.instance_id = c.instance_id
+         AND r.deleted = FALSE AND (r.to_key = c.key OR r.from_key = c.key))`,
     [scope.instanceId, scope.syncId],
   );
   if (orphans.length === 0) return;
   for (const row of orphans) add(counts, row.type, 'deleted', Number(row.n));
-  await markDeleted(scope, ENTITY_KIND, orphan, [scope.syncId]);
+  await markDeleted(scope, ENTITY_KIND, 'orphan');
 }
 
 /** The class index follows every entity row this sync wrote. */
@@ -207,8 +235,9 @@ export async function applyStaging(
 ): Promise<ChangeCounts> {
   const counts: ChangeCounts = {};
   for (const kind of OBJECT_KINDS) {
-    await supersedeChanged(scope, kind, counts);
-    await createNew(scope, kind, counts);
+    await countStagedChanges(scope, kind, counts);
+    await supersedeChanged(scope, kind);
+    await createNew(scope, kind);
     if (kind === ENTITY_KIND) await pause();
   }
   await deleteUnseen(scope, ENTITY_KIND, plan.entityTypes, plan.unseen.entities, counts);
@@ -222,5 +251,6 @@ export async function applyStaging(
   await deleteOrphanPlaceholders(scope, counts);
   await refreshEntityClasses(scope);
   await refreshEntitySearch(scope.db, scope.instanceId, scope.syncId);
+  await scope.db.run('DELETE FROM commit_changes WHERE sync_id = ?', [scope.syncId]);
   return counts;
 }

@@ -4,11 +4,18 @@ import type { SqlConnection } from './sql/connection.js';
 import { jsonSql } from './sql/json.js';
 import { entityHash, parseJson, relationshipHash, type Properties } from './rows.js';
 import { storedString, toStoredJson } from './stored-json.js';
+import { ENTITY_KIND, RELATIONSHIP_KIND } from './object-kinds.js';
+import {
+  STAGED_ENTITY_COLUMNS,
+  STAGED_RELATIONSHIP_COLUMNS,
+  type StagingWriter,
+} from './staging.js';
 
 interface Scope {
   db: SqlConnection;
   instanceId: string;
   syncId: number;
+  staging: StagingWriter;
 }
 
 interface Condition {
@@ -72,18 +79,19 @@ async function stagePlaceholder(
   );
   const classes =
     _class === undefined || _class === null ? [] : Array.isArray(_class) ? _class : [_class];
-  await scope.db.run(
-    `INSERT INTO staged_entities (sync_id, key, step_id, type, classes, properties, raw, hash, source)
-     VALUES (?, ?, 'mapper', ?, ?, ?, NULL, ?, 'system-mapper') ON CONFLICT (sync_id, key) DO NOTHING`,
-    [
-      scope.syncId,
+  await scope.staging.stage(ENTITY_KIND, 'mapper', STAGED_ENTITY_COLUMNS, [
+    {
       key,
-      _type,
-      toStoredJson(classes),
-      toStoredJson(properties),
-      entityHash(_type, classes as string[], properties as Properties),
-    ],
-  );
+      values: [
+        _type,
+        toStoredJson(classes),
+        toStoredJson(properties),
+        null,
+        entityHash(_type, classes as string[], properties as Properties),
+        'system-mapper',
+      ],
+    },
+  ]);
   return key;
 }
 
@@ -144,23 +152,21 @@ export async function resolveMappedRelationships(scope: Scope): Promise<MappingO
           mapping.relationshipDirection === 'REVERSE'
             ? [target, storedString(mapping.sourceEntityKey)]
             : [storedString(mapping.sourceEntityKey), target];
-        await db.run(
-          `INSERT INTO staged_relationships
-             (sync_id, key, step_id, type, class, from_key, to_key, mapping, properties, raw, hash)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?) ON CONFLICT (sync_id, key) DO NOTHING`,
-          [
-            syncId,
-            i === 0 ? row.key : `${fromKey}|${row.class.toLowerCase()}|${toKey}`,
-            row.step_id,
-            row.type,
-            row.class,
-            fromKey,
-            toKey,
-            toStoredJson(mapping),
-            toStoredJson(properties),
-            relationshipHash(row.type, row.class, fromKey, toKey, properties),
-          ],
-        );
+        await scope.staging.stage(RELATIONSHIP_KIND, row.step_id, STAGED_RELATIONSHIP_COLUMNS, [
+          {
+            key: i === 0 ? row.key : `${fromKey}|${row.class.toLowerCase()}|${toKey}`,
+            values: [
+              row.type,
+              row.class,
+              fromKey,
+              toKey,
+              toStoredJson(mapping),
+              toStoredJson(properties),
+              null,
+              relationshipHash(row.type, row.class, fromKey, toKey, properties),
+            ],
+          },
+        ]);
         outcome.resolved++;
       }
     }

@@ -7,7 +7,14 @@ import type {
 } from '../graph/types.js';
 import { StoreError, type SqlConnection } from './sql/connection.js';
 import { applyStaging, countUnseen } from './commit.js';
-import { ENTITY_KIND, RELATIONSHIP_KIND } from './object-kinds.js';
+import { ENTITY_KIND, RELATIONSHIP_KIND, type ObjectKind } from './object-kinds.js';
+import {
+  STAGED_ENTITY_COLUMNS,
+  STAGED_RELATIONSHIP_COLUMNS,
+  StagingWriter,
+  type StagedColumn,
+  type StagedRow,
+} from './staging.js';
 import { partialTypeReasons, planDeletions } from './protection.js';
 import { resolveMappedRelationships } from './mapping.js';
 import { refreshPlannerStatistics } from './planner-statistics.js';
@@ -23,8 +30,8 @@ import {
 import type { SyncRecord } from './sync-record.js';
 import { originalString, storedString, toStoredJson } from './stored-json.js';
 
-/** Rows per multi-row INSERT: well under both drivers' parameter limits. */
-const INSERT_BATCH = 200;
+/** Rows per multi-row INSERT: 11,000 parameters at most, under both drivers' limits (32,766; 65,535). */
+const INSERT_BATCH = 1000;
 /** Rows per page when later steps iterate staging (memory stays flat). */
 const READ_BATCH = 1000;
 
@@ -57,6 +64,7 @@ export interface CommitOptions {
 export class SyncSession implements GraphObjectStore {
   readonly staged = { entities: 0, relationships: 0 };
   private readonly heartbeat: NodeJS.Timeout;
+  private readonly staging: StagingWriter;
   private finished = false;
 
   constructor(
@@ -68,6 +76,7 @@ export class SyncSession implements GraphObjectStore {
     private readonly readRecord: (id: number) => Promise<SyncRecord>,
     private readonly onFinish: () => void,
   ) {
+    this.staging = new StagingWriter(db, syncId, instanceId);
     this.heartbeat = setInterval(() => {
       void this.beat().catch(() => undefined);
     }, HEARTBEAT_MS);
@@ -85,26 +94,19 @@ export class SyncSession implements GraphObjectStore {
   }
 
   private async insertBatched(
-    table: string,
-    columns: string[],
+    kind: ObjectKind,
+    columns: StagedColumn[],
     stepId: string,
-    rows: { key: string; values: unknown[] }[],
+    rows: StagedRow[],
   ): Promise<void> {
     // A sync failed by a shutdown may still have steps in flight: their rows must not outlive it.
     if (this.finished)
       throw new StoreError(`sync ${this.syncId} has already ended; nothing more is staged`);
     for (let i = 0; i < rows.length; i += INSERT_BATCH) {
       const batch = rows.slice(i, i + INSERT_BATCH);
-      const tuple = `(${['?', '?', '?', ...columns.map(() => '?')].join(', ')})`;
-      const inserted = await this.db.all<{ key: string }>(
-        `INSERT INTO ${table} (sync_id, key, step_id, ${columns.join(', ')})
-         VALUES ${batch.map(() => tuple).join(', ')}
-         ON CONFLICT (sync_id, key) DO NOTHING RETURNING key`,
-        batch.flatMap((r) => [this.syncId, r.key, stepId, ...r.values]),
-      );
-      if (inserted.length !== batch.length) {
-        const seen = new Set(inserted.map((r) => r.key));
-        const duplicate = batch.find((r) => !seen.delete(r.key))?.key;
+      const inserted = await this.staging.stage(kind, stepId, columns, batch);
+      if (inserted.size !== batch.length) {
+        const duplicate = batch.find((r) => !inserted.delete(r.key))?.key;
         throw new DuplicateKeyError(
           `duplicate _key "${originalString(duplicate ?? '')}" in step "${stepId}": an object with this key was already added in this run`,
         );
@@ -120,12 +122,7 @@ export class SyncSession implements GraphObjectStore {
         values: [r.type, r.classes, r.properties, r.raw, r.hash, 'integration-managed'],
       };
     });
-    await this.insertBatched(
-      'staged_entities',
-      ['type', 'classes', 'properties', 'raw', 'hash', 'source'],
-      stepId,
-      rows,
-    );
+    await this.insertBatched(ENTITY_KIND, STAGED_ENTITY_COLUMNS, stepId, rows);
     this.staged.entities += entities.length;
   }
 
@@ -137,12 +134,7 @@ export class SyncSession implements GraphObjectStore {
         values: [r.type, r.class, r.fromKey, r.toKey, r.mapping, r.properties, r.raw, r.hash],
       };
     });
-    await this.insertBatched(
-      'staged_relationships',
-      ['type', 'class', 'from_key', 'to_key', 'mapping', 'properties', 'raw', 'hash'],
-      stepId,
-      rows,
-    );
+    await this.insertBatched(RELATIONSHIP_KIND, STAGED_RELATIONSHIP_COLUMNS, stepId, rows);
     this.staged.relationships += relationships.length;
   }
 
@@ -241,7 +233,7 @@ export class SyncSession implements GraphObjectStore {
             this.syncId,
           ],
         );
-        await this.dropStaging();
+        await this.dropStaging({ inCommit: true });
       });
     } catch (err) {
       return this.fail(err, run);
@@ -289,12 +281,29 @@ export class SyncSession implements GraphObjectStore {
   }
 
   private scope() {
-    return { db: this.db, instanceId: this.instanceId, syncId: this.syncId };
+    return { db: this.db, instanceId: this.instanceId, syncId: this.syncId, staging: this.staging };
   }
 
-  private async dropStaging(): Promise<void> {
-    await this.db.run('DELETE FROM staged_entities WHERE sync_id = ?', [this.syncId]);
-    await this.db.run('DELETE FROM staged_relationships WHERE sync_id = ?', [this.syncId]);
+  /**
+   * Removes this run's staging. Inside a SQLite commit, when no other sync is running, the tables
+   * hold this run's rows only and are emptied whole: SQLite's truncate path frees their pages
+   * without per-row index work, and the commit's write lock keeps any other sync from staging
+   * meanwhile. PostgreSQL lets other syncs stage concurrently, so there only this run's rows go.
+   */
+  private async dropStaging(options: { inCommit?: boolean } = {}): Promise<void> {
+    const [others] =
+      options.inCommit && this.db.dialect === 'sqlite'
+        ? await this.db.all<{ n: number }>(
+            `SELECT COUNT(*) AS n FROM syncs WHERE status = 'running' AND id <> ?`,
+            [this.syncId],
+          )
+        : [];
+    const whole = others !== undefined && Number(others.n) === 0;
+    for (const table of ['staged_entities', 'staged_relationships'])
+      await this.db.run(
+        whole ? `DELETE FROM ${table}` : `DELETE FROM ${table} WHERE sync_id = ?`,
+        whole ? [] : [this.syncId],
+      );
   }
 
   private async finish(): Promise<void> {

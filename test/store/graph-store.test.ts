@@ -69,6 +69,70 @@ describe.each(BACKENDS)('GraphStore on $name', (backend) => {
     return session.commit(run(steps));
   }
 
+  it('diffs staging as it is written and commits only the rows that changed', async () => {
+    const name = instance();
+    const [a, b, c, e] = ['diff-a', 'diff-b', 'diff-c', 'diff-e'].map((id) => `${USER}:${id}`);
+    await sync(name, [user('diff-a'), user('diff-b'), user('diff-c')]);
+    const { id } = (await store.findInstance(name))!;
+    const versions = async () =>
+      (
+        await store.read<{ key: string; n: number | string }>(
+          `SELECT key, COUNT(*) AS n FROM entity_versions WHERE instance_id = ${p(1)} GROUP BY key ORDER BY key`,
+          [id],
+        )
+      ).map((r) => [r.key, Number(r.n)]);
+    const before = await current(name);
+
+    const session = await store.beginSync(name);
+    await session.addEntities('users', [
+      user('diff-a'),
+      user('diff-b', { active: false }),
+      user('diff-e'),
+    ]);
+    const staged = await store.read<{ key: string; change: string | null; seen_type: unknown }>(
+      `SELECT key, change, seen_type FROM staged_entities WHERE sync_id = ${p(1)} ORDER BY key`,
+      [session.syncId],
+    );
+    expect(staged).toEqual([
+      { key: a, change: null, seen_type: USER },
+      { key: b, change: 'updated', seen_type: USER },
+      { key: e, change: 'created', seen_type: null },
+    ]);
+    const second = await session.commit(run([step('users', [USER])]));
+    expect(second.typeCounts[USER]).toEqual({ created: 1, updated: 1, deleted: 1 });
+    const after = await current(name);
+    // Unchanged: not rewritten (same version, same begin); changed and deleted: one version each.
+    expect(after.get(a)).toEqual(before.get(a));
+    expect(after.get(b)!.version).toBe(2);
+    expect(after.get(c)!.version).toBe(2);
+    expect(after.get(e)!.version).toBe(1);
+    expect(await versions()).toEqual([
+      [b, 1],
+      [c, 1],
+    ]);
+
+    // The same input again writes nothing at all.
+    const third = await sync(name, [
+      user('diff-a'),
+      user('diff-b', { active: false }),
+      user('diff-e'),
+    ]);
+    expect(third.typeCounts).toEqual({});
+    expect(await versions()).toEqual([
+      [b, 1],
+      [c, 1],
+    ]);
+    const written = await store.read<{ n: number | string }>(
+      `SELECT COUNT(*) AS n FROM entities WHERE sync_id = ${p(1)}`,
+      [third.id],
+    );
+    expect(Number(written[0]!.n)).toBe(0);
+    const leftover = await store.read<{ n: number | string }>(
+      `SELECT COUNT(*) AS n FROM commit_changes`,
+    );
+    expect(Number(leftover[0]!.n)).toBe(0);
+  });
+
   it('creates, updates, leaves unchanged and deletes, keeping every version', async () => {
     const name = instance();
     const first = await sync(name, [user('a'), user('b'), user('c'), user('d')]);

@@ -68,6 +68,13 @@ describe.each(BACKENDS)('query planner support on $name', (backend) => {
        CREATE INDEX relationships_to ON relationships (instance_id, to_key);
        DELETE FROM schema_migrations WHERE version > 1`,
     );
+    // What migration 7 added to schema-1 tables goes too.
+    await raw.exec(
+      `DROP INDEX staged_entities_changed; DROP INDEX staged_relationships_changed;
+       DROP INDEX staged_relationships_unresolved; DROP INDEX entities_live; DROP INDEX relationships_live;
+       ALTER TABLE staged_entities DROP COLUMN change; ALTER TABLE staged_entities DROP COLUMN seen_type;
+       ALTER TABLE staged_relationships DROP COLUMN change; ALTER TABLE staged_relationships DROP COLUMN seen_type`,
+    );
     // Every table a later migration created goes, virtual tables first (they own shadow tables).
     const schema1 = new Set([
       'schema_migrations',

@@ -7,6 +7,7 @@ import { entitySearchIndex } from './003-entity-search.js';
 import { peopleRosters } from './004-people-rosters.js';
 import { monitoringSchema } from './005-monitoring.js';
 import { accountsSchema } from './006-accounts.js';
+import { commitChanges } from './007-commit-changes.js';
 import { sessionsSchema } from './010-sessions.js';
 
 /** Ordered schema migrations; a migration's number is its position + 1. Never edit a shipped one. */
@@ -17,6 +18,7 @@ const MIGRATIONS: ((t: ColumnTypes) => string[])[] = [
   peopleRosters,
   monitoringSchema,
   accountsSchema,
+  commitChanges,
   sessionsSchema,
 ];
 
