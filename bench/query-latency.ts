@@ -275,7 +275,8 @@ const QUERIES: BenchQuery[] = [
     label: 'corpus: optional traversal',
     j1ql: 'FIND HostAgent AS m (THAT MANAGES Device)? RETURN m.name LIMIT 100',
     hand: (h) =>
-      `SELECT ${h.p('m', 'name')} AS name FROM entities m WHERE m.type = '${M}' AND m.deleted = ${h.F} ORDER BY 1 LIMIT 100`,
+      // A row for the machine alone and one per path through the optional step.
+      `SELECT name FROM (SELECT ${h.p('m', 'name')} AS name FROM entities m WHERE m.type = '${M}' AND m.deleted = ${h.F} UNION ALL SELECT ${h.p('m', 'name')} FROM entities m ${link('r', 'MANAGES', 'm', 'd', h)} WHERE m.type = '${M}' AND m.deleted = ${h.F} AND d.type = '${D}') p ORDER BY 1 LIMIT 100`,
   },
   {
     label: 'corpus: users of risky machines',

@@ -270,8 +270,11 @@ class Compiler {
    */
   variantBody(variant: Variant): string {
     const nodes = [this.plan.root, ...variant.hops.map((h) => h.node)];
+    const whereFiltered = this.whereFilteredNodes(variant);
     const score = (node: NodeSpec) =>
-      (node.search ? 4 : 0) + (node.filter ? 2 : 0) + (node.selector.kind === 'any' ? 0 : 1);
+      (node.search ? 4 : 0) +
+      (node.filter || whereFiltered.has(node) ? 2 : 0) +
+      (node.selector.kind === 'any' ? 0 : 1);
     const anchor = nodes.reduce(
       (best, node, i) => (score(node) > score(nodes[best]!) ? i : best),
       0,
@@ -303,6 +306,23 @@ class Compiler {
     const where = this.plan.query.where;
     if (where) conditions.push(this.whereFilter(where, variant));
     return `FROM ${this.joinTables(tables)}${conditions.length > 0 ? ` WHERE ${conditions.join(' AND ')}` : ''}`;
+  }
+
+  /**
+   * Nodes a top-level WHERE conjunct compares with a value (`WHERE f.name = 'x' AND …`): as
+   * constraining as a WITH on them, so the join can start there. The conjunct stays in WHERE;
+   * both databases test it as soon as that node's row is joined.
+   */
+  private whereFilteredNodes(variant: Variant): Set<NodeSpec> {
+    const where = this.plan.query.where;
+    const conjuncts = !where ? [] : where.kind === 'and' ? where.operands : [where];
+    const nodes = new Set<NodeSpec>();
+    for (const conjunct of conjuncts) {
+      if (conjunct.kind !== 'compare' || conjunct.right.kind === 'property') continue;
+      const target = variant.aliases.get(conjunct.left.segments[0]!);
+      if (target?.kind === 'entity' && conjunct.left.segments.length > 1) nodes.add(target.node);
+    }
+    return nodes;
   }
 
   private whereFilter(filter: Filter, variant: Variant): string {
