@@ -54,6 +54,14 @@ export async function pgAdmin(sql: string): Promise<void> {
   await client.end();
 }
 
+export async function pgDatabaseExists(name: string): Promise<boolean> {
+  const client = new pg.Client({ connectionString: `${PG_SERVER}/postgres` });
+  await client.connect();
+  const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+  await client.end();
+  return rowCount === 1;
+}
+
 /** An empty store URL for one benchmark run on `backend`; `drop` removes the database. */
 export async function benchDatabase(
   backend: 'sqlite' | 'postgres',

@@ -345,6 +345,24 @@ describe.each(BACKENDS)('J1QL semantics on $name', (backend) => {
     expect(having).toEqual([{ cve: 'CVE-2024-0001', n: 2 }]);
   });
 
+  it('matches a class the same at the start and further along a path, and counts starting entities once', async () => {
+    // Off the start a class is tested on the entity's own classes; at the start, by the class index.
+    const started = await listKeys('FIND User THAT RELATES TO *');
+    const reached = await column('FIND UNIQUE * THAT RELATES TO User AS u RETURN u._key AS k', 'k');
+    expect(reached).toEqual(started);
+    expect(reached).toEqual([...LOGONS, ...USERS].sort());
+    // One row per starting entity: an entity matching two names of the selector counts once.
+    expect(await table('FIND (User|microsoft_defender_user) AS u RETURN COUNT(u) AS n')).toEqual([
+      { n: 5 },
+    ]);
+    expect(
+      await table('FIND User AS u RETURN u._type AS type, COUNT(u) AS n ORDER BY type'),
+    ).toEqual([
+      { type: 'microsoft_defender_logon_user', n: 2 },
+      { type: 'microsoft_defender_user', n: 3 },
+    ]);
+  });
+
   it('evaluates scalar functions and arithmetic in RETURN, and sorts on computed columns', async () => {
     const rows = await table(
       "FIND Finding AS f RETURN CONCAT(f.displayName, ':', f.severity) AS label, ROUND(f.cvssScore * 10) / 10 + 1 AS bumped, COALESCE(f.exploitable, 'n/a') AS x ORDER BY bumped DESC LIMIT 2",

@@ -55,6 +55,20 @@ describe('J1QL traversal plans on SQLite', () => {
     ).toEqual([expect.stringMatching(walk('from'))]);
   });
 
+  it('starts at the alias a WHERE compares with a value, as at a WITH', async () => {
+    // Anchored at the finding, the machine→finding hop is walked from its `to` end.
+    expect(
+      await relationshipAccess(
+        "FIND HostAgent AS h THAT IDENTIFIED >> Finding AS f WHERE f.displayName = 'CVE-2024-0001' RETURN h.displayName",
+      ),
+    ).toEqual([expect.stringMatching(walk('to'))]);
+    expect(
+      await relationshipAccess(
+        "FIND HostAgent AS h THAT IDENTIFIED >> Finding AS f WHERE h.displayName = 'ws-001' RETURN f.displayName",
+      ),
+    ).toEqual([expect.stringMatching(walk('from'))]);
+  });
+
   it('walks a two-way hop and a negated hop through both covering indexes', async () => {
     for (const query of [
       'FIND HostAgent AS m THAT RELATES TO Device AS d RETURN m.displayName, d.displayName',

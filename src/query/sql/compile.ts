@@ -10,6 +10,7 @@ import {
 } from '../plan.js';
 import type { Value } from '../ast.js';
 import { searchWords } from '../../store/search-index.js';
+import { jsonSql } from '../../store/sql/json.js';
 import { parameterValue, resolveValue, type ValueContext } from '../values.js';
 import { dialectFor, Params, type Dialect, type DialectName, type ValueSource } from './dialect.js';
 import { compileFilter, join } from './filters.js';
@@ -156,11 +157,13 @@ class Compiler {
     const names = this.selectorNames(node.selector);
     if (names) {
       const parts: string[] = [];
+      // Off the root the row is read anyway (its `deleted`): its own classes column answers
+      // without an index lookup per path, element by element as entity_classes is derived.
       if (names.classes.length > 0)
         parts.push(
           drive
             ? `(${table}.instance_id, ${table}.key) IN (SELECT instance_id, key FROM entity_classes WHERE class IN (${this.list(names.classes)}))`
-            : `EXISTS (SELECT 1 FROM entity_classes c WHERE c.instance_id = ${table}.instance_id AND c.key = ${table}.key AND c.class IN (${this.list(names.classes)}))`,
+            : `EXISTS (SELECT 1 FROM ${jsonSql(this.dialect.name).arrayElements(`${table}.classes`)} WHERE j.value IN (${this.list(names.classes)}))`,
         );
       if (names.types.length > 0) {
         const type = drive ? `${table}.type` : this.dialect.notIndexed(`${table}.type`);
@@ -267,8 +270,11 @@ class Compiler {
    */
   variantBody(variant: Variant): string {
     const nodes = [this.plan.root, ...variant.hops.map((h) => h.node)];
+    const whereFiltered = this.whereFilteredNodes(variant);
     const score = (node: NodeSpec) =>
-      (node.search ? 4 : 0) + (node.filter ? 2 : 0) + (node.selector.kind === 'any' ? 0 : 1);
+      (node.search ? 4 : 0) +
+      (node.filter || whereFiltered.has(node) ? 2 : 0) +
+      (node.selector.kind === 'any' ? 0 : 1);
     const anchor = nodes.reduce(
       (best, node, i) => (score(node) > score(nodes[best]!) ? i : best),
       0,
@@ -302,6 +308,23 @@ class Compiler {
     return `FROM ${this.joinTables(tables)}${conditions.length > 0 ? ` WHERE ${conditions.join(' AND ')}` : ''}`;
   }
 
+  /**
+   * Nodes a top-level WHERE conjunct compares with a value (`WHERE f.name = 'x' AND …`): as
+   * constraining as a WITH on them, so the join can start there. The conjunct stays in WHERE;
+   * both databases test it as soon as that node's row is joined.
+   */
+  private whereFilteredNodes(variant: Variant): Set<NodeSpec> {
+    const where = this.plan.query.where;
+    const conjuncts = !where ? [] : where.kind === 'and' ? where.operands : [where];
+    const nodes = new Set<NodeSpec>();
+    for (const conjunct of conjuncts) {
+      if (conjunct.kind !== 'compare' || conjunct.right.kind === 'property') continue;
+      const target = variant.aliases.get(conjunct.left.segments[0]!);
+      if (target?.kind === 'entity' && conjunct.left.segments.length > 1) nodes.add(target.node);
+    }
+    return nodes;
+  }
+
   private whereFilter(filter: Filter, variant: Variant): string {
     return compileFilter(filter, {
       dialect: this.dialect,
@@ -330,6 +353,21 @@ class Compiler {
     return target.kind === 'entity'
       ? propertySource(this.dialect, this.params, `n${target.node.id}`, 'entity', property)
       : propertySource(this.dialect, this.params, `r${target.edge.id}`, 'relationship', property);
+  }
+
+  /**
+   * Every path row is a different entity of `alias`: one variant without traversals, the alias
+   * its starting entities. COUNT(alias) then counts rows, without a DISTINCT (a sort per group).
+   */
+  rowPerEntity(alias: string): boolean {
+    const [variant, ...others] = this.plan.variants;
+    const target = variant?.aliases.get(alias);
+    return (
+      others.length === 0 &&
+      variant!.hops.length === 0 &&
+      target?.kind === 'entity' &&
+      target.node === this.plan.root
+    );
   }
 
   objectId(alias: string, variant: Variant): string {
@@ -762,6 +800,8 @@ function compileTable(c: Compiler, items: ReturnItem[]): CompiledQuery {
       windows.length > 0 ? `(SELECT q.*, ${windows.join(', ')} FROM (${paths}) q)` : `(${paths})`;
     const outputs = leaves.flatMap((leaf, i) => {
       if (leaf.kind !== 'aggregate') return [];
+      if (leaf.fn === 'COUNT' && leaf.property === undefined && c.rowPerEntity(leaf.alias))
+        return [`COUNT(c${i}) AS c${i}`];
       if (leaf.fn === 'COUNT') return [`COUNT(DISTINCT c${i}) AS c${i}`];
       if (leaf.fn === 'SUM' || leaf.fn === 'AVG')
         return [`${leaf.fn}(CASE WHEN w${i} = 1 THEN c${i} END) AS c${i}`];
