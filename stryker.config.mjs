@@ -3,6 +3,8 @@
 // `npm run mutate -- --mutate src/store/protection.ts`. Each module lists the tests that are meant
 // to catch its bugs, and only those run: the whole suite per mutant would take days on 2 cores.
 
+import process from 'node:process';
+
 /** Module (or glob) → the test files that cover it. */
 export const MODULES = {
   'src/store/protection.ts': ['test/store/protection.test.ts', 'test/store/graph-store.test.ts'],
