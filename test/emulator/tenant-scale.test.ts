@@ -3,7 +3,6 @@ import { SimulatedTenant } from '../../src/emulator/tenant/index.js';
 
 describe('SimulatedTenant at 100,000 machines and 50,000 users', () => {
   it('constructs lazily, serves any item and counts the ground truth without listing it', () => {
-    const heapBefore = process.memoryUsage().heapUsed;
     const t = new SimulatedTenant({
       seed: 3,
       users: 50_000,
@@ -27,8 +26,12 @@ describe('SimulatedTenant at 100,000 machines and 50,000 users', () => {
     expect(truth.counts.cves).toBe(5_000);
     expect(truth.machineCvePairs).toBeUndefined();
     expect(t.machineVulnerabilityRows().count()).toBeGreaterThan(1_000_000);
-    // Nothing per item is kept: the heap grows by the aggregates only, far below the 1 GB budget.
-    expect(process.memoryUsage().heapUsed - heapBefore).toBeLessThan(300 * 1024 * 1024);
+    // Nothing per item is kept (a bound that does not depend on the garbage collector): each read
+    // generates the item afresh, equal to the last read but never the same object.
+    const again = t.machines.at(99_999);
+    expect(again).toEqual(last);
+    expect(again).not.toBe(last);
+    expect(t.users.at(0)).not.toBe(t.users.at(0));
 
     const report = t.advance();
     expect(report.machines.onboarded).toHaveLength(1_000);

@@ -10,6 +10,7 @@ import {
 } from '../../src/integration/index.js';
 import { MemoryGraphObjectStore } from '../../src/integration/stores/memory-store.js';
 import { checkPermissions } from '../../src/integration/permissions.js';
+import type { GroundTruth } from '../../src/emulator/tenant/types.js';
 import { startTestEmulator, type TestEmulator } from '../support/emulator.js';
 import { dataModelErrors } from './data-model.js';
 
@@ -28,6 +29,13 @@ const stripPrefix = (key: string, prefix: string) => {
 
 function direct(store: MemoryGraphObjectStore, type: string): Relationship[] {
   return store.relationships(type).filter((r): r is Relationship => !isMappedRelationship(r));
+}
+
+/** `from|to` of every relationship of one type, sorted. */
+function pairsOf(store: MemoryGraphObjectStore, type: string): string[] {
+  return direct(store, type)
+    .map((r) => `${r._fromEntityKey}|${r._toEntityKey}`)
+    .sort();
 }
 
 /** The collected graph, reduced to the same shapes as `/admin/truth`. */
@@ -72,7 +80,16 @@ function collectedFacts(store: MemoryGraphObjectStore) {
     (r) =>
       `${stripPrefix(r._fromEntityKey, 'microsoft_defender_machine:')}|${stripPrefix(r._toEntityKey, 'microsoft_defender_vulnerability:')}`,
   );
+  const cveLinks = (
+    store.relationships(MAPPED_RELATIONSHIPS.VULNERABILITY_IS_CVE._type) as MappedRelationship[]
+  ).map((r) => `${r._mapping.sourceEntityKey}|${String(r._mapping.targetEntity._key)}`);
   return {
+    accountHasUser: pairsOf(store, RELATIONSHIPS.ACCOUNT_HAS_USER._type),
+    accountHasGroup: pairsOf(store, RELATIONSHIPS.ACCOUNT_HAS_GROUP._type),
+    accountHasMachine: pairsOf(store, RELATIONSHIPS.ACCOUNT_HAS_MACHINE._type),
+    machineManagesDevice: pairsOf(store, RELATIONSHIPS.MACHINE_MANAGES_DEVICE._type),
+    logonUserIsUser: pairsOf(store, RELATIONSHIPS.LOGON_USER_IS_USER._type),
+    vulnerabilityIsCve: cveLinks.sort(),
     users: ids(ENTITIES.USER._type),
     groups: ids(ENTITIES.GROUP._type),
     machines: ids(ENTITIES.MACHINE._type),
@@ -82,6 +99,35 @@ function collectedFacts(store: MemoryGraphObjectStore) {
     logonUsers: store.entities(ENTITIES.LOGON_USER._type).length,
     cvePairs: cvePairs.sort(),
     cves: store.entities(ENTITIES.VULNERABILITY._type).length,
+  };
+}
+
+const key = {
+  account: (tenantId: string) => `${ENTITIES.ACCOUNT._type}:${tenantId}`,
+  user: (id: string) => `${ENTITIES.USER._type}:${id}`,
+  group: (id: string) => `${ENTITIES.GROUP._type}:${id}`,
+  machine: (id: string) => `${ENTITIES.MACHINE._type}:${id}`,
+  device: (id: string) => `${ENTITIES.DEVICE._type}.${id}`,
+  logonUser: (domain: string, accountName: string) =>
+    `${ENTITIES.LOGON_USER._type}:${domain}\\${accountName}`.toLowerCase(),
+  vulnerability: (cve: string) => `${ENTITIES.VULNERABILITY._type}:${cve.toUpperCase()}`,
+};
+
+/** Every relationship type the collector writes, as `/admin/truth` implies it (graph-model keys). */
+function expectedRelationships(truth: GroundTruth, tenantId: string) {
+  const account = key.account(tenantId);
+  const cves = [...new Set(truth.machineCvePairs!.map((p) => p.cveId))];
+  return {
+    accountHasUser: truth.users!.map((id) => `${account}|${key.user(id)}`).sort(),
+    accountHasGroup: truth.groups!.map((id) => `${account}|${key.group(id)}`).sort(),
+    accountHasMachine: truth.machines!.map((id) => `${account}|${key.machine(id)}`).sort(),
+    machineManagesDevice: truth
+      .machines!.map((id) => `${key.machine(id)}|${key.device(id)}`)
+      .sort(),
+    logonUserIsUser: truth
+      .logonUserLinks!.map((l) => `${key.logonUser(l.domain, l.accountName)}|${key.user(l.userId)}`)
+      .sort(),
+    vulnerabilityIsCve: cves.map((c) => `${key.vulnerability(c)}|${c.toLowerCase()}`).sort(),
   };
 }
 
@@ -150,6 +196,42 @@ describe.each(TENANTS)('collect against the emulator, tenant %o', (sizes) => {
     expect(facts.cves).toBe(truth.counts.cves);
   });
 
+  it('collects every relationship type exactly as /admin/truth implies', async () => {
+    const truth = await te.truth();
+    const facts = collectedFacts(run.store);
+    const expected = expectedRelationships(truth, te.emulator.tenantId);
+    expect(expected.logonUserIsUser.length).toBeGreaterThan(0);
+    expect({
+      accountHasUser: facts.accountHasUser,
+      accountHasGroup: facts.accountHasGroup,
+      accountHasMachine: facts.accountHasMachine,
+      machineManagesDevice: facts.machineManagesDevice,
+      logonUserIsUser: facts.logonUserIsUser,
+      vulnerabilityIsCve: facts.vulnerabilityIsCve,
+    }).toEqual(expected);
+    // Each relationship type the integration declares is one of those compared above or in the
+    // test before (memberships, logon pairs, CVE pairs).
+    const compared = new Set([
+      ...[
+        'ACCOUNT_HAS_USER',
+        'ACCOUNT_HAS_GROUP',
+        'ACCOUNT_HAS_MACHINE',
+        'MACHINE_MANAGES_DEVICE',
+        'LOGON_USER_IS_USER',
+        'GROUP_HAS_USER',
+        'GROUP_HAS_GROUP',
+        'MACHINE_HAS_LOGON_USER',
+        'MACHINE_IDENTIFIED_VULNERABILITY',
+      ].map((name) => RELATIONSHIPS[name as keyof typeof RELATIONSHIPS]._type),
+      ...Object.values(MAPPED_RELATIONSHIPS).map((r) => r._type),
+    ]);
+    expect(
+      [...Object.values(RELATIONSHIPS), ...Object.values(MAPPED_RELATIONSHIPS)]
+        .map((r) => r._type)
+        .filter((t) => !compared.has(t)),
+    ).toEqual([]);
+  });
+
   it('every entity validates against the J1 data model', () => {
     const invalid: string[] = [];
     for (const type of Object.values(ENTITIES)) {
@@ -163,16 +245,15 @@ describe.each(TENANTS)('collect against the emulator, tenant %o', (sizes) => {
 
   it('users carry the real active flag and lower-cased email arrays', async () => {
     const users = run.store.entities(ENTITIES.USER._type);
-    expect(users.every((u) => typeof u.active === 'boolean')).toBe(true);
-    for (const u of users) {
-      const email = u.email as string[] | null;
-      if (email) expect(email).toEqual(email.map((e) => e.toLowerCase()));
-    }
-    const disabled = users.filter((u) => u.active === false).map((u) => String(u.id));
-    const raw = users.filter(
-      (u) => (u._rawData?.[0]?.rawData as { accountEnabled?: boolean }).accountEnabled === false,
+    const truth = await te.truth();
+    const disabled = new Set(truth.disabledUsers);
+    expect(disabled.size).toBeGreaterThan(0);
+    expect(users.map((u) => [String(u.id), u.active]).sort()).toEqual(
+      truth.users!.map((id) => [id, !disabled.has(id)]).sort(),
     );
-    expect(disabled).toEqual(raw.map((u) => String(u.id)));
+    const emails = users.flatMap((u) => (u.email as string[] | null) ?? []);
+    expect(emails.length).toBeGreaterThan(0);
+    expect(emails.filter((e) => e !== e.toLowerCase())).toEqual([]);
   });
 
   it('API calls stay at the minimum: calls grow with pages, logon users once per machine', async () => {
@@ -193,19 +274,27 @@ describe.each(TENANTS)('collect against the emulator, tenant %o', (sizes) => {
 });
 
 describe('collect against the emulator: logon user IS user', () => {
-  it('links logon users to directory users and records what matched', async () => {
+  it('links exactly the logon users the tenant generated from directory users, and records what matched', async () => {
     const te = await startTestEmulator({ seed: 11, users: 120, machines: 60 });
     try {
       const { store } = await collect(te.config);
       const links = direct(store, RELATIONSHIPS.LOGON_USER_IS_USER._type);
-      expect(links.length).toBeGreaterThan(0);
+      const truth = await te.truth();
+      // Sound and complete: every link the tenant implies, and no other.
+      expect(pairsOf(store, RELATIONSHIPS.LOGON_USER_IS_USER._type)).toEqual(
+        expectedRelationships(truth, te.emulator.tenantId).logonUserIsUser,
+      );
+      // Each rule is exercised.
+      expect([...new Set(links.map((l) => String(l.matchedOn)))].sort()).toEqual([
+        'samAccountName+domain',
+        'sid',
+        'userPrincipalName',
+      ]);
       const users = new Map(store.entities(ENTITIES.USER._type).map((u) => [u._key, u]));
       const logonUsers = new Map(store.entities(ENTITIES.LOGON_USER._type).map((u) => [u._key, u]));
       for (const link of links) {
         const user = users.get(link._toEntityKey)!;
         const logonUser = logonUsers.get(link._fromEntityKey)!;
-        expect(user).toBeDefined();
-        expect(logonUser).toBeDefined();
         if (link.matchedOn === 'sid')
           expect(String(logonUser.accountSid).toUpperCase()).toBe(
             String(user.onPremisesSecurityIdentifier).toUpperCase(),
@@ -232,7 +321,7 @@ describe('collect against the emulator with a certificate credential', () => {
     const te = await startTestEmulator({ seed: 13 });
     try {
       const { clientSecret, ...withoutSecret } = te.config;
-      expect(clientSecret).toBeDefined();
+      expect(typeof clientSecret).toBe('string');
       const { store, result } = await collect({
         ...withoutSecret,
         certificatePath: te.emulator.clientCertificateFile,
@@ -426,15 +515,32 @@ describe('collect against the emulator after churn', () => {
       const facts = collectedFacts(store);
       expect(facts.users).toEqual([...truth.users!].sort());
       expect(facts.machines).toEqual([...truth.machines!].sort());
-      expect(facts.memberships).toHaveLength(truth.counts.memberships);
-      expect(facts.logonPairs).toHaveLength(truth.counts.machineLogonUserPairs);
+      expect(facts.memberships).toEqual(
+        truth.memberships!.map((m) => `${m.groupId}|${m.memberId}|${m.memberType}`).sort(),
+      );
+      expect(facts.logonPairs).toEqual(
+        truth
+          .machineLogonUserPairs!.map((p) =>
+            `${p.machineId}|${p.domain}\\${p.accountName}`.toLowerCase(),
+          )
+          .sort(),
+      );
       expect(facts.cvePairs).toEqual(
         truth.machineCvePairs!.map((p) => `${p.machineId}|${p.cveId.toUpperCase()}`).sort(),
       );
-      const disabled = new Set(second.users.disabled);
-      for (const user of store.entities(ENTITIES.USER._type)) {
-        if (disabled.has(String(user.id))) expect(user.active).toBe(false);
-      }
+      const expected = expectedRelationships(truth, te.emulator.tenantId);
+      expect(facts.logonUserIsUser).toEqual(expected.logonUserIsUser);
+      expect(facts.machineManagesDevice).toEqual(expected.machineManagesDevice);
+      // Users disabled in either round are inactive now (unless deleted since).
+      const disabled = new Set(truth.disabledUsers);
+      for (const id of [...first.users.disabled, ...second.users.disabled])
+        if (truth.users!.includes(id)) expect(disabled.has(id)).toBe(true);
+      expect(
+        store
+          .entities(ENTITIES.USER._type)
+          .map((u) => [String(u.id), u.active])
+          .sort(),
+      ).toEqual(truth.users!.map((id) => [id, !disabled.has(id)]).sort());
     } finally {
       await te.close();
     }

@@ -1,5 +1,4 @@
-import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { resolveEndpoints } from '../../src/config/load.js';
 import { MicrosoftApiError } from '../../src/microsoft/errors.js';
 import { TokenProvider } from '../../src/microsoft/tokens.js';
@@ -18,6 +17,7 @@ describe('tokens from the emulator (real client-credential flow over TLS)', () =
     te = await startTestEmulator({ seed: 2, tokenLifetimeSeconds: 2 });
   });
   afterAll(async () => te?.close());
+  afterEach(() => vi.useRealTimers());
 
   const provider = (overrides = {}) => {
     const instance = { ...te.config, ...overrides };
@@ -27,12 +27,15 @@ describe('tokens from the emulator (real client-credential flow over TLS)', () =
 
   it('caches a token and renews it before a short lifetime ends', async () => {
     await te.resetStats();
+    // Only Date is faked: the client and the in-process emulator share the moved clock, while
+    // sockets and timers run for real.
+    vi.useFakeTimers({ toFake: ['Date'] });
     const tokens = provider();
     const first = await tokens.getToken();
     expect(await tokens.getToken()).toBe(first);
     expect((await tokenRequests(te))['200']).toBe(1);
     // Past half the 2 s lifetime, allowing for MSAL keeping expiry in whole seconds.
-    await sleep(1_700);
+    vi.setSystemTime(Date.now() + 1_700);
     const renewed = await tokens.getToken();
     expect(renewed).not.toBe(first);
     expect((await tokenRequests(te))['200']).toBe(2);

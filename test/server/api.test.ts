@@ -54,7 +54,7 @@ describe.each(BACKENDS)('HTTP API over a synced emulator tenant on $name', (back
   let before: GraphSnapshot;
   let after: GraphSnapshot;
 
-  const snapshot = () => snapshotRelationships(store);
+  const snapshot = async () => snapshotRelationships(store, await emulator.truth());
 
   beforeAll(async () => {
     emulator = await startTestEmulator();

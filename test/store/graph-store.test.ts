@@ -315,6 +315,40 @@ describe.each(BACKENDS)('GraphStore on $name', (backend) => {
     });
   });
 
+  it('deletes a drop of exactly the default maximum share (0.5), and holds back one just over it', async () => {
+    const name = instance();
+    const ids = ['a', 'b', 'c', 'd', 'e', 'f'];
+    await sync(
+      name,
+      ids.map((id) => user(id)),
+    );
+    // 3 of 6 unseen: exactly 0.5, deleted.
+    const atLimit = await sync(
+      name,
+      ['a', 'b', 'c'].map((id) => user(id)),
+    );
+    expect(atLimit.heldBack).toEqual([]);
+    expect(atLimit.typeCounts[USER]).toEqual({ created: 0, updated: 0, deleted: 3 });
+    // 2 of 3 unseen: over 0.5, kept.
+    const over = await sync(name, [user('a')]);
+    expect(over.typeCounts).toEqual({});
+    expect(over.heldBack).toEqual([
+      {
+        kind: 'entity',
+        type: USER,
+        count: 2,
+        reason: 'would delete 2 of 3 (67%), more than the maximum delete share 0.5',
+      },
+    ]);
+    const rows = await current(name);
+    expect(
+      [...rows.values()]
+        .filter((r) => !r.deleted)
+        .map((r) => r.key)
+        .sort(),
+    ).toEqual(['a', 'b', 'c'].map((id) => `${USER}:${id}`));
+  });
+
   it('resolves mapped relationships: existing target, placeholder, or skipped', async () => {
     const name = instance();
     const cve = (id: string, skip?: boolean): MappedRelationship => ({

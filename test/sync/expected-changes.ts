@@ -1,4 +1,4 @@
-import type { ChangeReport } from '../../src/emulator/tenant/types.js';
+import type { ChangeReport, GroundTruth } from '../../src/emulator/tenant/types.js';
 import type { GraphStore } from '../../src/store/index.js';
 
 /** Entity and relationship keys per the shared graph-model contract. */
@@ -18,10 +18,15 @@ export const keys = {
 export interface GraphSnapshot {
   /** Live relationships: key → [from, to, type]. */
   relationships: Map<string, { from: string; to: string; type: string }>;
+  /** Logon user IS user keys the tenant implies (its `/admin/truth`, not the collector's matcher). */
+  logonUserLinks: Set<string>;
 }
 
-/** The store's live relationships, for `expectedChanges` before and after a sync. */
-export async function snapshotRelationships(store: GraphStore): Promise<GraphSnapshot> {
+/** The store's live relationships and the tenant's logon-user links, before or after a sync. */
+export async function snapshotRelationships(
+  store: GraphStore,
+  truth: Pick<GroundTruth, 'logonUserLinks'>,
+): Promise<GraphSnapshot> {
   const rows = await store.read<{ key: string; from_key: string; to_key: string; type: string }>(
     'SELECT key, from_key, to_key, type FROM relationships WHERE deleted = FALSE',
     [],
@@ -29,6 +34,9 @@ export async function snapshotRelationships(store: GraphStore): Promise<GraphSna
   return {
     relationships: new Map(
       rows.map((r) => [r.key, { from: r.from_key, to: r.to_key, type: r.type }]),
+    ),
+    logonUserLinks: new Set(
+      truth.logonUserLinks!.map((l) => keys.rel(keys.logonUser(l), 'is', keys.user(l.userId))),
     ),
   };
 }
@@ -42,12 +50,10 @@ export interface ExpectedChanges {
 /** Machine fields the emulator changes that also show on the machine's Device entity. */
 const DEVICE_FIELDS = new Set(['lastSeen']);
 
-const IS_USER = 'microsoft_defender_logon_user_is_user';
-
 /**
  * What one `/admin/advance` implies for the graph: every object created, updated and deleted.
- * Group members and logon-user → user links depend on which directory object a member is and on
- * the logon-user matching rule, so those two are looked up in the graph before and after.
+ * Group member links depend on which directory object a member is, so they are looked up in the
+ * graph before and after; logon-user → user links come from the tenant's truth before and after.
  */
 export function expectedChanges(
   report: ChangeReport,
@@ -133,15 +139,8 @@ export function expectedChanges(
   for (const a of report.logons.newLogonUsers) created.add(keys.logonUser(a));
   for (const a of report.logons.removedLogonUsers) deleted.add(keys.logonUser(a));
 
-  const newLogonUsers = new Set(report.logons.newLogonUsers.map(keys.logonUser));
-  const goneLogonUsers = new Set(report.logons.removedLogonUsers.map(keys.logonUser));
-  const addedUsers = new Set(report.users.added.map(keys.user));
-  const deletedUsers = new Set(report.users.deleted.map(keys.user));
-  for (const [key, r] of after.relationships)
-    if (r.type === IS_USER && (newLogonUsers.has(r.from) || addedUsers.has(r.to))) created.add(key);
-  for (const [key, r] of before.relationships)
-    if (r.type === IS_USER && (goneLogonUsers.has(r.from) || deletedUsers.has(r.to)))
-      deleted.add(key);
+  for (const key of after.logonUserLinks) if (!before.logonUserLinks.has(key)) created.add(key);
+  for (const key of before.logonUserLinks) if (!after.logonUserLinks.has(key)) deleted.add(key);
 
   const sorted = (s: Set<string>) => [...s].sort();
   return { created: sorted(created), updated: sorted(updated), deleted: sorted(deleted) };

@@ -2,7 +2,7 @@ import { advanceTenant, type ChurnSizes } from './churn.js';
 import { IndexListCollection, type Collection } from './collection.js';
 import type { MemberRef } from './groups.js';
 import { applyHostileValues } from './hostile-values.js';
-import { logonUserObject } from './logons.js';
+import { logonKey, logonUserObject } from './logons.js';
 import { organizationOf } from './organization.js';
 import { MachineVulnerabilityRows } from './rows.js';
 import { buildRoster, type RosterEntry } from './roster.js';
@@ -200,6 +200,21 @@ export class SimulatedTenant {
       truth.machines = [...s.machines.indexes()].map((i) => s.machineFactory.ids.id(i));
       truth.machineLogonUserPairs = logonPairs;
       truth.machineCvePairs = cvePairs;
+      truth.disabledUsers = [...s.users.indexes()]
+        .filter((i) => s.users.get(i)?.accountEnabled === false)
+        .map((i) => s.userFactory.ids.id(i));
+      truth.logonUserLinks = [...s.users.indexes()].flatMap((i) => {
+        const identity = s.logonFactory.userIdentity(s.userFactory.profile(i));
+        return identity && logonAccounts.has(logonKey(identity))
+          ? [
+              {
+                domain: identity.domain,
+                accountName: identity.accountName,
+                userId: s.userFactory.ids.id(i),
+              },
+            ]
+          : [];
+      });
       truth.people = buildRoster(s).truth;
     }
     return truth;

@@ -190,6 +190,12 @@ export interface MachineLogonUserPair {
   accountSid?: string;
 }
 
+export interface LogonUserLink {
+  domain: string;
+  accountName: string;
+  userId: string;
+}
+
 export interface MachineCvePair {
   machineId: string;
   cveId: string;
@@ -216,6 +222,13 @@ export interface GroundTruth {
   machines?: string[];
   machineLogonUserPairs?: MachineLogonUserPair[];
   machineCvePairs?: MachineCvePair[];
+  /** Directory users whose account is disabled (`accountEnabled: false`). */
+  disabledUsers?: string[];
+  /**
+   * Which directory user each logon user is, from how the tenant generated the logon (a hybrid
+   * user's NETBIOS\sAMAccountName, a cloud user's AzureAD\UPN prefix): never from a matcher.
+   */
+  logonUserLinks?: LogonUserLink[];
   /** The roster's expected person ↔ account links and conflicts (`roster()` is the roster). */
   people?: PeopleTruth;
 }
