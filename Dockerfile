@@ -24,12 +24,11 @@ COPY --from=build /src/node_modules ./node_modules
 COPY --from=build /src/dist ./dist
 COPY --from=build /src/rules ./rules
 COPY --from=build /src/web/dist ./web/dist
-RUN ln -s /app/dist/cli/main.js /usr/local/bin/defender-graph \
-  && mkdir /data && chown node:node /data
+RUN mkdir /data && chown node:node /data
 # The image's own "node" user (uid 1000): the process never runs as root.
 USER node
 WORKDIR /data
 VOLUME ["/data"]
 EXPOSE 8080
-ENTRYPOINT ["defender-graph"]
+ENTRYPOINT ["node", "/app/dist/cli/main.js"]
 CMD ["demo", "--data-dir", "/data/demo"]
