@@ -8,7 +8,12 @@ import { SignJWT } from 'jose';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InstanceConfig } from '../../src/config/instance-config.js';
-import { ConfigError, loadConfig, resolveEndpoints } from '../../src/config/load.js';
+import {
+  ConfigError,
+  loadConfig,
+  loadConfigFile,
+  resolveEndpoints,
+} from '../../src/config/load.js';
 import { TokenProvider } from '../../src/microsoft/tokens.js';
 import { startTestEmulator, type TestEmulator } from '../support/emulator.js';
 import { runCli, writeConfig } from '../sync/cli.js';
@@ -110,6 +115,19 @@ describe('the Azure SDK environment variables and Azure-provided identities (emu
       loadConfig({ cwd: dir, env: { ...env, AZURE_FEDERATED_TOKEN_FILE: '/var/run/token' } })
         .instances[0],
     ).toMatchObject({ credential: 'workloadIdentity', clientId: te.config.clientId });
+  });
+
+  it('a config naming an Azure identity and a secret too is refused, naming the field', () => {
+    const file = join(dir, 'both.yaml');
+    writeFileSync(
+      file,
+      `instances:\n  - name: Contoso\n    tenantId: ${te.config.tenantId}\n    credential: managedIdentity\n    clientSecret: s\n`,
+    );
+    expect(() => loadConfigFile(file, {})).toThrow(
+      new ConfigError(
+        `${file}:4: instances[0] (Contoso).credential: credential: managedIdentity or workloadIdentity takes no clientSecret or certificatePath`,
+      ),
+    );
   });
 
   it('AZURE_AUTHORITY_HOST is the login host of a config that names none (CLI validate)', async () => {

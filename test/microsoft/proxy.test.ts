@@ -91,6 +91,20 @@ describe('every Microsoft call through a real HTTP CONNECT proxy', () => {
     }
   });
 
+  it('sends the credentials in the proxy URL as Basic proxy authorization', async () => {
+    const withCredentials = proxy.url.replace('http://', 'http://scanner:p%40ss@');
+    const clients = createMicrosoftClients(te.config, { env: { HTTPS_PROXY: withCredentials } });
+    try {
+      expect(await clients.graph.probe('organization')).toBe('probed');
+      expect(proxy.authorizations.length).toBe(proxy.connects.length);
+      expect(new Set(proxy.authorizations)).toEqual(
+        new Set([`Basic ${Buffer.from('scanner:p@ss').toString('base64')}`]),
+      );
+    } finally {
+      await clients.close();
+    }
+  });
+
   it('the CLI reads HTTPS_PROXY from its environment (validate)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'dg-proxy-'));
     try {

@@ -6,6 +6,8 @@ export interface ConnectProxy {
   url: string;
   /** The `host:port` of every CONNECT, in order. */
   connects: string[];
+  /** The Proxy-Authorization header of every CONNECT that sent one. */
+  authorizations: string[];
   /** Ends every open tunnel: the client's next request needs a new CONNECT. */
   dropTunnels(): void;
   close(): Promise<void>;
@@ -17,6 +19,7 @@ export interface ConnectProxy {
  */
 export async function startConnectProxy(): Promise<ConnectProxy> {
   const connects: string[] = [];
+  const authorizations: string[] = [];
   const sockets = new Set<Socket>();
   const server: Server = createServer((_req, res) => {
     res.writeHead(405).end('this proxy only tunnels (CONNECT)');
@@ -24,6 +27,8 @@ export async function startConnectProxy(): Promise<ConnectProxy> {
   server.on('connect', (req, client: Socket, head: Buffer) => {
     const target = req.url ?? '';
     connects.push(target);
+    const authorization = req.headers['proxy-authorization'];
+    if (authorization !== undefined) authorizations.push(authorization);
     const { hostname, port } = new URL(`http://${target}`);
     const upstream = connect(Number(port), hostname, () => {
       client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
@@ -47,6 +52,7 @@ export async function startConnectProxy(): Promise<ConnectProxy> {
   return {
     url: `http://127.0.0.1:${port}`,
     connects,
+    authorizations,
     dropTunnels,
     close: () => {
       dropTunnels();
