@@ -1,4 +1,4 @@
-/** Microsoft hosts per national cloud (shared/reference/defender-api.md §2, graph-api.md §1.5). */
+/** Microsoft hosts per national cloud (docs/reference/defender-api.md §2, graph-api.md §1.5). */
 export interface CloudEndpoints {
   authority: string;
   graph: string;

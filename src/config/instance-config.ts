@@ -38,6 +38,9 @@ export const INGESTION_SOURCES = [
 ] as const;
 export type IngestionSource = (typeof INGESTION_SOURCES)[number];
 
+/** Identities Azure hands the process: no secret in the config. */
+export const CREDENTIALS = ['managedIdentity', 'workloadIdentity'] as const;
+
 const httpsUrl = z
   .string()
   .url()
@@ -48,9 +51,15 @@ export const instanceSchema = z
     name: z.string().min(1),
     description: z.string().optional(),
     tenantId: z.string().regex(/^[0-9a-zA-Z-.]+$/, 'must be a tenant GUID or domain name'),
-    clientId: z.string().min(1),
+    /** The app registration's client id; for a managed identity, a user-assigned one's. */
+    clientId: z.string().min(1).optional(),
     clientSecret: z.string().min(1).optional(),
+    /** PEM holding the certificate and its private key. */
     certificatePath: z.string().min(1).optional(),
+    /** Passphrase of an encrypted private key in `certificatePath` (use \${ENV}). */
+    certificatePassword: z.string().min(1).optional(),
+    /** An identity Azure provides instead of an app secret or certificate (docs/configuration.md). */
+    credential: z.enum(CREDENTIALS).optional(),
     pollingInterval: z.enum(POLLING_INTERVALS).default('ONE_DAY'),
     /** UTC hour (0-23) a ONE_DAY or ONE_WEEK sync starts at, as JupiterOne's `pollingIntervalCronExpression.hour`. */
     pollingHour: z.number().int().min(0).max(23).optional(),
@@ -107,9 +116,33 @@ export const instanceSchema = z
       .optional(),
   })
   .strict()
-  .refine((i) => (i.clientSecret === undefined) !== (i.certificatePath === undefined), {
-    message: 'exactly one of clientSecret or certificatePath is required',
-    path: ['clientSecret'],
+  .refine(
+    (i) =>
+      i.credential !== undefined ||
+      (i.clientSecret === undefined) !== (i.certificatePath === undefined),
+    {
+      message:
+        'exactly one of clientSecret or certificatePath is required (or credential: managedIdentity / workloadIdentity)',
+      path: ['clientSecret'],
+    },
+  )
+  .refine(
+    (i) =>
+      i.credential === undefined ||
+      (i.clientSecret === undefined && i.certificatePath === undefined),
+    {
+      message:
+        'credential: managedIdentity or workloadIdentity takes no clientSecret or certificatePath',
+      path: ['credential'],
+    },
+  )
+  .refine((i) => i.credential !== undefined || i.clientId !== undefined, {
+    message: 'required with clientSecret or certificatePath',
+    path: ['clientId'],
+  })
+  .refine((i) => i.certificatePassword === undefined || i.certificatePath !== undefined, {
+    message: 'certificatePassword applies only with certificatePath',
+    path: ['certificatePassword'],
   })
   .refine(
     (i) =>

@@ -28,6 +28,9 @@ export interface LoadedConfig {
   monitoring: MonitoringConfig;
 }
 
+/** Instance fields that may hold `${VAR}` and are never displayed. */
+const INSTANCE_SECRETS = ['clientSecret', 'certificatePassword'] as const;
+
 const ENV_REFERENCE = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
 
 /**
@@ -43,7 +46,7 @@ export function loadConfig(
   const defaultFile = resolve(cwd, DEFAULT_CONFIG_FILE);
   if (existsSync(defaultFile)) return loadConfigFile(defaultFile, env);
   return {
-    instances: [instanceFromEnvironment(env)],
+    instances: withAuthorityHost([instanceFromEnvironment(env, cwd)], env),
     warnings: [],
     monitoring: monitoringSchema.parse({}),
   };
@@ -93,7 +96,7 @@ export function loadConfigFile(file: string, env: NodeJS.ProcessEnv = process.en
   });
   return {
     file,
-    instances,
+    instances: withAuthorityHost(instances, env),
     warnings: secretReadableByOthers(file, raw),
     monitoring: resolveMonitoring(parsed.data.monitoring, folder, where),
   };
@@ -106,8 +109,10 @@ function secretReadableByOthers(file: string, raw: unknown): string[] {
   const holdsSecret = instances.some(
     (instance: unknown) =>
       isRecord(instance) &&
-      typeof instance.clientSecret === 'string' &&
-      instance.clientSecret.replace(ENV_REFERENCE, '') !== '',
+      INSTANCE_SECRETS.some((field) => {
+        const value = instance[field];
+        return typeof value === 'string' && value.replace(ENV_REFERENCE, '') !== '';
+      }),
   );
   const mode = statSync(file).mode & 0o777;
   if (!holdsSecret || (mode & 0o077) === 0) return [];
@@ -162,20 +167,28 @@ export function selectInstance(config: LoadedConfig, name?: string): InstanceCon
   return config.instances[0]!;
 }
 
-export function instanceFromEnvironment(env: NodeJS.ProcessEnv): InstanceConfig {
-  const missing = ['AZURE_TENANT_ID', 'AZURE_CLIENT_ID', 'AZURE_CLIENT_SECRET'].filter(
-    (name) => !env[name],
-  );
+/**
+ * One instance from the variables the Azure SDKs read: AZURE_TENANT_ID and AZURE_CLIENT_ID with
+ * AZURE_CLIENT_SECRET, else AZURE_CLIENT_CERTIFICATE_PATH (and _PASSWORD), else
+ * AZURE_FEDERATED_TOKEN_FILE (workload identity), in EnvironmentCredential's order.
+ */
+export function instanceFromEnvironment(
+  env: NodeJS.ProcessEnv,
+  cwd = process.cwd(),
+): InstanceConfig {
+  const missing = ['AZURE_TENANT_ID', 'AZURE_CLIENT_ID'].filter((name) => !env[name]);
+  const credential = environmentCredential(env, cwd);
+  if (credential === undefined) missing.push('AZURE_CLIENT_SECRET');
   if (missing.length > 0) {
     throw new ConfigError(
-      `no ${DEFAULT_CONFIG_FILE} found and ${missing.join(', ')} not set: pass --config FILE or set AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET`,
+      `no ${DEFAULT_CONFIG_FILE} found and ${missing.join(', ')} not set: pass --config FILE or set AZURE_TENANT_ID, AZURE_CLIENT_ID and one of AZURE_CLIENT_SECRET, AZURE_CLIENT_CERTIFICATE_PATH or AZURE_FEDERATED_TOKEN_FILE`,
     );
   }
   const parsed = instanceSchema.safeParse({
     name: env.DEFENDER_GRAPH_INSTANCE_NAME ?? env.AZURE_TENANT_ID,
     tenantId: env.AZURE_TENANT_ID,
     clientId: env.AZURE_CLIENT_ID,
-    clientSecret: env.AZURE_CLIENT_SECRET,
+    ...credential,
   });
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
@@ -185,12 +198,56 @@ export function instanceFromEnvironment(env: NodeJS.ProcessEnv): InstanceConfig 
   return parsed.data;
 }
 
+function environmentCredential(
+  env: NodeJS.ProcessEnv,
+  cwd: string,
+): Partial<InstanceConfig> | undefined {
+  if (env.AZURE_CLIENT_SECRET) return { clientSecret: env.AZURE_CLIENT_SECRET };
+  if (env.AZURE_CLIENT_CERTIFICATE_PATH) {
+    const certificatePath = resolve(cwd, env.AZURE_CLIENT_CERTIFICATE_PATH);
+    if (!existsSync(certificatePath))
+      throw new ConfigError(
+        `environment AZURE_CLIENT_CERTIFICATE_PATH: file not found: ${certificatePath}`,
+      );
+    return {
+      certificatePath,
+      ...(env.AZURE_CLIENT_CERTIFICATE_PASSWORD
+        ? { certificatePassword: env.AZURE_CLIENT_CERTIFICATE_PASSWORD }
+        : {}),
+    };
+  }
+  // WorkloadIdentityCredential reads the token file itself, every time it asks for a token.
+  if (env.AZURE_FEDERATED_TOKEN_FILE) return { credential: 'workloadIdentity' };
+  return undefined;
+}
+
 const ENV_FIELD_VARIABLES: Record<string, string> = {
   name: 'DEFENDER_GRAPH_INSTANCE_NAME',
   tenantId: 'AZURE_TENANT_ID',
   clientId: 'AZURE_CLIENT_ID',
   clientSecret: 'AZURE_CLIENT_SECRET',
+  certificatePath: 'AZURE_CLIENT_CERTIFICATE_PATH',
+  certificatePassword: 'AZURE_CLIENT_CERTIFICATE_PASSWORD',
 };
+
+/**
+ * AZURE_AUTHORITY_HOST, as every Azure SDK reads it: the login host of each instance whose config
+ * names none (`endpoints.authority` wins).
+ */
+function withAuthorityHost(instances: InstanceConfig[], env: NodeJS.ProcessEnv): InstanceConfig[] {
+  const host = env.AZURE_AUTHORITY_HOST?.trim();
+  if (!host) return instances;
+  const checked = instanceSchema.shape.endpoints.safeParse({ authority: host });
+  if (!checked.success)
+    throw new ConfigError(
+      `environment AZURE_AUTHORITY_HOST: ${checked.error.issues[0]!.message} (got ${host})`,
+    );
+  return instances.map((instance) =>
+    instance.endpoints.authority === undefined
+      ? { ...instance, endpoints: { ...instance.endpoints, authority: host } }
+      : instance,
+  );
+}
 
 /** Replaces `${VAR}` in a secret field; `field` names it in the error when VAR is unset. */
 function fromEnvironment(text: string, env: NodeJS.ProcessEnv, field: string): string {
@@ -232,13 +289,14 @@ function substituteSecrets(
     ...raw,
     ...(monitoring ? { monitoring } : {}),
     instances: raw.instances.map((instance: unknown, index) => {
-      if (!isRecord(instance) || typeof instance.clientSecret !== 'string') return instance;
-      const clientSecret = fromEnvironment(
-        instance.clientSecret,
-        env,
-        where(['instances', index, 'clientSecret']),
-      );
-      return { ...instance, clientSecret };
+      if (!isRecord(instance)) return instance;
+      const substituted = { ...instance };
+      for (const field of INSTANCE_SECRETS) {
+        const value = instance[field];
+        if (typeof value === 'string')
+          substituted[field] = fromEnvironment(value, env, where(['instances', index, field]));
+      }
+      return substituted;
     }),
   };
 }
@@ -361,5 +419,6 @@ export function redactInstance(instance: InstanceConfig): Record<string, unknown
   return {
     ...instance,
     clientSecret: instance.clientSecret === undefined ? undefined : '[REDACTED]',
+    certificatePassword: instance.certificatePassword === undefined ? undefined : '[REDACTED]',
   };
 }

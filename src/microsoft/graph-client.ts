@@ -7,7 +7,7 @@ import type { GraphDirectoryObject, GraphGroup, GraphOrganization, GraphUser } f
 /** Graph's maximum directory page size: fewest calls. */
 const PAGE_SIZE = 999;
 
-/** `$select` so `accountEnabled`, `userType`, on-premises ids… are actually returned (peers.md §1 bug 3). */
+/** `$select` so `accountEnabled`, `userType`, on-premises ids… are actually returned (graph-api.md §5.2). */
 export const USER_SELECT = [
   'id',
   'displayName',

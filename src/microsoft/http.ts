@@ -1,10 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Agent, errors as undiciErrors, request, type Dispatcher } from 'undici';
+import { EnvHttpProxyAgent, errors as undiciErrors, request, type Dispatcher } from 'undici';
 import type { Logger } from '../util/logger.js';
 import type { CallCounter } from './call-counter.js';
 import type { EndpointSpec } from './endpoints.js';
 import { MicrosoftApiError } from './errors.js';
 import type { Pacer } from './pacing.js';
+import { DIRECT, type ProxySettings } from './proxy.js';
 import {
   bodyText,
   decodeBody,
@@ -59,9 +60,14 @@ export interface ApiClientOptions {
   sleep?: (ms: number) => Promise<unknown>;
 }
 
-/** An undici dispatcher that trusts `ca` (the emulator's CA) in place of the default roots. */
-export function createDispatcher(ca?: string): Dispatcher {
-  return new Agent({ connect: ca ? { ca } : {}, connections: 16 });
+/**
+ * An undici dispatcher that trusts `ca` (the emulator's CA) in place of the default roots, and
+ * goes through `proxy` for hosts NO_PROXY does not exempt. Through a proxy the CA applies to the
+ * tunnelled connection (`requestTls`), so TLS stays verified end to end.
+ */
+export function createDispatcher(ca?: string, proxy: ProxySettings = DIRECT): Dispatcher {
+  const tls = ca ? { ca } : {};
+  return new EnvHttpProxyAgent({ ...proxy, connect: tls, requestTls: tls, connections: 16 });
 }
 
 /**

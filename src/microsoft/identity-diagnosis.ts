@@ -1,4 +1,4 @@
-import { Agent, request } from 'undici';
+import { request, type Dispatcher } from 'undici';
 
 /**
  * MSAL reports every failure to reach the authority (discovery answering 503, an unknown tenant,
@@ -29,11 +29,10 @@ function networkCause(err: unknown): string {
 export async function diagnoseAuthority(
   authority: string,
   tenantId: string,
-  ca?: string,
+  dispatcher: Dispatcher,
 ): Promise<AuthorityDiagnosis> {
   const url = `${authority}/${encodeURIComponent(tenantId)}/v2.0/.well-known/openid-configuration`;
   const host = new URL(authority).host;
-  const dispatcher = new Agent({ connect: ca ? { ca } : {} });
   try {
     const response = await request(url, {
       dispatcher,
@@ -53,8 +52,6 @@ export async function diagnoseAuthority(
     };
   } catch (err) {
     return { host, cause: `unreachable (${networkCause(err)})` };
-  } finally {
-    await dispatcher.close();
   }
 }
 

@@ -8,6 +8,7 @@ import { effectiveQuotas } from './endpoints.js';
 import { GraphClient } from './graph-client.js';
 import { ApiClient, createDispatcher, type RetryPolicy } from './http.js';
 import { Pacer } from './pacing.js';
+import { proxyFromEnvironment } from './proxy.js';
 import { TokenProvider } from './tokens.js';
 
 export { CallCounter } from './call-counter.js';
@@ -34,15 +35,22 @@ export function createMicrosoftClients(
     retry?: Partial<RetryPolicy>;
     /** How to wait before a retry (tests pass a fake clock). */
     sleep?: (ms: number) => Promise<unknown>;
+    /** Where HTTPS_PROXY / NO_PROXY are read (tests pass their own). */
+    env?: NodeJS.ProcessEnv;
   } = {},
 ): MicrosoftClients {
   const endpoints = resolveEndpoints(instance);
   const ca = instance.caFile ? readCaFile(instance.name, instance.caFile) : undefined;
-  const dispatcher = createDispatcher(ca);
+  const dispatcher = createDispatcher(ca, proxyFromEnvironment(options.env ?? process.env));
   const pacer = new Pacer(effectiveQuotas(instance.quotaScale, instance.quotas));
   const counter = new CallCounter();
-  const graphTokens = new TokenProvider(instance, endpoints, endpoints.graphScope, ca);
-  const defenderTokens = new TokenProvider(instance, endpoints, endpoints.defenderScope, ca);
+  const graphTokens = new TokenProvider(instance, endpoints, endpoints.graphScope, dispatcher);
+  const defenderTokens = new TokenProvider(
+    instance,
+    endpoints,
+    endpoints.defenderScope,
+    dispatcher,
+  );
   const shared = {
     pacer,
     counter,

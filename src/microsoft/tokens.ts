@@ -1,13 +1,17 @@
 import {
   ClientCertificateCredential,
   ClientSecretCredential,
+  ManagedIdentityCredential,
+  WorkloadIdentityCredential,
   type ClientSecretCredentialOptions,
   type TokenCredential,
 } from '@azure/identity';
+import type { Dispatcher } from 'undici';
 import type { InstanceConfig } from '../config/instance-config.js';
 import type { ResolvedEndpoints } from '../config/load.js';
 import { tokenError } from './errors.js';
 import { diagnoseAuthority } from './identity-diagnosis.js';
+import { identityHttpClient } from './identity-http.js';
 
 /**
  * Renew this long before expiry so a request never leaves with a token about to lapse; for short
@@ -38,7 +42,8 @@ export class TokenProvider {
     private readonly instance: InstanceConfig,
     private readonly endpoints: ResolvedEndpoints,
     readonly scope: string,
-    private readonly ca?: string,
+    /** The APIs' dispatcher: token requests take the same proxy and CA. */
+    private readonly dispatcher: Dispatcher,
   ) {}
 
   async getToken(): Promise<string> {
@@ -73,7 +78,11 @@ export class TokenProvider {
       // Without an AADSTS code the library hides what failed: ask discovery directly.
       const diagnosis = /AADSTS\d+/.test(String((err as Error)?.message))
         ? undefined
-        : await diagnoseAuthority(this.endpoints.authority, this.instance.tenantId, this.ca);
+        : await diagnoseAuthority(
+            this.endpoints.authority,
+            this.instance.tenantId,
+            this.dispatcher,
+          );
       throw tokenError(err, resource, { host, answer: this.answer, diagnosis });
     }
   }
@@ -82,7 +91,7 @@ export class TokenProvider {
     const options = {
       authorityHost: this.endpoints.authority,
       disableInstanceDiscovery: this.endpoints.customAuthority,
-      ...(this.ca ? { tlsOptions: { ca: this.ca } } : {}),
+      httpClient: identityHttpClient(this.dispatcher),
       // @azure/identity keeps the HTTP status of a refusal to itself: note each answer.
       additionalPolicies: [
         {
@@ -101,10 +110,26 @@ export class TokenProvider {
         },
       ],
     };
-    const { tenantId, clientId, clientSecret, certificatePath } = this.instance;
+    const { tenantId, clientId, clientSecret, certificatePath, certificatePassword, credential } =
+      this.instance;
+    // The managed identity endpoint is the platform's, not the authority: no authority options.
+    if (credential === 'managedIdentity')
+      return new ManagedIdentityCredential({
+        ...(clientId === undefined ? {} : { clientId }),
+        httpClient: options.httpClient,
+        additionalPolicies: options.additionalPolicies,
+      });
+    // The federated token file comes from AZURE_FEDERATED_TOKEN_FILE, set by the AKS webhook.
+    if (credential === 'workloadIdentity')
+      return new WorkloadIdentityCredential({ ...options, tenantId, clientId });
     if (certificatePath !== undefined) {
-      return new ClientCertificateCredential(tenantId, clientId, { certificatePath }, options);
+      return new ClientCertificateCredential(
+        tenantId,
+        clientId ?? '',
+        { certificatePath, certificatePassword },
+        options,
+      );
     }
-    return new ClientSecretCredential(tenantId, clientId, clientSecret ?? '', options);
+    return new ClientSecretCredential(tenantId, clientId ?? '', clientSecret ?? '', options);
   }
 }

@@ -3,6 +3,7 @@ import { pino, type Logger } from 'pino';
 /** Property names whose values never reach a log line, whatever object carries them. */
 export const SECRET_FIELDS = [
   'clientSecret',
+  'certificatePassword',
   'client_secret',
   'client_assertion',
   'access_token',

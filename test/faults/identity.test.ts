@@ -128,7 +128,7 @@ describe('identity errors are unwrapped into host, status or cause, and AADSTS c
   const tokenError = async (overrides: Record<string, unknown> = {}) => {
     const instance = { ...te.config, ...overrides };
     const endpoints = resolveEndpoints(instance);
-    const error = await new TokenProvider(instance, endpoints, endpoints.graphScope, te.ca)
+    const error = await new TokenProvider(instance, endpoints, endpoints.graphScope, te.dispatcher)
       .getToken()
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(MicrosoftApiError);

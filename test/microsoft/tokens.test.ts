@@ -22,7 +22,7 @@ describe('tokens from the emulator (real client-credential flow over TLS)', () =
   const provider = (overrides = {}) => {
     const instance = { ...te.config, ...overrides };
     const endpoints = resolveEndpoints(instance);
-    return new TokenProvider(instance, endpoints, endpoints.defenderScope, te.ca);
+    return new TokenProvider(instance, endpoints, endpoints.defenderScope, te.dispatcher);
   };
 
   it('caches a token and renews it before a short lifetime ends', async () => {

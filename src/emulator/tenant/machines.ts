@@ -211,7 +211,7 @@ export class MachineFactory {
         operationalStatus: 'Up',
       });
     }
-    // Linux sensors report loopback as type Other with an all-zero MAC (recorded-shapes.json).
+    // Linux sensors report loopback as type Other with an all-zero MAC (seen in recorded Defender responses).
     const loopback =
       os.family === 'linux'
         ? { macAddress: '000000000000', type: 'Other' as const }

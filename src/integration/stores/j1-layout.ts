@@ -9,7 +9,7 @@ import type { MemoryGraphObjectStore } from './memory-store.js';
 const CHUNK = 1_000;
 
 /**
- * Writes a run in the J1 SDK's on-disk layout (j1-sdk.md appendix):
+ * Writes a run in the J1 SDK's on-disk layout (docs/cli.md, `collect`):
  * `graph/<stepId>/{entities,relationships}/<uuid>.json` (one `_type` per file),
  * `index/{entities,relationships}/<_type>/<uuid>.json` symlinks, and `summary.json`.
  * The output folder's `graph`, `index` and `summary.json` are replaced.
