@@ -3,7 +3,7 @@ import { Option, type Command } from 'commander';
 import { UsageError } from '../../util/usage-error.js';
 import { ExitCode } from '../../util/exit-codes.js';
 import { printJson, printTable } from '../output.js';
-import { DB_OPTION_HELP, instanceIdOf, withStore } from '../../sync/command-support.js';
+import { DB_OPTION_HELP, instanceIdOf, withExistingStore } from '../../sync/command-support.js';
 import { checkLines } from '../../query/check.js';
 import {
   DEFAULT_LIMIT,
@@ -180,7 +180,7 @@ query over its time or row budget, or a failed --check line.`,
         cursor: flags.cursor,
       };
       const format = flags.json ? 'json' : flags.format;
-      const result = await withStore(flags.db, async (store) => {
+      const result = await withExistingStore(flags.db, async (store) => {
         await instanceIdOf(store, flags.instance);
         try {
           return await runQuery(store, text, options);
