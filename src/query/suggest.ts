@@ -16,21 +16,25 @@ function typoDistance(a: string, b: string): number {
 }
 
 /**
- * The known names closest to a misspelt one (case ignored), nearest first, at most three. A typo
- * is a few edits away: `reach` edits at most (by default about a third of the name's length).
+ * The known names nearest a misspelt one (case ignored): those at the fewest edits, at most
+ * three. A typo is a few edits away: `reach` at most (by default about a quarter of its length).
  */
 export function closestNames(
   name: string,
   known: Iterable<string>,
-  reach = Math.min(Math.max(2, Math.ceil(name.length / 3)), name.length - 1),
+  reach = Math.min(Math.max(2, Math.floor(name.length / 4)), name.length - 1),
 ): string[] {
   const wanted = name.toLowerCase();
-  return [...new Set(known)]
+  const near = [...new Set(known)]
+    .filter((candidate) => candidate !== name)
     .map((candidate) => ({ candidate, edits: typoDistance(wanted, candidate.toLowerCase()) }))
-    .filter(({ candidate, edits }) => edits <= reach && candidate !== name)
-    .sort((a, b) => a.edits - b.edits || (a.candidate < b.candidate ? -1 : 1))
-    .slice(0, 3)
-    .map(({ candidate }) => candidate);
+    .filter(({ edits }) => edits <= reach);
+  const fewest = Math.min(...near.map((n) => n.edits));
+  return near
+    .filter(({ edits }) => edits === fewest)
+    .map(({ candidate }) => candidate)
+    .sort()
+    .slice(0, 3);
 }
 
 /** `; did you mean A or B?`, or nothing when no known name is close. */
