@@ -73,6 +73,8 @@ export interface RelationshipDeclaration {
 
 export interface MappedRelationshipDeclaration extends RelationshipDeclaration {
   direction: RelationshipDirection;
+  /** `_class` of the placeholder the mapper creates when no target matches; absent: never created. */
+  targetClass?: string[];
 }
 
 /** Where a run's objects go: an in-memory/on-disk store for `collect`, SQL staging for `sync`. */

@@ -59,15 +59,26 @@ ${table(
 
 ## Mapped relationships
 
-The mapper looks the target up by \`_type\` and \`_key\`; \`cve\` targets are created when missing,
-directory-object targets of group members are not (\`skipTargetCreation\`).
+The mapper looks the target up by \`_type\` and \`_key\`; when none matches, it creates the target
+with the \`_class\` JupiterOne's global entity of that type has (\`cve\` is a \`Vulnerability\`), so
+class queries find it. Directory-object targets of group members are never created
+(\`skipTargetCreation\`).
 
 ${table(
-  ['source `_type`', '`_class`', 'target `_type`', 'direction', '`_type`', 'step'],
+  [
+    'source `_type`',
+    '`_class`',
+    'target `_type`',
+    'created target `_class`',
+    'direction',
+    '`_type`',
+    'step',
+  ],
   mapped.map(({ step, r }) => [
     code(r.sourceType),
     code(r._class),
     code(r.targetType),
+    r.targetClass ? r.targetClass.map(code).join(', ') : 'not created',
     r.direction,
     code(r._type),
     code(step.id),

@@ -48,14 +48,22 @@ export function relationship(
 function mapped(
   from: TypeRef,
   relationshipClass: string,
-  to: TypeRef,
+  to: TypeRef & { _class?: readonly string[] },
 ): MappedRelationshipDeclaration {
-  return { ...relationship(from, relationshipClass, to), direction: 'FORWARD' };
+  return {
+    ...relationship(from, relationshipClass, to),
+    direction: 'FORWARD',
+    ...(to._class && { targetClass: [...to._class] }),
+  };
 }
 
-/** Targets of mapped relationships: entities other integrations (or the mapper) own. */
+/**
+ * Targets of mapped relationships: entities other integrations (or the mapper) own. A target the
+ * mapper creates when missing has JupiterOne's `_class` for that global type, so class queries
+ * (`FIND Vulnerability`) find the placeholders; the others are never created (skipTargetCreation).
+ */
 export const MAPPED_TARGETS = {
-  CVE: { _type: 'cve' },
+  CVE: { _type: 'cve', _class: ['Vulnerability'] },
   AZURE_DEVICE: { _type: 'azure_device' },
   AZURE_SERVICE_PRINCIPAL: { _type: 'azure_service_principal' },
   AZURE_ORG_CONTACT: { _type: 'azure_org_contact' },

@@ -1,15 +1,11 @@
-import { createHash } from 'node:crypto';
 import { ReadBudgetError, type ReadOptions } from '../store/sql/read-budget.js';
 import type { Expression } from './ast.js';
-import {
-  QueryBudgetError,
-  QueryError,
-  QueryExecutionError,
-  QueryValidationError,
-} from './errors.js';
+import { QueryBudgetError, QueryError, QueryExecutionError } from './errors.js';
+import { decodeCursor, encodeCursor, resultIdentity } from './cursor.js';
 import { evaluate, type LeafValues } from './evaluate.js';
 import { parseQuery } from './parser.js';
 import { planQuery, type Plan } from './plan.js';
+import { unknownNameWarnings } from './unknown-names.js';
 import {
   entityResult,
   flatten,
@@ -225,42 +221,20 @@ async function shapeTree(
   return { type: 'tree', data: { vertices, edges } };
 }
 
-/** Where a page starts, bound to the query it pages through so it cannot be replayed elsewhere. */
-interface Cursor {
-  offset: number;
-  query: string;
-}
-
-function queryDigest(text: string, options: QueryOptions): string {
-  return createHash('sha256')
-    .update(
-      JSON.stringify([
-        text,
-        options.params ?? {},
-        options.includeDeleted ?? false,
-        options.instance,
-      ]),
-    )
-    .digest('base64url')
-    .slice(0, 16);
-}
-
-function encodeCursor(cursor: Cursor): string {
-  return Buffer.from(JSON.stringify(cursor)).toString('base64url');
-}
-
-function decodeCursor(text: string, digest: string): number {
-  let cursor: Partial<Cursor> | undefined;
-  try {
-    cursor = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as Partial<Cursor>;
-  } catch {
-    cursor = undefined;
-  }
-  if (!cursor || !Number.isSafeInteger(cursor.offset) || (cursor.offset ?? -1) < 0)
-    throw new QueryValidationError('the cursor is not one this engine gave out');
-  if (cursor.query !== digest)
-    throw new QueryValidationError('the cursor belongs to another query (or other parameters)');
-  return cursor.offset!;
+/**
+ * What a cursor of this query is bound to: the same for the CLI and the HTTP API, so a cursor
+ * from one pages through the other.
+ */
+export function queryIdentity(
+  text: string,
+  options: Pick<QueryOptions, 'params' | 'includeDeleted' | 'instance'>,
+): string {
+  return resultIdentity({
+    query: text,
+    params: options.params ?? {},
+    includeDeleted: options.includeDeleted ?? false,
+    instance: options.instance,
+  });
 }
 
 /** Any failure past parsing, in J1QL's terms: a driver's text describes SQL, never shown. */
@@ -278,7 +252,8 @@ function queryErrorOf(err: unknown, budget: ReadOptions): QueryError {
 /**
  * Runs one J1QL query on the store's committed graph. Every result has one total order (the
  * written ORDER BY, then values, then _key), the same on every backend; a page cut short of the
- * whole answer says `truncated` and carries the `cursor` of the next page.
+ * whole answer says `truncated` and carries the `cursor` of the next page. The first page warns
+ * of names the store has never seen (`warnings`).
  */
 export async function runQuery(
   store: QueryableStore,
@@ -287,7 +262,13 @@ export async function runQuery(
 ): Promise<QueryResult> {
   const budget: ReadOptions = { timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS };
   try {
-    return await pageOf(store, text, options, budget);
+    const plan = planQuery(parseQuery(text));
+    const result = await pageOf(store, plan, text, options, budget);
+    // A later page: the first one carried the warnings.
+    if (options.cursor !== undefined) return result;
+    const empty = (result.type === 'tree' ? result.data.vertices : result.data).length === 0;
+    const warnings = await unknownNameWarnings(store, plan.query, empty, budget);
+    return warnings.length > 0 ? { ...result, warnings } : result;
   } catch (err) {
     throw queryErrorOf(err, budget);
   }
@@ -295,14 +276,14 @@ export async function runQuery(
 
 async function pageOf(
   store: QueryableStore,
+  plan: Plan,
   text: string,
   options: QueryOptions,
   budget: ReadOptions,
 ): Promise<QueryResult> {
-  const plan = planQuery(parseQuery(text));
   const maxRows = options.maxRows ?? DEFAULT_MAX_ROWS;
-  const digest = queryDigest(text, options);
-  const offset = options.cursor === undefined ? 0 : decodeCursor(options.cursor, digest);
+  const identity = queryIdentity(text, options);
+  const offset = decodeCursor(options.cursor, identity);
   const explicitLimit = plan.query.limit !== undefined;
   const pageSize = plan.query.limit ?? options.defaultLimit ?? DEFAULT_LIMIT;
   const skip = (plan.query.skip ?? 0) + offset;
@@ -340,7 +321,7 @@ async function pageOf(
     return {
       ...result,
       truncated: true,
-      cursor: encodeCursor({ offset: offset + pageSize, query: digest }),
+      cursor: encodeCursor(identity, offset + pageSize),
     };
   };
   if (compiled.mode === 'list') {

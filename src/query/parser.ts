@@ -26,6 +26,7 @@ import type {
   ValueSet,
 } from './ast.js';
 import { QuerySyntaxError } from './errors.js';
+import { closestNames } from './suggest.js';
 import * as T from './lexer.js';
 
 /** The error provider hands structured detail to `parseQuery` through the message text. */
@@ -709,6 +710,21 @@ class J1qlParser extends EmbeddedActionsParser {
 
 let parser: J1qlParser | undefined;
 
+const KEYWORDS = T.allTokens.filter((t) => t.CATEGORIES?.includes(T.Word)).map(tokenLabel);
+
+/**
+ * A misspelt keyword reads as a name, so the error shows up at it or (FIDN User: a name alone is
+ * a query) at the word after the query's first: either may be a keyword one typo away.
+ */
+function keywordHint(...candidates: (IToken | undefined)[]): string {
+  for (const token of candidates) {
+    if (token?.tokenType !== T.Identifier || token.image.length < 3) continue;
+    const [keyword] = closestNames(token.image, KEYWORDS, token.image.length < 6 ? 1 : 2);
+    if (keyword) return `; did you mean ${keyword} instead of '${token.image}'?`;
+  }
+  return '';
+}
+
 /** Parses J1QL text into its syntax tree, or throws a QuerySyntaxError naming line and column. */
 export function parseQuery(text: string): Query {
   const lexed = T.j1qlLexer.tokenize(text);
@@ -748,7 +764,7 @@ export function parseQuery(text: string): Query {
     const line = token.tokenType === EOF ? (at?.endLine ?? 1) : (at?.startLine ?? 1);
     const column = token.tokenType === EOF ? (at?.endColumn ?? 0) + 1 : (at?.startColumn ?? 1);
     throw new QuerySyntaxError(
-      `found ${detail.found}, expected ${detail.expected.join(' or ')}`,
+      `found ${detail.found}, expected ${detail.expected.join(' or ')}${keywordHint(token, lexed.tokens[0])}`,
       line,
       column,
       detail.found,

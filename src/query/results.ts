@@ -27,6 +27,8 @@ export type TableRow = Record<string, unknown>;
 export interface Paging {
   truncated?: true;
   cursor?: string;
+  /** Names the store has never seen (a misspelt type, class or property), with the closest known. */
+  warnings?: string[];
 }
 
 export type QueryResult = Paging &

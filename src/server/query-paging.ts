@@ -1,53 +1,13 @@
-/**
- * Cursor paging over results the engine computes whole: a cursor names the query it belongs to
- * (a hash of everything that shapes the result) and the offset of the next page, so a cursor
- * sent with another query is refused instead of silently paging the wrong rows.
- */
-import { createHash } from 'node:crypto';
-import stableStringify from 'fast-json-stable-stringify';
+/** The shared cursors (src/query/cursor.ts), with a bad cursor as the API's 400. */
+import { CursorError, decodeCursor as decode } from '../query/cursor.js';
 import { ApiError } from './errors.js';
 
-interface CursorState {
-  q: string;
-  offset: number;
-}
+export { encodeCursor, page, resultIdentity } from '../query/cursor.js';
 
-export function resultIdentity(request: unknown): string {
-  return createHash('sha256').update(stableStringify(request)).digest('base64url').slice(0, 16);
-}
-
-export function encodeCursor(identity: string, offset: number): string {
-  return Buffer.from(JSON.stringify({ q: identity, offset } satisfies CursorState)).toString(
-    'base64url',
-  );
-}
-
-/** The offset a cursor points at; 0 without one. */
 export function decodeCursor(cursor: string | undefined, identity: string): number {
-  if (cursor === undefined) return 0;
-  let state: Partial<CursorState>;
   try {
-    state = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as Partial<CursorState>;
-  } catch {
-    state = {};
+    return decode(cursor, identity);
+  } catch (err) {
+    throw err instanceof CursorError ? new ApiError(400, 'bad_request', err.message) : err;
   }
-  if (typeof state.offset !== 'number' || !Number.isInteger(state.offset) || state.offset < 0)
-    throw new ApiError(400, 'bad_request', 'cursor: not a cursor this server issued');
-  if (state.q !== identity)
-    throw new ApiError(400, 'bad_request', 'cursor: it belongs to a different query or filter');
-  return state.offset;
-}
-
-/** One page of `items` from `offset`, with the cursor of the next page when there is one. */
-export function page<T>(
-  items: T[],
-  offset: number,
-  limit: number,
-  identity: string,
-): { items: T[]; cursor?: string } {
-  const slice = items.slice(offset, offset + limit);
-  const next = offset + limit;
-  return next < items.length
-    ? { items: slice, cursor: encodeCursor(identity, next) }
-    : { items: slice };
 }

@@ -192,24 +192,29 @@ const ResultEdge = z.object({
   toVertexId: z.string(),
 });
 
+/** Paging and warnings, the same on every result shape. */
+const resultExtras = {
+  cursor: z.string().optional(),
+  truncated: z.boolean(),
+  warnings: z
+    .array(z.string())
+    .optional()
+    .describe(
+      'names the store has never seen (a misspelt _type, _class or property), with the closest known',
+    ),
+};
+
 export const QueryResult = z.discriminatedUnion('type', [
-  z.object({
-    type: z.literal('list'),
-    data: z.array(ResultEntity),
-    cursor: z.string().optional(),
-    truncated: z.boolean(),
-  }),
+  z.object({ type: z.literal('list'), data: z.array(ResultEntity), ...resultExtras }),
   z.object({
     type: z.literal('table'),
     data: z.array(z.record(z.string(), json)),
-    cursor: z.string().optional(),
-    truncated: z.boolean(),
+    ...resultExtras,
   }),
   z.object({
     type: z.literal('tree'),
     data: z.object({ vertices: z.array(ResultEntity), edges: z.array(ResultEdge) }),
-    cursor: z.string().optional(),
-    truncated: z.boolean(),
+    ...resultExtras,
   }),
 ]);
 

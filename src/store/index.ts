@@ -1,8 +1,10 @@
+import { existsSync } from 'node:fs';
+import { UsageError } from '../util/usage-error.js';
 import { SqliteConnection } from './sql/sqlite.js';
 import { PostgresConnection } from './sql/postgres.js';
 import type { SqlConnection } from './sql/connection.js';
 import { StoreError } from './sql/connection.js';
-import { migrate } from './migrations/index.js';
+import { appliedVersion, migrate } from './migrations/index.js';
 import { parseStoreUrl, redactUrl, type StoreLocation } from './url.js';
 import { SqlGraphStore, type GraphStore } from './graph-store.js';
 
@@ -12,27 +14,44 @@ export { StoreError } from './sql/connection.js';
 export { SCHEMA_VERSION } from './migrations/index.js';
 export { DEFAULT_STORE_URL, resolveStoreUrl, redactUrl } from './url.js';
 
+export interface OpenOptions {
+  /**
+   * Refuse (a UsageError) a store that does not exist yet, creating nothing: a SQLite file that
+   * is not there, or a database without our schema. Read-only commands open stores this way.
+   */
+  mustExist?: boolean;
+}
+
+function noStore(location: StoreLocation): UsageError {
+  const where = location.dialect === 'sqlite' ? location.path : redactUrl(location.url);
+  return new UsageError(`no store at ${where}; run sync first`);
+}
+
 /**
- * Opens `sqlite:PATH` or `postgres://…`, runs pending migrations (refusing a newer schema), and
- * returns a store with a writer session and a separate reader that only sees committed data.
+ * Opens `sqlite:PATH` (or a bare path) or `postgres://…`, runs pending migrations (refusing a
+ * newer schema), and returns a store with a writer session and a separate reader that only sees
+ * committed data.
  */
-export async function openGraphStore(url: string): Promise<GraphStore> {
+export async function openGraphStore(url: string, options: OpenOptions = {}): Promise<GraphStore> {
   const location = parseStoreUrl(url);
   let writer: SqlConnection | undefined;
   let reader: SqlConnection | undefined;
   try {
-    if (location.dialect === 'sqlite') {
-      writer = new SqliteConnection(location.path);
-      await migrate(writer);
-      reader = new SqliteConnection(location.path, { readOnly: true });
-    } else {
-      writer = await PostgresConnection.connect(location.url);
-      await migrate(writer);
-      reader = await PostgresConnection.connect(location.url);
-    }
+    if (location.dialect === 'sqlite' && options.mustExist && !existsSync(location.path))
+      throw noStore(location);
+    writer =
+      location.dialect === 'sqlite'
+        ? new SqliteConnection(location.path)
+        : await PostgresConnection.connect(location.url);
+    if (options.mustExist && !(await appliedVersion(writer))) throw noStore(location);
+    await migrate(writer);
+    reader =
+      location.dialect === 'sqlite'
+        ? new SqliteConnection(location.path, { readOnly: true })
+        : await PostgresConnection.connect(location.url);
   } catch (err) {
     await writer?.close().catch(() => undefined);
-    if (err instanceof StoreError) throw err;
+    if (err instanceof StoreError || err instanceof UsageError) throw err;
     const reason = err instanceof Error ? err.message : String(err);
     throw new StoreError(`cannot open the store ${redactUrl(url)}: ${reason}`, { cause: err });
   }

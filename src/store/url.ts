@@ -10,7 +10,12 @@ export function resolveStoreUrl(flag?: string): string {
   return flag ?? process.env.DEFENDER_GRAPH_DB ?? DEFAULT_STORE_URL;
 }
 
+/** `name:` at the start; a Windows drive (`C:\`, `C:/`) is a path, not a scheme. */
+const SCHEME = /^(?![a-z]:[\\/])[a-z][a-z0-9+.-]*:/i;
+
 export function parseStoreUrl(url: string): StoreLocation {
+  // A bare path (`./data/x.db`) is what a user of a single file means: SQLite.
+  if (url !== '' && !SCHEME.test(url)) return { dialect: 'sqlite', path: url };
   if (url.startsWith('sqlite:')) {
     const path = url.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
     if (path === '') throw new UsageError(`--db ${url}: the sqlite: URL needs a file path`);
@@ -19,7 +24,7 @@ export function parseStoreUrl(url: string): StoreLocation {
   if (url.startsWith('postgres://') || url.startsWith('postgresql://'))
     return { dialect: 'postgres', url };
   throw new UsageError(
-    `--db: unsupported store URL "${redactUrl(url)}" (use sqlite:PATH or postgres://USER@HOST:PORT/DB)`,
+    `--db: unsupported store URL "${redactUrl(url)}" (use a file path, sqlite:PATH or postgres://USER@HOST:PORT/DB)`,
   );
 }
 

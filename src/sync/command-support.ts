@@ -1,12 +1,18 @@
 import { UsageError } from '../util/usage-error.js';
-import { openGraphStore, resolveStoreUrl, type GraphStore } from '../store/index.js';
+import {
+  openGraphStore,
+  resolveStoreUrl,
+  type GraphStore,
+  type OpenOptions,
+} from '../store/index.js';
 
 /** Shared by the store's commands: `--db` / DEFENDER_GRAPH_DB, opened and always closed. */
 export async function withStore<T>(
   db: string | undefined,
   fn: (store: GraphStore) => Promise<T>,
+  options: OpenOptions = {},
 ): Promise<T> {
-  const store = await openGraphStore(resolveStoreUrl(db));
+  const store = await openGraphStore(resolveStoreUrl(db), options);
   try {
     return await fn(store);
   } finally {
@@ -14,8 +20,19 @@ export async function withStore<T>(
   }
 }
 
+/**
+ * For commands that only read (or act on what a sync stored): a store that does not exist is
+ * "no store at PATH; run sync first" (exit 2), and nothing is created.
+ */
+export function withExistingStore<T>(
+  db: string | undefined,
+  fn: (store: GraphStore) => Promise<T>,
+): Promise<T> {
+  return withStore(db, fn, { mustExist: true });
+}
+
 export const DB_OPTION_HELP =
-  'store URL: sqlite:PATH or postgres://USER@HOST:PORT/DB (default: $DEFENDER_GRAPH_DB, else sqlite:./data/defender-graph.db)';
+  'store: a file path, sqlite:PATH or postgres://USER@HOST:PORT/DB (default: $DEFENDER_GRAPH_DB, else sqlite:./data/defender-graph.db)';
 
 export function parseShare(value: string): number {
   const share = Number(value);

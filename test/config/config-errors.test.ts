@@ -116,7 +116,7 @@ describe('a config file holding a secret', () => {
     expect(result.code).toBe(2);
     expect(result.stderr).toBe(
       `warning: ${path}: holds a client secret and is readable by others (mode 644); run: chmod 600 ${path}\n` +
-        'error: --db: unsupported store URL "nope:" (use sqlite:PATH or postgres://USER@HOST:PORT/DB)\n',
+        'error: --db: unsupported store URL "nope:" (use a file path, sqlite:PATH or postgres://USER@HOST:PORT/DB)\n',
     );
   });
 });

@@ -242,7 +242,11 @@ describe('converters', () => {
     expectValid(finding);
     const isCve = createVulnerabilityCveRelationship(finding) as MappedRelationship;
     expect(isCve._type).toBe('microsoft_defender_vulnerability_is_cve');
-    expect(isCve._mapping.targetEntity).toMatchObject({ _type: 'cve', _key: 'cve-2023-28322' });
+    expect(isCve._mapping.targetEntity).toMatchObject({
+      _type: 'cve',
+      _class: ['Vulnerability'],
+      _key: 'cve-2023-28322',
+    });
     expect(isCve._mapping.targetFilterKeys).toEqual([['_type', '_key']]);
 
     const rows: DefenderMachineVulnerabilityRow[] = [

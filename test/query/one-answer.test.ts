@@ -114,7 +114,7 @@ describe('one answer on both backends', () => {
     const first = await runQuery(store!, 'FIND User', { now: NOW, defaultLimit: 1 });
     await expect(
       runQuery(store!, 'FIND HostAgent', { now: NOW, cursor: first.cursor }),
-    ).rejects.toThrow('the cursor belongs to another query');
+    ).rejects.toThrow('cursor: it belongs to a different query');
   });
 
   it('counts an empty array as no value, and returns columns in the same order', async () => {

@@ -100,6 +100,17 @@ describe.each(BACKENDS)('sync against the emulator on $name', (backend) => {
       [],
     )) as [{ n: number }];
     expect(Number(users)).toBe(truth.counts.users);
+    // The mapper's cve placeholders are Vulnerabilities, as JupiterOne's global cve entities.
+    const [{ n: cves }] = (await store.read<{ n: number }>(
+      "SELECT COUNT(*) AS n FROM entities WHERE type = 'cve' AND deleted = FALSE",
+      [],
+    )) as [{ n: number }];
+    expect(Number(cves)).toBeGreaterThan(0);
+    const vulnerabilities = await cli(['query', '--json', '--all', 'FIND Vulnerability']);
+    expect(vulnerabilities.code, vulnerabilities.stderr).toBe(0);
+    const found = (JSON.parse(vulnerabilities.stdout) as { data: { entity: { _type: string } }[] })
+      .data;
+    expect(found.map((d) => d.entity._type)).toEqual(Array<string>(Number(cves)).fill('cve'));
 
     const before = await relationships();
     const report = await emulator.advance();

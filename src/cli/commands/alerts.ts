@@ -8,7 +8,7 @@ import {
   listAlerts,
   type AlertStatus,
 } from '../../alerts/index.js';
-import { DB_OPTION_HELP, withStore } from '../../sync/command-support.js';
+import { DB_OPTION_HELP, withExistingStore } from '../../sync/command-support.js';
 import { UsageError } from '../../util/usage-error.js';
 import { printJson, printTable } from '../output.js';
 
@@ -55,7 +55,7 @@ export function registerAlerts(program: Command): void {
         throw new UsageError(
           `--status must be one of ${ALERT_STATUSES.join(', ')}, got '${flags.status}'`,
         );
-      const list = await withStore(flags.db, (store) =>
+      const list = await withExistingStore(flags.db, (store) =>
         listAlerts(store, {
           open: !flags.all && flags.status !== 'resolved',
           status: flags.status as AlertStatus | undefined,
@@ -87,7 +87,7 @@ export function registerAlerts(program: Command): void {
     .option('--json', 'print the alert as JSON')
     .addHelpText('after', '\nExit codes: 0 shown; 1 store unreachable; 2 bad id; 5 no such alert.')
     .action(async (id: string, flags: { db?: string; json?: boolean }) => {
-      const alert = await withStore(flags.db, (store) => getAlert(store, alertId(id)));
+      const alert = await withExistingStore(flags.db, (store) => getAlert(store, alertId(id)));
       if (flags.json) return printJson(alert);
       const out = (line: string) => process.stdout.write(`${line}\n`);
       out(`alert ${alert.id}: ${alert.ruleName} [${alert.level}] ${alert.status}`);
@@ -123,7 +123,7 @@ export function registerAlerts(program: Command): void {
       )
       .action(async (id: string, flags: { db?: string; json?: boolean; note: string }) => {
         if (flags.note.trim() === '') throw new UsageError('--note must not be empty');
-        const alert = await withStore(flags.db, (store) =>
+        const alert = await withExistingStore(flags.db, (store) =>
           verdict(store, alertId(id), flags.note, userInfo().username, Date.now()),
         );
         if (flags.json) return printJson(alert);

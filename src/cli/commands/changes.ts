@@ -5,7 +5,7 @@ import {
   DB_OPTION_HELP,
   instanceIdOf,
   parseDuration,
-  withStore,
+  withExistingStore,
 } from '../../sync/command-support.js';
 import type { GraphStore } from '../../store/index.js';
 import type { SyncRecord } from '../../store/sync-record.js';
@@ -117,7 +117,7 @@ export function registerChanges(program: Command): void {
       const limit = Number(flags.limit);
       if (!Number.isInteger(limit) || limit < 0)
         throw new UsageError(`--limit must be a whole number, got '${flags.limit}'`);
-      await withStore(flags.db, async (store) => {
+      await withExistingStore(flags.db, async (store) => {
         await store.recoverInterruptedSyncs();
         const syncs = await selectSyncs(store, flags);
         const changes = await store.changes(syncs.map((s) => s.id));

@@ -33,6 +33,8 @@ interface DemoFlags {
 }
 
 const DEMO_INSTANCE = 'demo';
+const DEFAULT_DATA_DIR = './data/demo';
+const DEFAULT_QUOTA_SCALE = '50';
 
 /** The people finding that matters most: the roster says they left, the directory still lets them in. */
 const DEPARTED_PEOPLE_QUERY =
@@ -45,27 +47,57 @@ function count(flag: string, value: string | undefined): number | undefined {
   return Number(value);
 }
 
+/** A word the shell passes on as it is: quoted unless plainly safe. */
+function shellWord(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+/** The flags this demo ran with (the defaults left out), so a suggested rerun is the same tenant. */
+function demoArguments(flags: DemoFlags, db: string): string {
+  const given: [string, string | undefined, string?][] = [
+    ['--data-dir', flags.dataDir, DEFAULT_DATA_DIR],
+    ['--db', db, resolveStoreUrl()],
+    ['--seed', flags.seed, '1'],
+    ['--users', flags.users],
+    ['--groups', flags.groups],
+    ['--machines', flags.machines],
+    ['--cves', flags.cves],
+    ['--quota-scale', flags.quotaScale, DEFAULT_QUOTA_SCALE],
+  ];
+  return given
+    .filter(([, value, fallback]) => value !== undefined && value !== fallback)
+    .map(([flag, value]) => ` ${flag} ${shellWord(value!)}`)
+    .join('');
+}
+
+/**
+ * Commands to paste as they are (`# …` comments included): each works on what this demo stored.
+ * Syncing again goes through this demo's own config and instance, at its quota scale: another
+ * emulator would be a second instance of the same tenant at real quotas.
+ */
 function nextSteps(
+  flags: DemoFlags,
   db: string,
   configPath: string,
   keepRunning: boolean,
   exampleKey: { machine: string; person: string },
 ): string {
-  const dbFlag = db === resolveStoreUrl() ? '' : ` --db '${db}'`;
+  const dbFlag = db === resolveStoreUrl() ? '' : ` --db ${shellWord(db)}`;
+  const config = shellWord(configPath);
   return [
     '',
     'Where to look next (run these with npx, or node dist/cli/main.js):',
     `  defender-graph query "FIND microsoft_defender_machine THAT IDENTIFIED microsoft_defender_vulnerability WITH severity = 'critical' AND exploitable = true"${dbFlag}`,
-    `  defender-graph query "FIND microsoft_defender_logon_user THAT !IS microsoft_defender_user"${dbFlag}   logons no directory user explains`,
+    `  defender-graph query "FIND microsoft_defender_logon_user THAT !IS microsoft_defender_user"${dbFlag}   # logons no directory user explains`,
     `  defender-graph query "FIND HostAgent AS m RETURN m.osPlatform, COUNT(m)"${dbFlag}`,
-    `  defender-graph people report${dbFlag}       unmapped accounts, people without accounts, conflicts, departed people still active`,
-    `  defender-graph people explain '${exampleKey.person}'${dbFlag}   every rule tried for one person's accounts`,
-    `  defender-graph changes${dbFlag}             what the last sync created, updated and deleted`,
-    `  defender-graph history '${exampleKey.machine}'${dbFlag}   every version of one entity or relationship`,
+    `  defender-graph people report${dbFlag}   # unmapped accounts, people without accounts, conflicts, departed people still active`,
+    `  defender-graph people explain ${shellWord(exampleKey.person)}${dbFlag}   # every rule tried for one person's accounts`,
+    `  defender-graph changes${dbFlag}   # what the last sync created, updated and deleted`,
+    `  defender-graph history ${shellWord(exampleKey.machine)}${dbFlag}   # every version of one entity or relationship`,
     `  defender-graph export --format jsonl --output graph.jsonl${dbFlag}`,
     keepRunning
-      ? `  defender-graph sync --config ${configPath}${dbFlag}   syncs this running tenant again (Ctrl+C stops it)`
-      : `  defender-graph emulator --write-config ${configPath} keeps a simulated tenant running; then: defender-graph sync --config ${configPath}${dbFlag}`,
+      ? `  defender-graph sync --config ${config}${dbFlag}   # from another terminal while this runs: syncs the tenant again into instance "${DEMO_INSTANCE}"`
+      : `  defender-graph demo --keep-running${demoArguments(flags, db)}   # syncs the same tenant again and keeps it running; it then prints the sync command to run from another terminal`,
     '',
   ].join('\n');
 }
@@ -86,7 +118,7 @@ export function registerDemo(program: Command): void {
     .option(
       '--data-dir <dir>',
       "where the emulator's CA and the demo config are kept",
-      './data/demo',
+      DEFAULT_DATA_DIR,
     )
     .option('--db <url>', DB_OPTION_HELP)
     .option('--seed <n>', 'seed of the simulated tenant', '1');
@@ -94,7 +126,7 @@ export function registerDemo(program: Command): void {
     .option(
       '--quota-scale <x>',
       "multiplies the API quotas of the emulator and the collector's pacing alike",
-      '50',
+      DEFAULT_QUOTA_SCALE,
     )
     .option('--keep-running', 'keep the simulated tenant running after the sync, until Ctrl+C')
     .option(
@@ -163,7 +195,7 @@ export function registerDemo(program: Command): void {
         printSyncSummary(record);
         printDeparted(departed);
         const running = flags.keepRunning === true || flags.serve === true;
-        process.stdout.write(nextSteps(db, configPath, running, exampleKey));
+        process.stdout.write(nextSteps(flags, db, configPath, running, exampleKey));
         process.exitCode = syncExitCode(record);
         if (flags.serve) {
           await withStore(db, (store) =>

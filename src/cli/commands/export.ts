@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import { printJson } from '../output.js';
 import { UsageError } from '../../util/usage-error.js';
-import { DB_OPTION_HELP, instanceIdOf, withStore } from '../../sync/command-support.js';
+import { DB_OPTION_HELP, instanceIdOf, withExistingStore } from '../../sync/command-support.js';
 import { exportCsv, exportJsonl, type ExportCounts, type ExportScope } from '../../store/export.js';
 import type { GraphStore } from '../../store/index.js';
 import {
@@ -90,7 +90,7 @@ export function registerExport(program: Command): void {
     )
     .action(async (flags: ExportFlags) => {
       const output = resolve(flags.output);
-      const counts = await withStore(flags.db, async (store) => {
+      const counts = await withExistingStore(flags.db, async (store) => {
         const scope: ExportScope = {
           instanceId: await instanceIdOf(store, flags.instance),
           includeDeleted: flags.includeDeleted === true,

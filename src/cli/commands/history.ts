@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { printJson, printTable } from '../output.js';
-import { DB_OPTION_HELP, instanceIdOf, withStore } from '../../sync/command-support.js';
+import { DB_OPTION_HELP, instanceIdOf, withExistingStore } from '../../sync/command-support.js';
 import { diffProperties } from '../../store/changes.js';
 import { METADATA_FIELDS } from '../../store/rows.js';
 import type { PropertyValue } from '../../graph/types.js';
@@ -35,7 +35,7 @@ export function registerHistory(program: Command): void {
       '\nExit codes: 0 found, 1 no object with that key (or store unreachable), 2 bad flag.',
     )
     .action(async (key: string, flags: HistoryFlags) => {
-      await withStore(flags.db, async (store) => {
+      await withExistingStore(flags.db, async (store) => {
         const versions = await store.history(key, await instanceIdOf(store, flags.instance));
         if (versions.length === 0)
           throw new Error(`no entity or relationship with _key "${key}" in the store`);

@@ -2,7 +2,12 @@ import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { printJson, printTable } from '../output.js';
 import { UsageError } from '../../util/usage-error.js';
-import { DB_OPTION_HELP, instanceIdOf, withStore } from '../../sync/command-support.js';
+import {
+  DB_OPTION_HELP,
+  instanceIdOf,
+  withExistingStore,
+  withStore,
+} from '../../sync/command-support.js';
 import { DEFAULT_CONFIG_FILE } from '../../config/load.js';
 import {
   explainPeople,
@@ -246,7 +251,7 @@ export function registerPeople(program: Command): void {
     .action(async (key: string, flags: PeopleFlags) => {
       const { name, rules } = target(flags);
       const explanation = await asUsage(() =>
-        withStore(flags.db, async (store) =>
+        withExistingStore(flags.db, async (store) =>
           explainPeople(store, await instanceId(store, name), rules, key),
         ),
       );
@@ -272,7 +277,7 @@ export function registerPeople(program: Command): void {
     .action(async (flags: PeopleFlags) => {
       const { name, rules } = target(flags);
       const report = await asUsage(() =>
-        withStore(flags.db, async (store) =>
+        withExistingStore(flags.db, async (store) =>
           reportPeople(store, await instanceId(store, name), rules),
         ),
       );

@@ -3,7 +3,7 @@ import { Option, type Command } from 'commander';
 import { UsageError } from '../../util/usage-error.js';
 import { ExitCode } from '../../util/exit-codes.js';
 import { printJson, printTable } from '../output.js';
-import { DB_OPTION_HELP, instanceIdOf, withStore } from '../../sync/command-support.js';
+import { DB_OPTION_HELP, instanceIdOf, withExistingStore } from '../../sync/command-support.js';
 import { checkLines } from '../../query/check.js';
 import {
   DEFAULT_LIMIT,
@@ -22,6 +22,7 @@ interface QueryFlags {
   param: string[];
   includeDeleted?: boolean;
   limit?: string;
+  all?: boolean;
   instance?: string;
   check?: string;
   timeout?: string;
@@ -138,7 +139,8 @@ export function registerQuery(program: Command): void {
       [] as string[],
     )
     .option('--include-deleted', 'include deleted entities and relationships')
-    .option('--limit <n>', `rows when the query has no LIMIT (default ${DEFAULT_LIMIT})`)
+    .option('--limit <n>', `rows of a page when the query has no LIMIT (default ${DEFAULT_LIMIT})`)
+    .option('--all', 'every row when the query has no LIMIT (up to --max-rows), not one page')
     .option('--instance <name>', 'only starting entities of this instance')
     .option(
       '--timeout <ms>',
@@ -155,8 +157,11 @@ export function registerQuery(program: Command): void {
       `
 Output: list (no RETURN), table (RETURN …) or tree (RETURN TREE) as JupiterOne shapes them.
 --check prints one JSON line per query: {"line":N,"ok":true} or {"line":N,"ok":false,"error":…}.
-A page cut at the default limit carries "truncated": true and a "cursor" (--json); pass it
-with --cursor for the next page.
+A query without LIMIT answers one page (--limit, default ${DEFAULT_LIMIT} rows); when more rows
+follow, stderr says so ("showing 250 of more rows; …"), and --json carries "truncated": true
+and a "cursor": pass it with --cursor for the next page (the HTTP API takes the same cursor).
+Names the store has never seen (a misspelt _type, _class or property) are warned of on stderr
+with the closest known ones, and listed in --json's "warnings".
 Exit codes: 0 success, 1 the store failed, 2 bad flag, query syntax, unsupported feature, a
 query over its time or row budget, or a failed --check line.`,
     )
@@ -170,17 +175,21 @@ query over its time or row budget, or a failed --check line.`,
       }
       if (text === undefined || text.trim() === '')
         throw new UsageError('a query is required, e.g. defender-graph query "FIND HostAgent"');
+      if (flags.all && flags.limit !== undefined)
+        throw new UsageError('give either --limit or --all, not both');
+      const maxRows = positiveInteger('--max-rows', flags.maxRows, DEFAULT_MAX_ROWS);
       const options = {
         params: parseParams(flags.param),
         includeDeleted: flags.includeDeleted ?? false,
-        defaultLimit: positiveInteger('--limit', flags.limit, DEFAULT_LIMIT),
+        // --all: one page as large as the row budget, which refuses an answer beyond it.
+        defaultLimit: flags.all ? maxRows : positiveInteger('--limit', flags.limit, DEFAULT_LIMIT),
         instance: flags.instance,
         timeoutMs: positiveInteger('--timeout', flags.timeout, DEFAULT_TIMEOUT_MS),
-        maxRows: positiveInteger('--max-rows', flags.maxRows, DEFAULT_MAX_ROWS),
+        maxRows,
         cursor: flags.cursor,
       };
       const format = flags.json ? 'json' : flags.format;
-      const result = await withStore(flags.db, async (store) => {
+      const result = await withExistingStore(flags.db, async (store) => {
         await instanceIdOf(store, flags.instance);
         try {
           return await runQuery(store, text, options);
@@ -189,7 +198,12 @@ query over its time or row budget, or a failed --check line.`,
           throw err;
         }
       });
-      if (format === 'json') printJson(result);
+      for (const warning of result.warnings ?? []) process.stderr.write(`warning: ${warning}\n`);
+      if (result.truncated)
+        process.stderr.write(
+          `showing ${options.defaultLimit} of more rows; --limit N or --all for more, or the next page: --cursor ${result.cursor}\n`,
+        );
+      if (format === 'json') printJson({ ...result, truncated: result.truncated === true });
       else if (format === 'csv') {
         if (result.type === 'tree')
           throw new UsageError(
@@ -197,7 +211,5 @@ query over its time or row budget, or a failed --check line.`,
           );
         process.stdout.write(toCsv(result));
       } else printResultTable(result);
-      if (format !== 'json' && result.truncated)
-        process.stderr.write(`more rows follow: add --cursor ${result.cursor}\n`);
     });
 }

@@ -9,7 +9,7 @@ import {
 import { existsSync } from 'node:fs';
 import { monitoringSchema } from '../../config/instance-config.js';
 import { DEFAULT_CONFIG_FILE, loadConfig } from '../../config/load.js';
-import { DB_OPTION_HELP, withStore } from '../../sync/command-support.js';
+import { DB_OPTION_HELP, withExistingStore, withStore } from '../../sync/command-support.js';
 import { AlertNotFoundError } from '../../alerts/index.js';
 import { printJson, printTable } from '../output.js';
 import { configOrUsageError } from './collect.js';
@@ -56,7 +56,7 @@ export function registerRules(program: Command): void {
     .option('--db <url>', DB_OPTION_HELP)
     .option('--json', 'print the rules (with their definitions) as JSON')
     .action(async (flags: DbFlags) => {
-      const all = await withStore(flags.db, (store) => listRules(store));
+      const all = await withExistingStore(flags.db, (store) => listRules(store));
       if (flags.json) return printJson(all);
       printTable(
         ['name', 'kind', 'enabled', 'last evaluated', 'status', 'error'],
@@ -82,7 +82,9 @@ export function registerRules(program: Command): void {
       .option('--db <url>', DB_OPTION_HELP)
       .addHelpText('after', '\nExit codes: 0 done; 1 store unreachable; 5 no such rule.')
       .action(async (rule: string, flags: DbFlags) => {
-        const updated = await withStore(flags.db, (store) => setRuleEnabled(store, rule, enabled));
+        const updated = await withExistingStore(flags.db, (store) =>
+          setRuleEnabled(store, rule, enabled),
+        );
         process.stdout.write(`rule ${updated.name} ${enabled ? 'enabled' : 'disabled'}\n`);
       });
 
@@ -105,7 +107,7 @@ export function registerRules(program: Command): void {
         flags.config !== undefined || existsSync(DEFAULT_CONFIG_FILE)
           ? configOrUsageError(() => loadConfig({ file: flags.config })).monitoring
           : monitoringSchema.parse({});
-      const summary = await withStore(flags.db, (store) =>
+      const summary = await withExistingStore(flags.db, (store) =>
         evaluateRuleNow(rule, { store, monitoring, now: () => Date.now() }),
       );
       if (!summary) throw new AlertNotFoundError(`no rule with id or name "${rule}"`);

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { listAlerts } from '../../alerts/index.js';
 import { loadConfig } from '../../config/load.js';
 import { instanceStatuses } from '../../scheduler/index.js';
-import { DB_OPTION_HELP, withStore } from '../../sync/command-support.js';
+import { DB_OPTION_HELP, withExistingStore } from '../../sync/command-support.js';
 import { printJson, printTable } from '../output.js';
 import { configOrUsageError } from './collect.js';
 
@@ -24,7 +24,7 @@ export function registerStatus(program: Command): void {
     .addHelpText('after', '\nExit codes: 0 printed, 1 store unreachable, 2 bad flag or config.')
     .action(async (flags: StatusFlags) => {
       const config = configOrUsageError(() => loadConfig({ file: flags.config }));
-      const status = await withStore(flags.db, async (store) => ({
+      const status = await withExistingStore(flags.db, async (store) => ({
         instances: await instanceStatuses(store, config.instances, Date.now()),
         openAlerts: (await listAlerts(store, { open: true })).map((a) => ({
           id: a.id,

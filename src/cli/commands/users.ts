@@ -4,7 +4,7 @@ import { hashPassword, MIN_PASSWORD_LENGTH } from '../../server/auth/passwords.j
 import { newApiToken } from '../../server/auth/api-tokens.js';
 import { ROLES, type Role } from '../../store/accounts.js';
 import { StoreError } from '../../store/index.js';
-import { DB_OPTION_HELP, withStore } from '../../sync/command-support.js';
+import { DB_OPTION_HELP, withExistingStore, withStore } from '../../sync/command-support.js';
 import { UsageError } from '../../util/usage-error.js';
 import { printJson, printTable } from '../output.js';
 
@@ -93,7 +93,7 @@ export function registerUsers(program: Command): void {
     .option('--json', 'print JSON')
     .description('List users (never their hashes).')
     .action(async (flags: DbFlags) => {
-      const list = await withStore(flags.db, (store) => store.accounts.listUsers());
+      const list = await withExistingStore(flags.db, (store) => store.accounts.listUsers());
       const rows = list.map((u) => ({ name: u.name, role: u.role, createdOn: u.createdOn }));
       if (flags.json) return printJson(rows);
       printTable(
@@ -108,7 +108,7 @@ export function registerUsers(program: Command): void {
     .option('--db <url>', DB_OPTION_HELP)
     .description('Remove a user and every API token it owns.')
     .action(async (name: string, flags: DbFlags) => {
-      const removed = await withStore(flags.db, (store) => store.accounts.removeUser(name));
+      const removed = await withExistingStore(flags.db, (store) => store.accounts.removeUser(name));
       if (!removed) throw new Error(`no user named "${name}"`);
       process.stdout.write(`user ${name} removed\n`);
     });
@@ -144,7 +144,7 @@ export function registerUsers(program: Command): void {
     .option('--json', 'print JSON')
     .description('List tokens (ids and labels; the tokens themselves are not stored).')
     .action(async (flags: DbFlags) => {
-      const list = await withStore(flags.db, (store) => store.accounts.listTokens());
+      const list = await withExistingStore(flags.db, (store) => store.accounts.listTokens());
       if (flags.json) return printJson(list);
       printTable(
         ['id', 'user', 'label', 'created'],
@@ -158,7 +158,7 @@ export function registerUsers(program: Command): void {
     .option('--db <url>', DB_OPTION_HELP)
     .description('Revoke a token.')
     .action(async (id: string, flags: DbFlags) => {
-      const removed = await withStore(flags.db, (store) => store.accounts.removeToken(id));
+      const removed = await withExistingStore(flags.db, (store) => store.accounts.removeToken(id));
       if (!removed) throw new Error(`no token with id "${id}"`);
       process.stdout.write(`token ${id} removed\n`);
     });

@@ -1,7 +1,7 @@
 /** J1QL over HTTP: run (with paging and a chosen shape), CSV download, and validate. */
 import type { FastifyReply } from 'fastify';
 import type { z } from 'zod';
-import { checkQuery, runQuery } from '../../query/engine.js';
+import { checkQuery, queryIdentity, runQuery } from '../../query/engine.js';
 import { NotSupportedError, QueryError, QuerySyntaxError } from '../../query/errors.js';
 import {
   flatten,
@@ -13,7 +13,7 @@ import {
 import type { GraphStore } from '../../store/index.js';
 import { ApiError, queryApiError } from '../errors.js';
 import type { ApiApp, RouteContext } from '../context.js';
-import { decodeCursor, page, resultIdentity } from '../query-paging.js';
+import { decodeCursor, page } from '../query-paging.js';
 import {
   QueryBody,
   QueryResult,
@@ -111,21 +111,26 @@ export function queryRoutes(app: ApiApp, ctx: RouteContext): void {
     },
     async (request) => {
       const body = request.body;
-      const identity = resultIdentity({ ...body, cursor: undefined, limit: undefined });
+      // The engine's identity: a cursor the CLI printed pages on here (the shape only presents).
+      const identity = queryIdentity(body.query, body);
       const offset = decodeCursor(body.cursor, identity);
       // One row more than the page tells whether another page follows.
       const result = await run(store, body, offset + body.limit + 1);
+      const warnings = result.warnings && { warnings: result.warnings };
       if (result.type === 'tree') {
         const shaped = await reshape(store, result, body.shape);
-        return { ...shaped, truncated: false } as z.infer<typeof QueryResult>;
+        return { ...shaped, truncated: false, ...warnings } as z.infer<typeof QueryResult>;
       }
       const all = rows(result);
       const { items, cursor } = page(all, offset, body.limit, identity);
       const pageResult = { ...result, data: items } as EngineResult;
       const shaped = await reshape(store, pageResult, body.shape);
-      return { ...shaped, truncated: cursor !== undefined, ...(cursor && { cursor }) } as z.infer<
-        typeof QueryResult
-      >;
+      return {
+        ...shaped,
+        truncated: cursor !== undefined,
+        ...(cursor && { cursor }),
+        ...warnings,
+      } as z.infer<typeof QueryResult>;
     },
   );
 

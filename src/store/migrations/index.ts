@@ -27,7 +27,8 @@ export const SCHEMA_VERSION = MIGRATIONS.length;
 /** Serialises concurrent migrators across processes on PostgreSQL (SQLite's BEGIN IMMEDIATE does it there). */
 const MIGRATION_LOCK_ID = 0x6466_6772;
 
-async function appliedVersion(db: SqlConnection): Promise<number | undefined> {
+/** The schema version a database is at; undefined when it has no schema of ours. */
+export async function appliedVersion(db: SqlConnection): Promise<number | undefined> {
   try {
     const [row] = await db.all<{ version: number | null }>(
       'SELECT MAX(version) AS version FROM schema_migrations',
