@@ -83,7 +83,33 @@ export class ApiClient {
     return body as ODataPage<T>;
   }
 
-  async getJson(endpoint: EndpointSpec, url: string): Promise<unknown> {
+  getJson(endpoint: EndpointSpec, url: string): Promise<unknown> {
+    return this.requestJson(endpoint, url);
+  }
+
+  /** A POST with a JSON body (Advanced Hunting), under the same pacing, retries and errors. */
+  postJson(endpoint: EndpointSpec, url: string, body: unknown): Promise<unknown> {
+    return this.requestJson(endpoint, url, JSON.stringify(body));
+  }
+
+  /**
+   * The application permissions (`roles`) the current access token carries: the token is the
+   * authority's answer, so its payload is read, not verified.
+   */
+  async grantedRoles(): Promise<string[]> {
+    const token = await this.options.tokens.getToken();
+    try {
+      const payload = JSON.parse(
+        Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8'),
+      ) as { roles?: unknown };
+      return Array.isArray(payload.roles) ? payload.roles.filter((r) => typeof r === 'string') : [];
+    } catch {
+      // An opaque token says nothing about its roles: the endpoints' answers will.
+      return [];
+    }
+  }
+
+  private async requestJson(endpoint: EndpointSpec, url: string, body?: string): Promise<unknown> {
     this.checkOrigin(endpoint, url);
     let renewedToken = false;
     let retriedNotFound = false;
@@ -92,7 +118,7 @@ export class ApiClient {
       const token = await this.options.tokens.getToken();
       const release = await this.options.pacer.acquire(endpoint.bucket, endpoint.cost);
       this.options.counter.count(endpoint.label);
-      const sent = await this.send(endpoint, url, token).finally(release);
+      const sent = await this.send(endpoint, url, token, body).finally(release);
       if (sent instanceof MicrosoftApiError) {
         if (!canRetry) throw sent;
         await this.wait(endpoint, sent.message, this.backoff(attempt));
@@ -143,18 +169,21 @@ export class ApiClient {
     endpoint: EndpointSpec,
     url: string,
     token: string,
+    body?: string,
   ): Promise<{ response: Dispatcher.ResponseData; raw: Buffer } | MicrosoftApiError> {
     const deadline = AbortSignal.timeout(this.retry.timeoutMs);
     let response: Dispatcher.ResponseData;
     try {
       response = await request(url, {
-        method: 'GET',
+        method: body === undefined ? 'GET' : 'POST',
         dispatcher: this.options.dispatcher,
         headers: {
           authorization: `Bearer ${token}`,
           accept: 'application/json',
           'accept-encoding': 'gzip, deflate',
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
         },
+        body,
         headersTimeout: this.retry.timeoutMs,
         bodyTimeout: this.retry.timeoutMs,
         signal: deadline,
