@@ -47,7 +47,9 @@ describe('logon users through Advanced Hunting', () => {
     try {
       perMachine = await collect(plain.config);
       truthPairs = (await plain.truth())
-        .machineLogonUserPairs!.map((p) => `${p.machineId}|${p.domain}\\${p.accountName}`.toLowerCase())
+        .machineLogonUserPairs!.map((p) =>
+          `${p.machineId}|${p.domain}\\${p.accountName}`.toLowerCase(),
+        )
         .sort();
     } finally {
       await plain.close();
@@ -58,8 +60,9 @@ describe('logon users through Advanced Hunting', () => {
 
   const pairsOf = (store: MemoryGraphObjectStore) =>
     (store.relationships(RELATIONSHIPS.MACHINE_HAS_LOGON_USER._type) as GraphRelationship[])
-      .map((r) =>
-        `${String(r._fromEntityKey).slice('microsoft_defender_machine:'.length)}|${String(r._toEntityKey).slice('microsoft_defender_logon_user:'.length)}`,
+      .map(
+        (r) =>
+          `${String(r._fromEntityKey).slice('microsoft_defender_machine:'.length)}|${String(r._toEntityKey).slice('microsoft_defender_logon_user:'.length)}`,
       )
       .sort();
 
