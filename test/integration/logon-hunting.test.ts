@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InstanceConfig } from '../../src/config/instance-config.js';
 import type { GraphRelationship } from '../../src/graph/types.js';
 import { ENTITIES, RELATIONSHIPS, runIntegration } from '../../src/integration/index.js';
+import { checkPermissions } from '../../src/integration/permissions.js';
 import { MemoryGraphObjectStore } from '../../src/integration/stores/memory-store.js';
 import { createMicrosoftClients } from '../../src/microsoft/index.js';
 import { startTestEmulator, type TestEmulator } from '../support/emulator.js';
@@ -124,6 +125,60 @@ describe('logon users through Advanced Hunting', () => {
     } finally {
       await te.clearFaults();
       await clients.close();
+    }
+  });
+
+  it('validate says which path a sync takes and what each costs at the configured quotas', async () => {
+    const truth = await te.truth();
+    const first = [...truth.machines!].sort()[0]!;
+    const sampled = truth.machineLogonUserPairs!.filter((p) => p.machineId === first).length;
+    // 50 per-machine calls at 10/min and 20/h: the 41st waits two hours.
+    const config = {
+      ...te.config,
+      quotaScale: 1,
+      quotas: { 'defender:logonusers': { perMinute: 10, perHour: 20 } },
+    };
+    const costs = [
+      { path: 'advanced-hunting', calls: 1, minutes: 0 },
+      { path: 'per-machine', calls: TENANT.machines, minutes: 120 },
+    ];
+    expect((await checkPermissions(config)).logonUsers).toEqual({
+      path: 'advanced-hunting',
+      reason: "AdvancedQuery.Read.All is in the Defender token's roles",
+      machines: TENANT.machines,
+      sampledLogonUsers: sampled,
+      costs,
+    });
+    await te.setFaults({ revokePermissions: ['defender:AdvancedQuery.Read.All'] });
+    try {
+      const report = await checkPermissions(config);
+      expect(report.logonUsers).toEqual({
+        path: 'per-machine',
+        reason: "AdvancedQuery.Read.All is not in the Defender token's roles",
+        machines: TENANT.machines,
+        sampledLogonUsers: sampled,
+        costs,
+      });
+    } finally {
+      await te.clearFaults();
+    }
+  });
+
+  it('validate under Advanced Hunting: Defender User.Read.All withheld loses nothing', async () => {
+    await te.setFaults({ revokePermissions: ['defender:User.Read.All'] });
+    try {
+      const report = await checkPermissions(te.config);
+      expect(report.logonUsers?.path).toBe('advanced-hunting');
+      const perMachine = report.permissions.find(
+        (p) => p.api === 'defender' && p.permission === 'User.Read.All',
+      )!;
+      expect(perMachine).toMatchObject({
+        granted: false,
+        typesLost: [],
+        reason: 'not needed: logon users come through Advanced Hunting',
+      });
+    } finally {
+      await te.clearFaults();
     }
   });
 });
