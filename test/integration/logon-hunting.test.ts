@@ -23,7 +23,8 @@ async function collect(config: InstanceConfig) {
 
 /** Logon users and machine HAS logon user, every property but raw data, in key order. */
 function logonGraph(store: MemoryGraphObjectStore) {
-  const strip = ({ _rawData, ...rest }: { _rawData?: unknown }) => rest;
+  const strip = (object: object) =>
+    Object.fromEntries(Object.entries(object).filter(([k]) => k !== '_rawData'));
   const byKey = (a: { _key: string }, b: { _key: string }) => a._key.localeCompare(b._key);
   return {
     logonUsers: store.entities(ENTITIES.LOGON_USER._type).sort(byKey).map(strip),
