@@ -5,6 +5,7 @@ import type { MicrosoftClients } from '../microsoft/index.js';
 import { minimumDurationMs } from '../microsoft/pacing.js';
 import { declaration } from './steps/declaration.js';
 import { logonSummaryQuery } from './steps/logon-hunting-query.js';
+import { huntingGranted } from './steps/logon-users.js';
 import { STEP_IDS } from './declarations.js';
 
 export type LogonUserPath = 'advanced-hunting' | 'per-machine';
@@ -41,15 +42,15 @@ export async function planLogonUserPaths(
   const ids: string[] = [];
   for await (const page of clients.defender.machines()) ids.push(...page.map((m) => m.id));
   ids.sort();
+  const rowLimit = instance.advancedHuntingRowLimit ?? ADVANCED_HUNTING_ROW_LIMIT;
   let path: LogonUserPath = 'per-machine';
   let reason = `${BULK_PERMISSION} is not in the Defender token's roles`;
   let sampled = 0;
-  if ((await clients.defender.grantedRoles()).includes(BULK_PERMISSION)) {
+  if (await huntingGranted(clients)) {
     path = 'advanced-hunting';
     reason = `${BULK_PERMISSION} is in the Defender token's roles`;
     if (ids.length > 0) {
       try {
-        const rowLimit = instance.advancedHuntingRowLimit ?? ADVANCED_HUNTING_ROW_LIMIT;
         const answer = await clients.defender.advancedQuery(
           logonSummaryQuery({ after: '', upTo: ids[0]! }, rowLimit),
         );
@@ -64,7 +65,6 @@ export async function planLogonUserPaths(
   if (path === 'per-machine' && ids.length > 0)
     sampled = (await clients.defender.machineLogonUsers(ids[0]!)).length;
   const quotas = effectiveQuotas(instance.quotaScale, instance.quotas);
-  const rowLimit = instance.advancedHuntingRowLimit ?? ADVANCED_HUNTING_ROW_LIMIT;
   const bulkCalls =
     ids.length === 0 ? 0 : Math.max(1, Math.ceil((ids.length * sampled) / rowLimit));
   const minutes = (calls: number, bucket: string) =>
