@@ -112,9 +112,16 @@ async function authorize(
   return key;
 }
 
+/** Seconds as a .NET TimeSpan, as Defender's quota messages write durations: `[d.]hh:mm:ss`. */
+function timeSpan(seconds: number): string {
+  const days = Math.floor(seconds / 86_400);
+  const clock = new Date((seconds % 86_400) * 1000).toISOString().slice(11, 19);
+  return days > 0 ? `${days}.${clock}` : clock;
+}
+
 /** 429 for a used-up CPU quota (§4.12: "the body says which"; the exact wording is UNCONFIRMED). */
 function cpuQuotaRefusal(ctx: RequestContext, refusal: QuotaRefusal): Refusal {
-  const allowed = new Date(refusal.limit * 1000).toISOString().slice(11, 19);
+  const allowed = timeSpan(refusal.limit);
   return new Refusal(
     defenderError(
       ctx,

@@ -18,6 +18,8 @@ export interface EndpointSpec {
   cost: number;
   /** Microsoft reports sporadic 404s for valid ids (defender-api.md §6.3): retry one. */
   retryNotFoundOnce?: boolean;
+  /** A deadline this endpoint needs at least, whatever `http.timeoutSeconds` says. */
+  minTimeoutMs?: number;
 }
 
 const graph = (
@@ -72,6 +74,8 @@ export const ENDPOINTS = {
     bucket: 'defender:advancedQueries',
     permission: 'AdvancedQuery.Read.All',
     cost: 1,
+    // A query may run for 200 s before Microsoft stops it (§4.12); then its rows still come.
+    minTimeoutMs: 240_000,
   },
 } as const satisfies Record<string, EndpointSpec>;
 

@@ -171,7 +171,8 @@ export class ApiClient {
     token: string,
     body?: string,
   ): Promise<{ response: Dispatcher.ResponseData; raw: Buffer } | MicrosoftApiError> {
-    const deadline = AbortSignal.timeout(this.retry.timeoutMs);
+    const timeoutMs = this.timeoutFor(endpoint);
+    const deadline = AbortSignal.timeout(timeoutMs);
     let response: Dispatcher.ResponseData;
     try {
       response = await request(url, {
@@ -184,8 +185,8 @@ export class ApiClient {
           ...(body === undefined ? {} : { 'content-type': 'application/json' }),
         },
         body,
-        headersTimeout: this.retry.timeoutMs,
-        bodyTimeout: this.retry.timeoutMs,
+        headersTimeout: timeoutMs,
+        bodyTimeout: timeoutMs,
         signal: deadline,
       });
     } catch (err) {
@@ -198,6 +199,11 @@ export class ApiClient {
       if (response.statusCode >= 300) return { response, raw: Buffer.alloc(0) };
       return this.bodyError(endpoint, err, deadline.aborted);
     }
+  }
+
+  /** The configured deadline, or longer for an endpoint that may think longer (Advanced Hunting). */
+  private timeoutFor(endpoint: EndpointSpec): number {
+    return Math.max(this.retry.timeoutMs, endpoint.minTimeoutMs ?? 0);
   }
 
   /** The token only ever goes to the API's own origin, whatever URL a response names. */
@@ -268,7 +274,7 @@ export class ApiClient {
       api: this.options.api,
       endpoint: endpoint.label,
       code: timedOut ? 'TIMEOUT' : 'NETWORK',
-      message: `${endpoint.label}: ${timedOut ? `no complete response within ${this.retry.timeoutMs} ms` : `network error (${cause?.message ?? String(err)})`}`,
+      message: `${endpoint.label}: ${timedOut ? `no complete response within ${this.timeoutFor(endpoint)} ms` : `network error (${cause?.message ?? String(err)})`}`,
     });
   }
 
