@@ -94,6 +94,11 @@ export const instanceSchema = z
           .strict(),
       )
       .optional(),
+    /**
+     * Rows one Advanced Hunting answer may carry (Microsoft: 100,000); match an emulator started
+     * with a smaller `huntingRowCap`.
+     */
+    advancedHuntingRowLimit: z.number().int().positive().max(100_000).optional(),
     /** How the collector treats slow and refusing servers (see docs/configuration.md). */
     http: z
       .object({

@@ -59,6 +59,8 @@ export interface ApplicationRegistry {
   main: RegisteredApp & { secret: string; certificate: X509Certificate };
   expiredSecretApp: RegisteredApp & { expiredSecret: string };
   byClientId(clientId: string): RegisteredApp | undefined;
+  /** The application permissions consented for `api`: the defaults plus those granted at start. */
+  grantedRoles(api: ResourceApi): readonly string[];
 }
 
 /** A GUID derived from the seed, so client ids stay the same across restarts with the same seed. */
@@ -84,6 +86,8 @@ export function createApplicationRegistry(
   seed: number,
   dataDir: string,
   clientCertPem: string,
+  /** Roles granted beyond DEFAULT_ROLES (e.g. Defender `AdvancedQuery.Read.All`). */
+  extraRoles: Partial<Record<ResourceApi, readonly string[]>> = {},
 ): ApplicationRegistry {
   const secrets = loadSecrets(dataDir);
   const main = {
@@ -101,7 +105,12 @@ export function createApplicationRegistry(
     [main.clientId, main],
     [expiredSecretApp.clientId, expiredSecretApp],
   ]);
-  return { main, expiredSecretApp, byClientId: (id) => apps.get(id.toLowerCase()) };
+  return {
+    main,
+    expiredSecretApp,
+    byClientId: (id) => apps.get(id.toLowerCase()),
+    grantedRoles: (api) => [...DEFAULT_ROLES[api], ...(extraRoles[api] ?? [])],
+  };
 }
 
 export function secretsEqual(given: string, expected: string | undefined): boolean {

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { identityFaultsSchema } from './faults/identity.js';
 import { listingFaultsSchema, moveFirstToEnd } from './faults/listing.js';
 import { responseFaultsSchema } from './faults/responses.js';
+import type { QuotaRefusal } from './quotas.js';
 import type { Sequence } from './tenant-view.js';
 
 /** Injected failures, set through `POST /admin/faults`. Rates are shares of matching requests, 0–1. */
@@ -49,6 +50,7 @@ export class FaultInjector {
   private setAt = 0;
   private expiringTokens = 0;
   private hourlyRefusals = 0;
+  private cpuRefusals = 0;
   /** Listings (by path) whose items have moved since they started. */
   private readonly moved = new Set<string>();
 
@@ -68,6 +70,7 @@ export class FaultInjector {
     const expire = faults.expireGraphPageTokens;
     this.expiringTokens = typeof expire === 'number' ? expire : 0;
     this.hourlyRefusals = faults.defenderHourlyQuota?.requests ?? 0;
+    this.cpuRefusals = faults.huntingCpuQuota?.requests ?? 0;
     this.moved.clear();
   }
 
@@ -89,6 +92,14 @@ export class FaultInjector {
       return 'hourly-quota';
     }
     return undefined;
+  }
+
+  /** A CPU-quota refusal for this Advanced Hunting query while `huntingCpuQuota` has some left. */
+  huntingCpuRefusal(): QuotaRefusal | undefined {
+    const fault = this.faults.huntingCpuQuota;
+    if (fault === undefined || this.cpuRefusals === 0) return undefined;
+    this.cpuRefusals--;
+    return { retryAfterSeconds: fault.retryAfterSeconds, limit: 600, window: '01:00:00' };
   }
 
   /** Whether this listing page is to be answered malformed (one draw per matching page). */

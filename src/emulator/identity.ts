@@ -1,5 +1,4 @@
 import {
-  DEFAULT_ROLES,
   resourceApi,
   secretsEqual,
   type RegisteredApp,
@@ -246,7 +245,7 @@ function withBasicCredentials(
 }
 
 function grantedRoles(services: EmulatorServices, api: ResourceApi): string[] {
-  return DEFAULT_ROLES[api].filter((role) => !services.faults.isRevoked(api, role));
+  return services.apps.grantedRoles(api).filter((role) => !services.faults.isRevoked(api, role));
 }
 
 function tokenEndpoint(services: EmulatorServices, v1: boolean) {

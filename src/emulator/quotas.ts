@@ -141,3 +141,58 @@ export class GraphResourceUnits {
     return undefined;
   }
 }
+
+interface CpuWindow {
+  ms: number;
+  label: string;
+  /** CPU time allowed in the window at scale 1. */
+  allowedMs: number;
+}
+
+/** Advanced Hunting's CPU quota: 10 min per hour and 3 h per day per tenant (defender-api.md §4.12). */
+const CPU_WINDOWS: CpuWindow[] = [
+  { ms: 3_600_000, label: '01:00:00', allowedMs: 600_000 },
+  { ms: 86_400_000, label: '1.00:00:00', allowedMs: 10_800_000 },
+];
+
+/** CPU time spent per key, checked before a query runs and charged once it has. */
+export class HuntingCpuQuota {
+  private readonly spent = new Map<string, { at: number; ms: number }[]>();
+
+  constructor(
+    private readonly scale: number,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** A refusal when a window's CPU is used up; `limit` is the allowed CPU in whole seconds. */
+  check(key: string): QuotaRefusal | undefined {
+    const now = this.now();
+    const log = (this.spent.get(key) ?? []).filter((s) => s.at > now - CPU_WINDOWS[1]!.ms);
+    this.spent.set(key, log);
+    for (const w of CPU_WINDOWS) {
+      const allowed = w.allowedMs * this.scale;
+      const inWindow = log.filter((s) => s.at > now - w.ms);
+      let used = inWindow.reduce((sum, s) => sum + s.ms, 0);
+      if (used < allowed) continue;
+      // Wait until enough of the oldest spending leaves the window.
+      let freeAt = now;
+      for (const s of inWindow) {
+        used -= s.ms;
+        freeAt = s.at + w.ms;
+        if (used < allowed) break;
+      }
+      return {
+        retryAfterSeconds: Math.max(1, Math.ceil((freeAt - now) / 1000)),
+        limit: Math.round(allowed / 1000),
+        window: w.label,
+      };
+    }
+    return undefined;
+  }
+
+  charge(key: string, cpuMs: number): void {
+    const log = this.spent.get(key) ?? [];
+    log.push({ at: this.now(), ms: cpuMs });
+    this.spent.set(key, log);
+  }
+}

@@ -16,7 +16,7 @@ import { gatewayPage } from './faults/responses.js';
 import { graphResponses, graphRoutes } from './graph.js';
 import { Refusal, Router, type ApiFamily, type Reply, type RequestContext } from './http.js';
 import { identityResponses, identityRoutes } from './identity.js';
-import { DefenderQuotas, GraphResourceUnits } from './quotas.js';
+import { DefenderQuotas, GraphResourceUnits, HuntingCpuQuota } from './quotas.js';
 import type { EmulatorServices, FamilyResponses } from './services.js';
 import { RequestStats } from './stats.js';
 import { SimulatedTenant } from './tenant/index.js';
@@ -42,7 +42,15 @@ export interface EmulatorOptions extends Partial<TenantSizes> {
   now?: number;
   /** Hostile string values in some users' fields (docs/emulator.md); off by default. */
   hostileValues?: HostileValues;
+  /** Grant the app Defender `AdvancedQuery.Read.All` (Advanced Hunting); withheld by default. */
+  advancedHunting?: boolean;
+  /** Rows one Advanced Hunting answer carries (default Microsoft's 100,000); the config follows. */
+  huntingRowCap?: number;
+  /** CPU milliseconds an Advanced Hunting query is charged per row it reads (default 0.05). */
+  huntingCpuMsPerRow?: number;
 }
+
+const HUNTING_ROW_CAP = 100_000;
 
 export const DEFAULT_TENANT_SIZES: TenantSizes = {
   users: 200,
@@ -231,7 +239,14 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     if (options[key] !== undefined) sizes[key] = options[key];
 
   const certificates = ensureCertificates(options.dataDir);
-  const apps = createApplicationRegistry(seed, options.dataDir, certificates.clientCertPem);
+  const apps = createApplicationRegistry(seed, options.dataDir, certificates.clientCertPem, {
+    defender: options.advancedHunting ? ['AdvancedQuery.Read.All'] : [],
+  });
+  const huntingRowCap = options.huntingRowCap ?? HUNTING_ROW_CAP;
+  if (!(Number.isInteger(huntingRowCap) && huntingRowCap > 0 && huntingRowCap <= HUNTING_ROW_CAP))
+    throw new Error(
+      `huntingRowCap must be an integer from 1 to ${HUNTING_ROW_CAP}, got ${huntingRowCap}`,
+    );
   const tenant = new SimulatedTenant({
     seed,
     now: options.now ?? Date.now(),
@@ -249,6 +264,11 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     defenderQuotas: new DefenderQuotas(quotaScale),
     graphUnits: new GraphResourceUnits(quotaScale),
     stats: new RequestStats(),
+    hunting: {
+      rowCap: huntingRowCap,
+      cpuMsPerRow: options.huntingCpuMsPerRow ?? 0.05,
+      cpu: new HuntingCpuQuota(quotaScale),
+    },
   };
   const router = new Router();
   router.add(
@@ -294,6 +314,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
       caFile: certificates.caFile,
       // The collector paces itself by the same scale, so scaled-up quotas also speed the client.
       ...(quotaScale === 1 ? {} : { quotaScale }),
+      ...(huntingRowCap === HUNTING_ROW_CAP ? {} : { advancedHuntingRowLimit: huntingRowCap }),
     }),
     close: () =>
       new Promise<void>((resolve, reject) => {

@@ -1,7 +1,7 @@
 import type { ApplicationRegistry } from './applications.js';
 import type { FaultInjector } from './faults.js';
 import type { Reply, RequestContext } from './http.js';
-import type { DefenderQuotas, GraphResourceUnits } from './quotas.js';
+import type { DefenderQuotas, GraphResourceUnits, HuntingCpuQuota } from './quotas.js';
 import type { RequestStats } from './stats.js';
 import type { TenantView } from './tenant-view.js';
 import type { TokenIssuer } from './tokens.js';
@@ -15,6 +15,16 @@ export interface EmulatorServices {
   defenderQuotas: DefenderQuotas;
   graphUnits: GraphResourceUnits;
   stats: RequestStats;
+  hunting: HuntingSettings;
+}
+
+/** Advanced Hunting's limits in this emulator (defaults: Microsoft's). */
+export interface HuntingSettings {
+  /** Most rows one answer carries; more are cut off (Microsoft: 100,000). */
+  rowCap: number;
+  /** CPU milliseconds charged per table row a query reads. */
+  cpuMsPerRow: number;
+  cpu: HuntingCpuQuota;
 }
 
 /** Answers every API family gives in its own envelope for paths and methods it does not serve. */

@@ -124,6 +124,11 @@ export interface StepDeclaration {
   permissions: { api: 'graph' | 'defender'; permission: string }[];
   /** Endpoints called and how the number of calls grows. */
   calls: string;
+  /**
+   * A bulk path the step takes instead when the Defender token carries `permission`; without it
+   * the step needs `permissions` and makes `calls`.
+   */
+  bulkPath?: { api: 'defender'; permission: string; calls: string };
 }
 
 /** A step declaration; what a step does not name (entities, relationships, …) is empty. */
@@ -201,7 +206,13 @@ export const STEP_DECLARATIONS: StepDeclaration[] = [
     ingestionSourceId: 'logon_users',
     permissions: [{ api: 'defender', permission: 'User.Read.All' }],
     calls:
-      'Defender `GET /api/machines/{id}/logonusers`: 1 per machine (no bulk endpoint; paced at 100/min and 1,500/h, so ≈ machines / 1,500 hours)',
+      'Defender `GET /api/machines/{id}/logonusers`: 1 per machine (paced at 100/min and 1,500/h, so ≈ machines / 1,500 hours)',
+    bulkPath: {
+      api: 'defender',
+      permission: 'AdvancedQuery.Read.All',
+      calls:
+        'Defender `POST /api/advancedqueries/run`: ⌈machine × account pairs / 100,000⌉ (+1 when a range is cut at the row cap; paced at 45/min and 1,500/h)',
+    },
   }),
   step({
     id: STEP_IDS.VULNERABILITIES,
@@ -222,6 +233,74 @@ export const STEP_DECLARATIONS: StepDeclaration[] = [
     dependsOn: [STEP_IDS.USERS, STEP_IDS.LOGON_USERS],
     calls: 'none (reads collected users and logon users)',
   }),
+];
+
+/** Where a logon-user property comes from on each collection path (docs/data-model.md renders it). */
+export interface PropertySource {
+  /** `entity.name` or `relationship.name`. */
+  property: string;
+  perMachine: string;
+  advancedHunting: string;
+}
+
+/**
+ * The logon-user entity and machine HAS logon-user relationship from either path: same `_key`s,
+ * same properties; this says how each is filled.
+ */
+export const LOGON_USER_PROPERTY_SOURCES: PropertySource[] = [
+  {
+    property: 'entity `_key`',
+    perMachine: '`accountDomain\\accountName`, lower-case',
+    advancedHunting: '`AccountDomain\\AccountName`, lower-case',
+  },
+  {
+    property: 'entity `id`, `name`, `displayName`, `username`',
+    perMachine: '`accountDomain\\accountName`',
+    advancedHunting: '`AccountDomain\\AccountName`',
+  },
+  {
+    property: 'entity `accountName`, `accountDomain`, `shortLoginId`',
+    perMachine: '`accountName`, `accountDomain`',
+    advancedHunting: '`AccountName`, `AccountDomain`',
+  },
+  {
+    property: 'entity `accountSid`',
+    perMachine: '`accountSid` of any machine that has one',
+    advancedHunting: '`max(AccountSid)` of any device that has one (an empty string is no SID)',
+  },
+  {
+    property: 'entity `isDomainAdmin`',
+    perMachine: '`isDomainAdmin` on any machine',
+    advancedHunting:
+      '`IsLocalAdmin` on any device (DeviceLogonEvents has no domain-admin column: a local administrator who is not a domain admin reads `true` here)',
+  },
+  {
+    property: 'relationship `firstSeenOn`, `lastSeenOn`',
+    perMachine: '`firstSeen`, `lastSeen`',
+    advancedHunting:
+      '`min(Timestamp)`, `max(Timestamp)` of successful logons in the last 30 days, cut to whole seconds as `/logonusers` gives them',
+  },
+  {
+    property: 'relationship `logonTypes`',
+    perMachine: '`logonTypes` split at commas',
+    advancedHunting: '`make_set(LogonType)`, in the order returned',
+  },
+  {
+    property: 'relationship `isDomainAdmin`',
+    perMachine: '`isDomainAdmin`',
+    advancedHunting: '`IsLocalAdmin` on that device',
+  },
+  {
+    property: 'relationship `isOnlyNetworkUser`',
+    perMachine: '`isOnlyNetworkUser` (absent when Defender has no SID)',
+    advancedHunting:
+      'every logon type is `Network`; absent when there is no SID, as `/logonusers` leaves it',
+  },
+  {
+    property: 'raw data',
+    perMachine: 'the `/logonusers` record (first machine to answer)',
+    advancedHunting: 'the row under the `/logonusers` field names (first device in id order)',
+  },
 ];
 
 /** `_type`s a step declares (entities, relationships, mapped relationships). */

@@ -3,6 +3,7 @@ import { MicrosoftApiError } from '../microsoft/errors.js';
 import { createMicrosoftClients, type MicrosoftClients } from '../microsoft/index.js';
 import type { Logger } from '../util/logger.js';
 import { declaredTypes, STEP_DECLARATIONS, withDependents } from './declarations.js';
+import { planLogonUserPaths, type LogonUserPathReport } from './logon-user-paths.js';
 
 export interface PermissionCheck {
   api: 'graph' | 'defender';
@@ -31,6 +32,10 @@ export interface PermissionReport {
   instanceName: string;
   tokens: TokenCheck[];
   permissions: PermissionCheck[];
+  /** Which way logon users are collected and what each way costs; absent without a Defender token. */
+  logonUsers?: LogonUserPathReport;
+  /** Why `logonUsers` could not be worked out, when it could not. */
+  logonUsersProblem?: string;
   apiCalls: Record<string, number>;
 }
 
@@ -136,10 +141,30 @@ export async function checkPermissions(
         }
       }
     }
+    const paths: Pick<PermissionReport, 'logonUsers' | 'logonUsersProblem'> = {};
+    if (tokens.find((t) => t.api === 'defender')?.ok) {
+      try {
+        paths.logonUsers = await planLogonUserPaths(instance, clients);
+      } catch (err) {
+        paths.logonUsersProblem = err instanceof Error ? err.message : String(err);
+      }
+    }
+    if (paths.logonUsers?.path === 'advanced-hunting') {
+      // The per-machine permission is then not needed: nothing is lost without it.
+      const perMachine = permissions.find(
+        (p) => p.api === 'defender' && p.permission === 'User.Read.All',
+      )!;
+      perMachine.typesLost = [];
+      perMachine.steps = [];
+      perMachine.dependentSteps = [];
+      if (perMachine.granted !== true)
+        perMachine.reason = 'not needed: logon users come through Advanced Hunting';
+    }
     return {
       instanceName: instance.name,
       tokens,
       permissions,
+      ...paths,
       apiCalls: { ...clients.counter.byLabel },
     };
   } finally {

@@ -1,7 +1,9 @@
 import type { ApiClient } from './http.js';
 import { ENDPOINTS } from './endpoints.js';
+import { MicrosoftApiError } from './errors.js';
 import { defenderPages } from './paging.js';
 import type {
+  AdvancedHuntingResult,
   DefenderLogonUser,
   DefenderMachine,
   DefenderMachineVulnerabilityRow,
@@ -38,6 +40,29 @@ export class DefenderClient {
       users.push(...page);
     }
     return users;
+  }
+
+  /** One Advanced Hunting query (§4.12); the body keys are case-sensitive, `Query` not `query`. */
+  async advancedQuery<Row>(query: string): Promise<AdvancedHuntingResult<Row>> {
+    const body = await this.http.postJson(
+      ENDPOINTS.advancedQueries,
+      `${this.api}/advancedqueries/run`,
+      { Query: query },
+    );
+    const results = (body as { Results?: unknown } | null)?.Results;
+    if (!Array.isArray(results))
+      throw new MicrosoftApiError({
+        api: 'defender',
+        endpoint: ENDPOINTS.advancedQueries.label,
+        code: 'BAD_RESPONSE',
+        message: `${ENDPOINTS.advancedQueries.label}: malformed response, no Results array`,
+      });
+    return body as AdvancedHuntingResult<Row>;
+  }
+
+  /** The application permissions the Defender token carries: which logon-user path a sync takes. */
+  grantedRoles(): Promise<string[]> {
+    return this.http.grantedRoles();
   }
 
   vulnerabilities(): AsyncGenerator<DefenderVulnerability[]> {

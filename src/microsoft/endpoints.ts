@@ -18,6 +18,8 @@ export interface EndpointSpec {
   cost: number;
   /** Microsoft reports sporadic 404s for valid ids (defender-api.md §6.3): retry one. */
   retryNotFoundOnce?: boolean;
+  /** A deadline this endpoint needs at least, whatever `http.timeoutSeconds` says. */
+  minTimeoutMs?: number;
 }
 
 const graph = (
@@ -66,7 +68,19 @@ export const ENDPOINTS = {
     'defender:machinesVulnerabilities',
     'Vulnerability.Read.All',
   ),
+  advancedQueries: {
+    api: 'defender',
+    label: 'defender POST /api/advancedqueries/run',
+    bucket: 'defender:advancedQueries',
+    permission: 'AdvancedQuery.Read.All',
+    cost: 1,
+    // A query may run for 200 s before Microsoft stops it (§4.12); then its rows still come.
+    minTimeoutMs: 240_000,
+  },
 } as const satisfies Record<string, EndpointSpec>;
+
+/** Most rows one Advanced Hunting answer carries (defender-api.md §4.12). */
+export const ADVANCED_HUNTING_ROW_LIMIT = 100_000;
 
 export type EndpointName = keyof typeof ENDPOINTS;
 
@@ -91,6 +105,8 @@ export const DEFAULT_QUOTAS: Record<string, QuotaWindow[]> = {
   'defender:logonusers': perMinuteAndHour(100, 1500),
   'defender:vulnerabilities': perMinuteAndHour(100, 1500),
   'defender:machinesVulnerabilities': perMinuteAndHour(100, 1500),
+  // Advanced Hunting also has a CPU quota (10 min/h, 3 h/day) no client can count: its 429s are retried.
+  'defender:advancedQueries': perMinuteAndHour(45, 1500),
   // Directory token bucket for the smallest tenant size: 3,500 resource units per 10 s.
   graph: [{ limit: 3500, windowMs: 10_000 }],
 };

@@ -89,7 +89,33 @@ export class ApiClient {
     return body as ODataPage<T>;
   }
 
-  async getJson(endpoint: EndpointSpec, url: string): Promise<unknown> {
+  getJson(endpoint: EndpointSpec, url: string): Promise<unknown> {
+    return this.requestJson(endpoint, url);
+  }
+
+  /** A POST with a JSON body (Advanced Hunting), under the same pacing, retries and errors. */
+  postJson(endpoint: EndpointSpec, url: string, body: unknown): Promise<unknown> {
+    return this.requestJson(endpoint, url, JSON.stringify(body));
+  }
+
+  /**
+   * The application permissions (`roles`) the current access token carries: the token is the
+   * authority's answer, so its payload is read, not verified.
+   */
+  async grantedRoles(): Promise<string[]> {
+    const token = await this.options.tokens.getToken();
+    try {
+      const payload = JSON.parse(
+        Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8'),
+      ) as { roles?: unknown };
+      return Array.isArray(payload.roles) ? payload.roles.filter((r) => typeof r === 'string') : [];
+    } catch {
+      // An opaque token says nothing about its roles: the endpoints' answers will.
+      return [];
+    }
+  }
+
+  private async requestJson(endpoint: EndpointSpec, url: string, body?: string): Promise<unknown> {
     this.checkOrigin(endpoint, url);
     let renewedToken = false;
     let retriedNotFound = false;
@@ -98,7 +124,7 @@ export class ApiClient {
       const token = await this.options.tokens.getToken();
       const release = await this.options.pacer.acquire(endpoint.bucket, endpoint.cost);
       this.options.counter.count(endpoint.label);
-      const sent = await this.send(endpoint, url, token).finally(release);
+      const sent = await this.send(endpoint, url, token, body).finally(release);
       if (sent instanceof MicrosoftApiError) {
         if (!canRetry) throw sent;
         await this.wait(endpoint, sent.message, this.backoff(attempt));
@@ -149,20 +175,24 @@ export class ApiClient {
     endpoint: EndpointSpec,
     url: string,
     token: string,
+    body?: string,
   ): Promise<{ response: Dispatcher.ResponseData; raw: Buffer } | MicrosoftApiError> {
-    const deadline = AbortSignal.timeout(this.retry.timeoutMs);
+    const timeoutMs = this.timeoutFor(endpoint);
+    const deadline = AbortSignal.timeout(timeoutMs);
     let response: Dispatcher.ResponseData;
     try {
       response = await request(url, {
-        method: 'GET',
+        method: body === undefined ? 'GET' : 'POST',
         dispatcher: this.options.dispatcher,
         headers: {
           authorization: `Bearer ${token}`,
           accept: 'application/json',
           'accept-encoding': 'gzip, deflate',
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
         },
-        headersTimeout: this.retry.timeoutMs,
-        bodyTimeout: this.retry.timeoutMs,
+        body,
+        headersTimeout: timeoutMs,
+        bodyTimeout: timeoutMs,
         signal: deadline,
       });
     } catch (err) {
@@ -175,6 +205,11 @@ export class ApiClient {
       if (response.statusCode >= 300) return { response, raw: Buffer.alloc(0) };
       return this.bodyError(endpoint, err, deadline.aborted);
     }
+  }
+
+  /** The configured deadline, or longer for an endpoint that may think longer (Advanced Hunting). */
+  private timeoutFor(endpoint: EndpointSpec): number {
+    return Math.max(this.retry.timeoutMs, endpoint.minTimeoutMs ?? 0);
   }
 
   /** The token only ever goes to the API's own origin, whatever URL a response names. */
@@ -245,7 +280,7 @@ export class ApiClient {
       api: this.options.api,
       endpoint: endpoint.label,
       code: timedOut ? 'TIMEOUT' : 'NETWORK',
-      message: `${endpoint.label}: ${timedOut ? `no complete response within ${this.retry.timeoutMs} ms` : `network error (${cause?.message ?? String(err)})`}`,
+      message: `${endpoint.label}: ${timedOut ? `no complete response within ${this.timeoutFor(endpoint)} ms` : `network error (${cause?.message ?? String(err)})`}`,
     });
   }
 

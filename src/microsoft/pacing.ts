@@ -109,3 +109,12 @@ export class Pacer {
     return this.limiters.get(bucket)?.acquire(cost) ?? Promise.resolve(() => undefined);
   }
 }
+
+/**
+ * The least time `calls` requests take under `windows` when sent as fast as they allow: call k
+ * (from 0) cannot leave before ⌊k / limit⌋ whole windows have passed, in every window.
+ */
+export function minimumDurationMs(calls: number, windows: QuotaWindow[]): number {
+  if (calls <= 0) return 0;
+  return Math.max(0, ...windows.map((w) => Math.floor((calls - 1) / w.limit) * w.windowMs));
+}

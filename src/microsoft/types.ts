@@ -106,6 +106,12 @@ export interface DefenderLogonUser {
   logOnMachinesCount?: number | null;
 }
 
+/** An Advanced Hunting answer (defender-api.md §4.12): column schema and rows keyed by column. */
+export interface AdvancedHuntingResult<Row> {
+  Schema?: { Name: string; Type: string }[];
+  Results: Row[];
+}
+
 export interface DefenderVulnerability {
   id: string;
   name?: string | null;

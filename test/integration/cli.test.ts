@@ -49,6 +49,10 @@ describe('validate and collect commands against the emulator', () => {
     expect(code).toBe(0);
     expect(stdout).toContain('Defender token: ok');
     expect(stdout).toMatch(/Vulnerability\.Read\.All\s+│ WindowsDefenderATP\s+│ yes/);
+    expect(stdout).toContain(
+      "Logon users: per machine (AdvancedQuery.Read.All is not in the Defender token's roles)",
+    );
+    expect(stdout).toMatch(/per-machine\s+│ \d+\s+│ 0 min\s+│ yes/);
     expect(stdout).not.toContain(te.config.clientSecret!);
   });
 

@@ -26,6 +26,8 @@ interface EmulatorFlags {
   now?: string;
   hostileValues?: string;
   hostileDepth?: string;
+  advancedHunting?: boolean;
+  huntingRowCap?: string;
   json?: boolean;
 }
 
@@ -134,6 +136,14 @@ export function registerEmulator(program: Command): void {
       '--hostile-depth <levels>',
       'with --hostile-values: user 1 gets a jobTitle object nested this deep',
     )
+    .option(
+      '--advanced-hunting',
+      'grant the app Defender AdvancedQuery.Read.All, so the collector takes the Advanced Hunting path for logon users',
+    )
+    .option(
+      '--hunting-row-cap <n>',
+      'rows one Advanced Hunting answer carries (default 100,000, as Microsoft); the written config follows',
+    )
     .option('--json', 'print one JSON line describing the running emulator instead of the summary')
     .addHelpText(
       'after',
@@ -162,6 +172,8 @@ export function registerEmulator(program: Command): void {
         quotaScale,
         tokenLifetimeSeconds: integer('token-lifetime', flags.tokenLifetime, 1, 86_400),
         now: isoDate('now', flags.now),
+        advancedHunting: flags.advancedHunting === true,
+        huntingRowCap: integer('hunting-row-cap', flags.huntingRowCap, 1, 100_000),
         hostileValues:
           flags.hostileValues === undefined
             ? undefined

@@ -30,7 +30,8 @@ export function registerValidate(program: Command): void {
       );
       const report = await checkPermissions(instance, { clients }).finally(() => clients.close());
       const tokenFailed = report.tokens.some((t) => !t.ok);
-      const missing = report.permissions.some((p) => p.granted !== true);
+      // A permission whose path is not taken (per-machine logon users under Advanced Hunting) loses nothing.
+      const missing = report.permissions.some((p) => p.granted !== true && p.typesLost.length > 0);
       process.exitCode = tokenFailed
         ? ExitCode.FAILED
         : missing
@@ -56,6 +57,23 @@ export function registerValidate(program: Command): void {
       );
       for (const p of report.permissions.filter((check) => check.granted === false)) {
         process.stdout.write(`Missing: ${p.reason}\n`);
+      }
+      const paths = report.logonUsers;
+      if (paths) {
+        process.stdout.write(
+          `Logon users: ${paths.path === 'advanced-hunting' ? 'Advanced Hunting' : 'per machine'} (${paths.reason}); ${paths.machines} machines, ${paths.sampledLogonUsers} logon users on the first\n`,
+        );
+        printTable(
+          ['logon-user path', 'calls', 'least time at the quotas', 'taken'],
+          paths.costs.map((c) => [
+            c.path,
+            String(c.calls),
+            `${c.minutes} min`,
+            c.path === paths.path ? 'yes' : '',
+          ]),
+        );
+      } else if (report.logonUsersProblem) {
+        process.stdout.write(`Logon-user path: unknown (${report.logonUsersProblem})\n`);
       }
     });
 }

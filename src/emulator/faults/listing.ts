@@ -27,6 +27,14 @@ export const listingFaultsSchema = {
     })
     .strict()
     .optional(),
+  /** The next `requests` Advanced Hunting queries get the CPU-quota 429 (quota spent elsewhere). */
+  huntingCpuQuota: z
+    .object({
+      requests: z.number().int().min(1),
+      retryAfterSeconds: z.number().int().min(1).max(3600).default(60),
+    })
+    .strict()
+    .optional(),
 };
 
 /** The list with its first item moved to the end. */

@@ -1,56 +1,71 @@
 import type { Entity } from '../../graph/types.js';
 import { MicrosoftApiError } from '../../microsoft/errors.js';
 import type { DefenderLogonUser } from '../../microsoft/types.js';
-import {
-  createLogonUserEntity,
-  createMachineLogonUserRelationship,
-  logonUserKey,
-  mergeLogonUserRecords,
-} from '../converters/logon-user.js';
 import { ENTITIES, STEP_IDS } from '../declarations.js';
-import type { IntegrationStep } from '../step.js';
+import type { IntegrationStep, StepContext } from '../step.js';
 import { forEachConcurrently } from './concurrency.js';
 import { declaration } from './declaration.js';
+import { collectLogonUsersByHunting } from './logon-users-hunting.js';
+import { LogonUserSink } from './logon-user-sink.js';
 
 /** Requests in flight at once; the pacer, not this, keeps the rate under the quota. */
 const CONCURRENCY = 8;
 
+const step = declaration(STEP_IDS.LOGON_USERS);
+
 /**
  * Every machine × logon-user pair (the reference linked each logon user to one machine only).
- * No bulk endpoint exists, so one paced call per machine: ≈ machines / 1,500 hours at real quotas.
+ * With Advanced Hunting granted, a few bulk queries; else one paced call per machine, ≈ machines /
+ * 1,500 hours at real quotas. Both give the same graph (docs/data-model.md).
  */
 export const logonUsersStep: IntegrationStep = {
-  ...declaration(STEP_IDS.LOGON_USERS),
-  async executionHandler({ defender, jobState, progress, logger }) {
+  ...step,
+  async executionHandler(context) {
+    const { jobState, logger } = context;
     const machines: Entity[] = [];
     await jobState.iterateEntities({ _type: ENTITIES.MACHINE._type }, (m) => {
       machines.push(m);
     });
-    // Entities are written once every machine has answered, so each is the same whatever the order.
-    const accounts = new Map<string, DefenderLogonUser>();
-    let done = 0;
-    await forEachConcurrently(machines, CONCURRENCY, async (machine) => {
-      let logonUsers: DefenderLogonUser[];
+    const sink = new LogonUserSink(jobState);
+    if (await huntingGranted(context)) {
       try {
-        logonUsers = await defender.machineLogonUsers(String(machine.id));
+        await collectLogonUsersByHunting(context, machines, sink);
       } catch (err) {
-        // A machine offboarded since it was listed answers 404 (after one retry): no logons.
-        if (!(err instanceof MicrosoftApiError && err.code === 'NOT_FOUND')) throw err;
-        logger?.warn({ machineId: machine.id }, 'machine vanished while listing its logon users');
-        logonUsers = [];
+        // Consent withdrawn since the token was issued: nothing written yet, so the other path.
+        if (!(err instanceof MicrosoftApiError && err.code === 'FORBIDDEN' && sink.empty))
+          throw err;
+        logger?.warn({ err: err.message }, 'Advanced Hunting refused: logon users per machine');
+        await collectPerMachine(context, machines, sink);
       }
-      const pairs = new Map(
-        logonUsers.map((u) => [logonUserKey(u.accountDomain, u.accountName), u]),
-      );
-      for (const [key, record] of pairs) {
-        const known = accounts.get(key);
-        accounts.set(key, known ? mergeLogonUserRecords(known, record) : record);
-      }
-      await jobState.addRelationships(
-        [...pairs.values()].map((u) => createMachineLogonUserRelationship(machine, u)),
-      );
-      progress(++done, machines.length);
-    });
-    await jobState.addEntities([...accounts.values()].map(createLogonUserEntity));
+    } else {
+      await collectPerMachine(context, machines, sink);
+    }
+    await sink.finish();
   },
 };
+
+/** The bulk path is taken when the Defender token carries its permission. */
+export async function huntingGranted({ defender }: Pick<StepContext, 'defender'>): Promise<boolean> {
+  return (await defender.grantedRoles()).includes(step.bulkPath!.permission);
+}
+
+async function collectPerMachine(
+  { defender, progress, logger }: StepContext,
+  machines: Entity[],
+  sink: LogonUserSink,
+): Promise<void> {
+  let done = 0;
+  await forEachConcurrently(machines, CONCURRENCY, async (machine) => {
+    let logonUsers: DefenderLogonUser[];
+    try {
+      logonUsers = await defender.machineLogonUsers(String(machine.id));
+    } catch (err) {
+      // A machine offboarded since it was listed answers 404 (after one retry): no logons.
+      if (!(err instanceof MicrosoftApiError && err.code === 'NOT_FOUND')) throw err;
+      logger?.warn({ machineId: machine.id }, 'machine vanished while listing its logon users');
+      logonUsers = [];
+    }
+    await sink.addMachine(machine, logonUsers);
+    progress(++done, machines.length);
+  });
+}

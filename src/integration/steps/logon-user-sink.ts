@@ -1,0 +1,41 @@
+import type { Entity } from '../../graph/types.js';
+import type { DefenderLogonUser } from '../../microsoft/types.js';
+import {
+  createLogonUserEntity,
+  createMachineLogonUserRelationship,
+  logonUserKey,
+  mergeLogonUserRecords,
+} from '../converters/logon-user.js';
+import type { JobState } from '../step.js';
+
+/**
+ * Where both logon-user paths put what they find: each machine's pairs are written at once, the
+ * accounts once every machine is in, so each account is the same whatever order machines come in.
+ */
+export class LogonUserSink {
+  private readonly accounts = new Map<string, DefenderLogonUser>();
+  private machines = 0;
+
+  constructor(private readonly jobState: JobState) {}
+
+  /** Nothing written yet: the step may still change paths. */
+  get empty(): boolean {
+    return this.machines === 0;
+  }
+
+  async addMachine(machine: Entity, logonUsers: DefenderLogonUser[]): Promise<void> {
+    this.machines++;
+    const pairs = new Map(logonUsers.map((u) => [logonUserKey(u.accountDomain, u.accountName), u]));
+    for (const [key, record] of pairs) {
+      const known = this.accounts.get(key);
+      this.accounts.set(key, known ? mergeLogonUserRecords(known, record) : record);
+    }
+    await this.jobState.addRelationships(
+      [...pairs.values()].map((u) => createMachineLogonUserRelationship(machine, u)),
+    );
+  }
+
+  async finish(): Promise<void> {
+    await this.jobState.addEntities([...this.accounts.values()].map(createLogonUserEntity));
+  }
+}
