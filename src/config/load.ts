@@ -3,6 +3,8 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { LineCounter, parseDocument, isNode, visit, type Document } from 'yaml';
 import type { z } from 'zod';
 import { CLOUDS, defenderRegionHost } from './clouds.js';
+import { ConfigError } from './errors.js';
+import { proxyFromEnvironment } from './proxy.js';
 import {
   configFileSchema,
   instanceSchema,
@@ -13,10 +15,7 @@ import {
 
 export const DEFAULT_CONFIG_FILE = 'defender-graph.yaml';
 
-/** A config file or environment problem: the message names the file, line, instance and field. */
-export class ConfigError extends Error {
-  override name = 'ConfigError';
-}
+export { ConfigError };
 
 export interface LoadedConfig {
   /** The file read, or undefined when the instance came from AZURE_* environment variables. */
@@ -42,6 +41,8 @@ export function loadConfig(
 ): LoadedConfig {
   const cwd = options.cwd ?? process.cwd();
   const env = options.env ?? process.env;
+  // Read again by each Microsoft client; checked here so a bad variable stops before any sync.
+  proxyFromEnvironment(env);
   if (options.file !== undefined) return loadConfigFile(resolve(cwd, options.file), env);
   const defaultFile = resolve(cwd, DEFAULT_CONFIG_FILE);
   if (existsSync(defaultFile)) return loadConfigFile(defaultFile, env);

@@ -5,7 +5,7 @@ import type { CallCounter } from './call-counter.js';
 import type { EndpointSpec } from './endpoints.js';
 import { MicrosoftApiError } from './errors.js';
 import type { Pacer } from './pacing.js';
-import { DIRECT, type ProxySettings } from './proxy.js';
+import { DIRECT, type ProxySettings } from '../config/proxy.js';
 import {
   bodyText,
   decodeBody,

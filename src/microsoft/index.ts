@@ -8,7 +8,7 @@ import { effectiveQuotas } from './endpoints.js';
 import { GraphClient } from './graph-client.js';
 import { ApiClient, createDispatcher, type RetryPolicy } from './http.js';
 import { Pacer } from './pacing.js';
-import { proxyFromEnvironment } from './proxy.js';
+import { proxyFromEnvironment } from '../config/proxy.js';
 import { TokenProvider } from './tokens.js';
 
 export { CallCounter } from './call-counter.js';

@@ -1,10 +1,10 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/config/load.js';
 import { createMicrosoftClients } from '../../src/microsoft/index.js';
-import { proxyFromEnvironment } from '../../src/microsoft/proxy.js';
+import { proxyFromEnvironment } from '../../src/config/proxy.js';
 import { startConnectProxy, type ConnectProxy } from '../support/connect-proxy.js';
 import { startTestEmulator, type TestEmulator } from '../support/emulator.js';
 import { runCli, writeConfig } from '../sync/cli.js';
@@ -105,7 +105,7 @@ describe('every Microsoft call through a real HTTP CONNECT proxy', () => {
     }
   });
 
-  it('the CLI reads HTTPS_PROXY from its environment (validate)', async () => {
+  it('the CLI reads HTTPS_PROXY from its environment, and a malformed one stops before the store (exit 2)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'dg-proxy-'));
     try {
       const config = writeConfig(dir, te.config);
@@ -114,6 +114,15 @@ describe('every Microsoft call through a real HTTP CONNECT proxy', () => {
       expect(result.code).toBe(0);
       expect(proxy.connects.length).toBeGreaterThanOrEqual(1);
       expect(new Set(proxy.connects)).toEqual(new Set([emulatorHost]));
+      const store = join(dir, 'graph.db');
+      const bad = await runCli(['sync', '--config', config, '--db', `sqlite:${store}`], {
+        HTTPS_PROXY: 'proxy.corp:3128',
+      });
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toBe(
+        'error: environment HTTPS_PROXY: not an http:// or https:// URL (expected http://host:port or http://user:password@host:port)\n',
+      );
+      expect(existsSync(store)).toBe(false);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -1,4 +1,4 @@
-import { ConfigError } from '../config/load.js';
+import { ConfigError } from './errors.js';
 
 /**
  * The outbound proxy every Microsoft call goes through, from the environment variables curl and
