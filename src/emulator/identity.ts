@@ -1,9 +1,4 @@
-import {
-  resourceApi,
-  secretsEqual,
-  type RegisteredApp,
-  type ResourceApi,
-} from './applications.js';
+import { resourceApi, secretsEqual, type RegisteredApp, type ResourceApi } from './applications.js';
 import { json, type Reply, type RequestContext, type Route } from './http.js';
 import type { EmulatorServices, FaultableResponses } from './services.js';
 import { fields } from './tenant-view.js';

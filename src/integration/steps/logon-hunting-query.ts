@@ -4,7 +4,10 @@
  * account, for the devices whose id is in (`after`, `upTo`], in id order so a cut answer can be
  * continued from its last whole device. The emulator accepts exactly this shape.
  */
-export function logonSummaryQuery(range: { after: string; upTo: string }, rowLimit: number): string {
+export function logonSummaryQuery(
+  range: { after: string; upTo: string },
+  rowLimit: number,
+): string {
   return [
     'DeviceLogonEvents',
     '| where Timestamp > ago(30d) and ActionType == "LogonSuccess"',

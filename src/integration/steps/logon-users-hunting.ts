@@ -1,9 +1,6 @@
 import type { Entity } from '../../graph/types.js';
 import { ADVANCED_HUNTING_ROW_LIMIT } from '../../microsoft/endpoints.js';
-import {
-  logonUserFromHuntingRow,
-  type HuntingLogonRow,
-} from '../converters/logon-user-hunting.js';
+import { logonUserFromHuntingRow, type HuntingLogonRow } from '../converters/logon-user-hunting.js';
 import type { StepContext } from '../step.js';
 import { logonSummaryQuery } from './logon-hunting-query.js';
 import type { LogonUserSink } from './logon-user-sink.js';

@@ -45,7 +45,9 @@ export const logonUsersStep: IntegrationStep = {
 };
 
 /** The bulk path is taken when the Defender token carries its permission. */
-export async function huntingGranted({ defender }: Pick<StepContext, 'defender'>): Promise<boolean> {
+export async function huntingGranted({
+  defender,
+}: Pick<StepContext, 'defender'>): Promise<boolean> {
   return (await defender.grantedRoles()).includes(step.bulkPath!.permission);
 }
 
