@@ -337,8 +337,12 @@ const QUERIES: BenchQuery[] = [
   {
     label: 'corpus: RELATES TO any, by type',
     j1ql: 'FIND HostAgent AS a THAT RELATES TO * AS b RETURN b._type AS type, COUNT(b) AS n',
-    hand: (h) =>
-      `SELECT b.type AS type, COUNT(DISTINCT b.key) AS n FROM entities a JOIN relationships r ON r.instance_id = a.instance_id AND (r.from_key = a.key OR r.to_key = a.key) AND r.deleted = ${h.F} JOIN entities b ON b.instance_id = r.instance_id AND b.key = (CASE WHEN r.from_key = a.key THEN r.to_key ELSE r.from_key END) AND b.deleted = ${h.F} WHERE a.type = '${M}' AND a.deleted = ${h.F} GROUP BY b.type ORDER BY b.type`,
+    hand: (h) => {
+      const side = (walk: 'from_key' | 'to_key', other: 'from_key' | 'to_key', extra: string) =>
+        `SELECT r.instance_id, r.${other} AS key FROM entities a ${h.J} relationships r ON r.instance_id = a.instance_id AND r.${walk} = a.key AND r.deleted = ${h.F}${extra} WHERE a.type = '${M}' AND a.deleted = ${h.F}`;
+      // Each direction through its own index; a self-loop once.
+      return `SELECT b.type AS type, COUNT(DISTINCT b.key) AS n FROM (${side('from_key', 'to_key', '')} UNION ALL ${side('to_key', 'from_key', ' AND r.from_key <> r.to_key')}) e ${h.J} entities b ON b.instance_id = e.instance_id AND b.key = e.key AND b.deleted = ${h.F} GROUP BY b.type ORDER BY b.type`;
+    },
   },
   {
     label: 'corpus: _class and array value',
