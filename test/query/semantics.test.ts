@@ -206,6 +206,27 @@ describe.each(BACKENDS)('J1QL semantics on $name', (backend) => {
     expect(
       await listKeys("FIND HostAgent WITH ipAddress = ('10.0.0.1' AND '192.168.1.5')"),
     ).toEqual([keys.machine('m1')]);
+    // A value set of strings, numbers, booleans and undefined is the OR of its comparisons.
+    for (const [set, expanded] of [
+      [
+        "ipAddress = ('192.168.1.5' OR '10.0.0.3' OR 7)",
+        "ipAddress = '192.168.1.5' OR ipAddress = '10.0.0.3' OR ipAddress = 7",
+      ],
+      [
+        "rbacGroupId = (7 OR '7' OR true OR undefined)",
+        "rbacGroupId = 7 OR rbacGroupId = '7' OR rbacGroupId = true OR rbacGroupId = undefined",
+      ],
+    ])
+      expect(await listKeys(`FIND HostAgent WITH ${set}`)).toEqual(
+        await listKeys(`FIND HostAgent WITH ${expanded}`),
+      );
+    expect(await listKeys("FIND HostAgent WITH ipAddress = ('192.168.1.5' OR '10.0.0.3')")).toEqual(
+      [keys.machine('m1'), keys.machine('m3')],
+    );
+    expect(await listKeys('FIND HostAgent WITH rbacGroupId = (7 OR 8)')).toEqual([
+      keys.machine('m1'),
+      keys.machine('m3'),
+    ]);
     // != (a AND b) ≡ != a OR != b: every machine lacks at least one of the two.
     expect(await listKeys("FIND HostAgent WITH ipAddress != ('10.0.0.1' AND '10.0.0.3')")).toEqual([
       keys.machine('m1'),

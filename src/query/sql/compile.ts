@@ -766,7 +766,11 @@ function compileTable(c: Compiler, items: ReturnItem[]): CompiledQuery {
         ? c.sortTerms([`c${t.leafIndex}`], t.key.descending)
         : c.sortTerms(sortOf(t.leafIndex!), t.key.descending),
   );
-  const valueOrder = groupLeaves.flatMap((i) => c.sortTerms(sortOf(i), false));
+  // A value the written ORDER BY already sorts on cannot break its ties: left out.
+  const written = new Set(orderTargets.map((t) => t.leafIndex));
+  const valueOrder = groupLeaves
+    .filter((i) => !written.has(i))
+    .flatMap((i) => c.sortTerms(sortOf(i), false));
   const orderColumns = orderTargets.flatMap((t, k) =>
     t.ref ? [0, 1, 2].map((j) => `o${k}_${j}`) : [],
   );

@@ -116,6 +116,55 @@ function literalPredicate(
   return source.anyElement((e) => e.guard('string', text));
 }
 
+/**
+ * `= ('a' OR 'b' OR 3)`: the strings in one IN and the numbers in another, inside one element
+ * walk (some element equals one of them), instead of a walk per value.
+ */
+function equalsAny(
+  source: ValueSource,
+  literals: Literal[],
+  ctx: FilterContext,
+  where: PropertyRef,
+): string {
+  const { dialect, params } = ctx;
+  const strings = literals.flatMap((l) => (l.kind === 'string' ? [l.value] : []));
+  const numbers = literals.flatMap((l) => (l.kind === 'number' ? [l.value] : []));
+  const others = literals.filter((l) => l.kind !== 'string' && l.kind !== 'number');
+  const sets: string[] = [];
+  if (strings.length > 0 || numbers.length > 0)
+    sets.push(
+      source.anyElement((e) =>
+        join(
+          [
+            ...(strings.length > 0
+              ? [
+                  e.guard(
+                    'string',
+                    (t) =>
+                      `${t} IN (${strings.map((v) => dialect.stringParam(params, v)).join(', ')})`,
+                  ),
+                ]
+              : []),
+            ...(numbers.length > 0
+              ? [
+                  e.guard(
+                    'number',
+                    (n) =>
+                      `${n} IN (${numbers.map((v) => dialect.numberParam(params, v)).join(', ')})`,
+                  ),
+                ]
+              : []),
+          ],
+          'or',
+        ),
+      ),
+    );
+  return join(
+    [...sets, ...others.map((literal) => literalPredicate(source, '=', literal, ctx, where))],
+    'or',
+  );
+}
+
 /** Two elements of two properties (WHERE a.x = b.y): same JSON type, then the operator. */
 function pairPredicate(op: PositiveOperator, a: Element, b: Element, dialect: Dialect): string {
   const both = (kind: 'string' | 'number', body: (x: string, y: string) => string) =>
@@ -152,6 +201,7 @@ function compileComparison(c: Comparison, ctx: FilterContext): string {
   } else {
     const { connective, literals } = resolveValues(c.right, ctx.values);
     if (literals.length === 0) condition = connective === 'or' ? 'FALSE' : 'TRUE';
+    else if (op === '=' && connective === 'or') condition = equalsAny(left, literals, ctx, c.left);
     else
       condition = join(
         literals.map((literal) => literalPredicate(left, op, literal, ctx, c.left)),
