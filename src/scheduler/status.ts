@@ -3,6 +3,7 @@ import type { InstanceConfig, PollingInterval } from '../config/instance-config.
 import type { GraphStore } from '../store/index.js';
 import type { SyncStatus } from '../store/sync-record.js';
 import { pendingRequests } from './requests.js';
+import { nextRunAt } from '../config/schedule.js';
 import { nextSyncOf } from './scheduler.js';
 
 export interface InstanceStatus {
@@ -15,17 +16,22 @@ export interface InstanceStatus {
   requested: boolean;
 }
 
+/** Without a store (none created yet), every instance is as before its first sync. */
 export async function instanceStatuses(
-  store: GraphStore,
+  store: GraphStore | undefined,
   instances: InstanceConfig[],
   now: number,
 ): Promise<InstanceStatus[]> {
-  const requested = await pendingRequests(await store.state());
+  const requested = store ? await pendingRequests(await store.state()) : new Set<string>();
   const statuses: InstanceStatus[] = [];
   for (const instance of instances) {
-    const known = await store.findInstance(instance.name);
-    const [last] = known ? await store.listSyncs({ instanceId: known.id, limit: 1 }) : [];
-    const next = requested.has(instance.name) ? now : await nextSyncOf(store, instance, now);
+    const known = await store?.findInstance(instance.name);
+    const [last] = known ? await store!.listSyncs({ instanceId: known.id, limit: 1 }) : [];
+    const next = requested.has(instance.name)
+      ? now
+      : store
+        ? await nextSyncOf(store, instance, now)
+        : nextRunAt(instance, undefined, now);
     statuses.push({
       name: instance.name,
       pollingInterval: instance.pollingInterval,

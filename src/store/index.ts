@@ -22,9 +22,13 @@ export interface OpenOptions {
   mustExist?: boolean;
 }
 
-function noStore(location: StoreLocation): UsageError {
-  const where = location.dialect === 'sqlite' ? location.path : redactUrl(location.url);
-  return new UsageError(`no store at ${where}; run sync first`);
+/** A read-only open of a store that does not exist: a usage error (exit 2), nothing created. */
+export class NoStoreError extends UsageError {
+  override name = 'NoStoreError';
+  constructor(location: StoreLocation) {
+    const where = location.dialect === 'sqlite' ? location.path : redactUrl(location.url);
+    super(`no store at ${where}; run sync first`);
+  }
 }
 
 /**
@@ -38,12 +42,12 @@ export async function openGraphStore(url: string, options: OpenOptions = {}): Pr
   let reader: SqlConnection | undefined;
   try {
     if (location.dialect === 'sqlite' && options.mustExist && !existsSync(location.path))
-      throw noStore(location);
+      throw new NoStoreError(location);
     writer =
       location.dialect === 'sqlite'
         ? new SqliteConnection(location.path)
         : await PostgresConnection.connect(location.url);
-    if (options.mustExist && !(await appliedVersion(writer))) throw noStore(location);
+    if (options.mustExist && !(await appliedVersion(writer))) throw new NoStoreError(location);
     await migrate(writer);
     reader =
       location.dialect === 'sqlite'

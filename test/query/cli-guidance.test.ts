@@ -26,7 +26,6 @@ const READ_ONLY_COMMANDS: string[][] = [
   ['export', '--format', 'jsonl', '--output', 'OUT'],
   ['changes'],
   ['history', keys.user('u1')],
-  ['status'],
   ['alerts', 'list'],
   ['rules', 'list'],
   ['users', 'list'],
@@ -197,7 +196,7 @@ describe('read-only commands on a store that does not exist', () => {
   const dir = mkdtempSync(join(tmpdir(), 'dg-no-store-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  // `status` reads the configuration first: one from the environment will do.
+  // `people` and `status` read the configuration first: one from the environment will do.
   const env = {
     AZURE_TENANT_ID: '00000000-0000-0000-0000-000000000001',
     AZURE_CLIENT_ID: '00000000-0000-0000-0000-000000000002',
@@ -223,6 +222,17 @@ describe('read-only commands on a store that does not exist', () => {
           expect(result.code).toBe(2);
         });
       }
+      // `status` before the first sync: the configured instance, never synced; nothing created.
+      const status = await runCli(['status', '--json', '--db', path], env);
+      expect(status.code, status.stderr).toBe(0);
+      const { instances, openAlerts } = JSON.parse(status.stdout) as {
+        instances: { lastSync?: unknown; running: boolean }[];
+        openAlerts: unknown[];
+      };
+      expect(instances).toHaveLength(1);
+      expect(instances[0]).toMatchObject({ running: false, requested: false });
+      expect(instances[0]!.lastSync).toBeUndefined();
+      expect(openAlerts).toEqual([]);
       expect(readdirSync(dir)).toEqual([]);
     },
   );

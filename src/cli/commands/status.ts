@@ -4,6 +4,7 @@ import { loadConfig } from '../../config/load.js';
 import { instanceStatuses } from '../../scheduler/index.js';
 import { DB_OPTION_HELP, withExistingStore } from '../../sync/command-support.js';
 import { printJson, printTable } from '../output.js';
+import { NoStoreError, type GraphStore } from '../../store/index.js';
 import { configOrUsageError } from './collect.js';
 
 interface StatusFlags {
@@ -24,15 +25,20 @@ export function registerStatus(program: Command): void {
     .addHelpText('after', '\nExit codes: 0 printed, 1 store unreachable, 2 bad flag or config.')
     .action(async (flags: StatusFlags) => {
       const config = configOrUsageError(() => loadConfig({ file: flags.config }));
-      const status = await withExistingStore(flags.db, async (store) => ({
+      const read = async (store: GraphStore | undefined) => ({
         instances: await instanceStatuses(store, config.instances, Date.now()),
-        openAlerts: (await listAlerts(store, { open: true })).map((a) => ({
+        openAlerts: (store ? await listAlerts(store, { open: true }) : []).map((a) => ({
           id: a.id,
           rule: a.ruleName,
           level: a.level,
           status: a.status,
         })),
-      }));
+      });
+      // Before the first sync there is no store: the configured instances, none synced yet.
+      const status = await withExistingStore(flags.db, read).catch((err: unknown) => {
+        if (err instanceof NoStoreError) return read(undefined);
+        throw err;
+      });
       if (flags.json) return printJson(status);
       printTable(
         ['instance', 'interval', 'last sync', 'status', 'next sync', 'running'],
