@@ -34,12 +34,14 @@ export function createMicrosoftClients(
     retry?: Partial<RetryPolicy>;
     /** How to wait before a retry (tests pass a fake clock). */
     sleep?: (ms: number) => Promise<unknown>;
+    /** Hears every pause for a quota: the pacing bucket and how long. */
+    onPacing?: (bucket: string, waitMs: number) => void;
   } = {},
 ): MicrosoftClients {
   const endpoints = resolveEndpoints(instance);
   const ca = instance.caFile ? readCaFile(instance.name, instance.caFile) : undefined;
   const dispatcher = createDispatcher(ca);
-  const pacer = new Pacer(effectiveQuotas(instance.quotaScale, instance.quotas));
+  const pacer = new Pacer(effectiveQuotas(instance.quotaScale, instance.quotas), options.onPacing);
   const counter = new CallCounter();
   const graphTokens = new TokenProvider(instance, endpoints, endpoints.graphScope, ca);
   const defenderTokens = new TokenProvider(instance, endpoints, endpoints.defenderScope, ca);

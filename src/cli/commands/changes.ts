@@ -1,15 +1,11 @@
 import type { Command } from 'commander';
 import { printJson, printTable } from '../output.js';
 import { UsageError } from '../../util/usage-error.js';
-import {
-  DB_OPTION_HELP,
-  instanceIdOf,
-  parseDuration,
-  withStore,
-} from '../../sync/command-support.js';
+import { instanceIdOf, parseDuration, withStore } from '../../sync/command-support.js';
 import type { GraphStore } from '../../store/index.js';
 import type { SyncRecord } from '../../store/sync-record.js';
 import type { ChangeSet, ObjectChange } from '../../store/changes.js';
+import { instanceOption, dbOption, jsonOption } from '../options.js';
 
 interface ChangesFlags {
   sync: string;
@@ -105,10 +101,10 @@ export function registerChanges(program: Command): void {
       '--since <duration>',
       'every committed sync started within this long, e.g. 30m, 24h, 7d',
     )
-    .option('--instance <name>', 'only this instance')
-    .option('--db <url>', DB_OPTION_HELP)
+    .addOption(instanceOption('only this instance'))
+    .addOption(dbOption())
     .option('--limit <n>', 'objects listed per section in the human output', '50')
-    .option('--json', 'print the syncs and every change as JSON')
+    .addOption(jsonOption('print the syncs and every change as JSON'))
     .addHelpText(
       'after',
       '\nExit codes: 0 reported, 1 nothing committed yet or store unreachable, 2 bad flag.',

@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import { printJson } from '../output.js';
 import { UsageError } from '../../util/usage-error.js';
-import { DB_OPTION_HELP, instanceIdOf, withStore } from '../../sync/command-support.js';
+import { instanceIdOf, withStore } from '../../sync/command-support.js';
 import { exportCsv, exportJsonl, type ExportCounts, type ExportScope } from '../../store/export.js';
 import type { GraphStore } from '../../store/index.js';
 import {
@@ -12,6 +12,7 @@ import {
   writeJ1Layout,
 } from '../../integration/index.js';
 import type { Entity, GraphRelationship } from '../../graph/types.js';
+import { instanceOption, dbOption, jsonOption } from '../options.js';
 
 interface ExportFlags {
   format: 'jsonl' | 'csv' | 'j1';
@@ -78,12 +79,9 @@ export function registerExport(program: Command): void {
     )
     .requiredOption('--output <path>', 'file to write (jsonl, csv) or folder (j1)')
     .option('--include-deleted', 'also export objects marked deleted')
-    .option(
-      '--instance <name>',
-      'only this instance (required for j1 when the store holds several)',
-    )
-    .option('--db <url>', DB_OPTION_HELP)
-    .option('--json', 'print what was written as JSON')
+    .addOption(instanceOption('only this instance (required for j1 when the store holds several)'))
+    .addOption(dbOption())
+    .addOption(jsonOption('print what was written as JSON'))
     .addHelpText(
       'after',
       '\nExports hold graph data only: never the instance configuration or its secrets.\nExit codes: 0 written, 1 store or file error, 2 bad flag.',

@@ -1,9 +1,10 @@
 import type { Command } from 'commander';
 import { printJson, printTable } from '../output.js';
-import { DB_OPTION_HELP, instanceIdOf, withStore } from '../../sync/command-support.js';
+import { instanceIdOf, withStore } from '../../sync/command-support.js';
 import { diffProperties } from '../../store/changes.js';
 import { METADATA_FIELDS } from '../../store/rows.js';
 import type { PropertyValue } from '../../graph/types.js';
+import { instanceOption, dbOption, jsonOption } from '../options.js';
 
 interface HistoryFlags {
   instance?: string;
@@ -27,9 +28,9 @@ export function registerHistory(program: Command): void {
     .description(
       'Every version of one entity or relationship: when it began and ended, and what changed.',
     )
-    .option('--instance <name>', 'only this instance (when several hold the key)')
-    .option('--db <url>', DB_OPTION_HELP)
-    .option('--json', 'print every version with all its properties as JSON')
+    .addOption(instanceOption('only this instance (when several hold the key)'))
+    .addOption(dbOption())
+    .addOption(jsonOption('print every version with all its properties as JSON'))
     .addHelpText(
       'after',
       '\nExit codes: 0 found, 1 no object with that key (or store unreachable), 2 bad flag.',

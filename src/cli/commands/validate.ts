@@ -5,6 +5,7 @@ import { createLogger } from '../../util/logger.js';
 import { ExitCode } from '../../util/exit-codes.js';
 import { printJson, printTable } from '../output.js';
 import { configOrUsageError, loadCliInstance } from './collect.js';
+import { configOption, instanceOption, jsonOption } from '../options.js';
 
 export function registerValidate(program: Command): void {
   program
@@ -12,12 +13,9 @@ export function registerValidate(program: Command): void {
     .description(
       'Get both tokens and probe every permission the collector needs, with the cheapest call each',
     )
-    .option(
-      '-c, --config <file>',
-      'instance configuration file (default: ./defender-graph.yaml, else AZURE_* variables)',
-    )
-    .option('-i, --instance <name>', 'instance to check (required when the file lists several)')
-    .option('--json', 'print the report as JSON')
+    .addOption(configOption())
+    .addOption(instanceOption('instance to check (required when the file lists several)'))
+    .addOption(jsonOption('print the report as JSON'))
     .addHelpText(
       'after',
       '\nExit codes: 0 everything granted; 4 a permission is missing (or could not be probed);\n1 a token cannot be obtained (the AADSTS code and its meaning are printed); 2 bad flag or configuration.',
