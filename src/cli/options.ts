@@ -6,6 +6,7 @@
 import { Command, Option } from 'commander';
 import { DB_OPTION_HELP } from '../sync/command-support.js';
 import { configureLogging, LOG_FORMATS, type LogFormat } from '../util/logger.js';
+import { UsageError } from '../util/usage-error.js';
 
 export const configOption = (
   description = 'instance configuration file (default: ./defender-graph.yaml, else AZURE_* variables)',
@@ -23,6 +24,24 @@ export const outputOption = (description: string) =>
   new Option('-o, --output <path>', `${description}; - for stdout`).makeOptionMandatory();
 
 export const STDOUT = '-';
+
+/**
+ * `--output -`: checks it can mean stdout here (not for a folder, not with `--json`, which prints
+ * there too) and says whether it does.
+ */
+export function outputIsStdout(
+  output: string,
+  options: { json?: boolean; folder?: string },
+): boolean {
+  if (output !== STDOUT) return false;
+  if (options.folder)
+    throw new UsageError(
+      `--output -: ${options.folder} writes a folder, not one stream: give a folder`,
+    );
+  if (options.json)
+    throw new UsageError('--output - and --json both write to stdout: leave out one of them');
+  return true;
+}
 
 export interface LoggingFlags {
   quiet?: boolean;

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { printJson, printTable } from '../output.js';
+import { keyAndName, printJson, printTable, showChange } from '../output.js';
 import { UsageError } from '../../util/usage-error.js';
 import { instanceIdOf, parseDuration, withStore } from '../../sync/command-support.js';
 import type { GraphStore } from '../../store/index.js';
@@ -77,17 +77,13 @@ function printChanges(syncs: SyncRecord[], changes: ChangeSet, limit: number): v
     ['_type', 'created', 'updated', 'deleted'],
     [...byType].sort(([a], [b]) => a.localeCompare(b)).map(([t, c]) => [t, ...c]),
   );
-  show('created', changes.created, limit, (c) => `+ ${c.key}`);
+  show('created', changes.created, limit, (c) => `+ ${keyAndName(c.key, c.displayName)}`);
   show('updated', changes.updated, limit, (u) =>
-    [
-      `~ ${u.key}`,
-      ...u.changes.map(
-        (c) =>
-          `    ${c.property}: ${JSON.stringify(c.before) ?? '(none)'} → ${JSON.stringify(c.after) ?? '(none)'}`,
-      ),
-    ].join('\n'),
+    [`~ ${keyAndName(u.key, u.displayName)}`, ...u.changes.map((c) => `    ${showChange(c)}`)].join(
+      '\n',
+    ),
   );
-  show('deleted', changes.deleted, limit, (c) => `- ${c.key}`);
+  show('deleted', changes.deleted, limit, (c) => `- ${keyAndName(c.key, c.displayName)}`);
 }
 
 export function registerChanges(program: Command): void {

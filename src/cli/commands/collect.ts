@@ -15,7 +15,7 @@ import { createProgress } from '../../sync/progress.js';
 import { UsageError } from '../../util/usage-error.js';
 import { ExitCode } from '../../util/exit-codes.js';
 import { printJson, printTable } from '../output.js';
-import { configOption, instanceOption, jsonOption } from '../options.js';
+import { configOption, instanceOption, jsonOption, outputIsStdout } from '../options.js';
 
 /** Runs `load`, turning a configuration problem into a usage error (exit 2). */
 export function configOrUsageError<T>(load: () => T): T {
@@ -58,6 +58,7 @@ export function registerCollect(program: Command): void {
         json?: boolean;
         quiet?: boolean;
       }) => {
+        outputIsStdout(options.output, { folder: 'collect' });
         const instance = loadCliInstance(options);
         const logger = createLogger();
         const progress = createProgress({ quiet: options.quiet });

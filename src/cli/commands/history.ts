@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { printJson, printTable } from '../output.js';
+import { keyAndName, printJson, printTable, showChange } from '../output.js';
 import { instanceIdOf, withStore } from '../../sync/command-support.js';
 import { diffProperties } from '../../store/changes.js';
 import { METADATA_FIELDS } from '../../store/rows.js';
@@ -41,6 +41,8 @@ export function registerHistory(program: Command): void {
         if (versions.length === 0)
           throw new Error(`no entity or relationship with _key "${key}" in the store`);
         if (flags.json) return printJson(versions);
+        const latest = versions[versions.length - 1]!.object;
+        process.stdout.write(`${keyAndName(key, latest.displayName)}: ${String(latest._type)}\n`);
         printTable(
           ['version', 'sync', 'begin', 'end', 'deleted', 'changes'],
           versions.map((v, i) => {
@@ -52,10 +54,7 @@ export function registerHistory(program: Command): void {
             else if (previous._deleted) changes = 'back after deletion';
             else
               changes = diffProperties(withoutMetadata(previous), withoutMetadata(v.object))
-                .map(
-                  (c) =>
-                    `${c.property}: ${JSON.stringify(c.before) ?? '(none)'} → ${JSON.stringify(c.after) ?? '(none)'}`,
-                )
+                .map(showChange)
                 .join('\n');
             return [
               v.object._version as number,
