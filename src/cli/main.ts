@@ -22,6 +22,7 @@ import { registerAlerts } from './commands/alerts.js';
 import { registerUsers } from './commands/users.js';
 import { packageVersion } from './version.js';
 import { registerCompletion } from './commands/completion.js';
+import { registerPrune } from './commands/prune.js';
 import { addCommonOptions } from './options.js';
 
 // `… | head` closes the pipe early: stop quietly instead of printing an EPIPE stack trace.
@@ -56,6 +57,7 @@ for (const register of [
   registerRules,
   registerAlerts,
   registerUsers,
+  registerPrune,
   registerCompletion,
 ]) {
   register(program);

@@ -9,6 +9,7 @@ import {
   monitoringSchema,
   type InstanceConfig,
   type MonitoringConfig,
+  type RetentionConfig,
 } from './instance-config.js';
 
 export const DEFAULT_CONFIG_FILE = 'defender-graph.yaml';
@@ -26,6 +27,8 @@ export interface LoadedConfig {
   warnings: string[];
   /** `monitoring:` with its defaults; paths absolute, `${VAR}` secrets substituted. */
   monitoring: MonitoringConfig;
+  /** `retention:`, when the file has it. */
+  retention?: RetentionConfig;
 }
 
 const ENV_REFERENCE = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
@@ -96,6 +99,7 @@ export function loadConfigFile(file: string, env: NodeJS.ProcessEnv = process.en
     instances,
     warnings: secretReadableByOthers(file, raw),
     monitoring: resolveMonitoring(parsed.data.monitoring, folder, where),
+    ...(parsed.data.retention ? { retention: parsed.data.retention } : {}),
   };
 }
 
