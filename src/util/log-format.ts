@@ -33,7 +33,7 @@ export function prettyLogLine(line: string, color = false): string {
   const name = (LEVELS[level] ?? String(entry.level)).padEnd(5);
   const shown = color && COLORS[level] ? `\u001b[${COLORS[level]}m${name}\u001b[0m` : name;
   const time =
-    typeof entry.time === 'number' ? `${new Date(entry.time).toISOString().slice(11, 19)} ` : '';
+    typeof entry.time === 'number' ? `${new Date(entry.time).toISOString().slice(11, 19)}Z ` : '';
   const fields = Object.entries(entry)
     .filter(([k]) => !FIXED.has(k))
     .map(([k, v]) => `${k}=${value(v)}`);
