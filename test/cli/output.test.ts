@@ -9,6 +9,15 @@ import { wrap, showValue } from '../../src/cli/output.js';
 import { machine, MACHINE, run, step, user, USER } from '../store/fixtures.js';
 import { runCli } from '../sync/cli.js';
 
+const hasZsh = (() => {
+  try {
+    execFileSync('zsh', ['-c', 'true']);
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
 /** Issue 14: output a script can parse (stdout, completion), errors a person understands. */
 describe('output paths, file errors and shell completion (built CLI)', () => {
   let dir: string;
@@ -142,6 +151,38 @@ describe('output paths, file errors and shell completion (built CLI)', () => {
         ]);
     }
   });
+
+  // Completion itself needs an interactive zsh; here its helpers are stubbed to print what they get.
+  it.skipIf(!hasZsh)(
+    'completion zsh: the script completes commands, options and choices in zsh',
+    async () => {
+      const script = join(dir, 'completion.zsh');
+      writeFileSync(script, (await runCli(['completion', 'zsh'])).stdout);
+      const complete = (...words: string[]) =>
+        execFileSync(
+          'zsh',
+          [
+            '-c',
+            'compdef() { :; }; _describe() { print -l -- ${(P)4}; }; compadd() { shift; print -l -- "$@"; }; source "$0"; words=(defender-graph "$@"); CURRENT=$#words; _defender_graph',
+            script,
+            ...words,
+          ],
+          { encoding: 'utf8' },
+        )
+          .trim()
+          .split('\n');
+      expect(complete('export', '--format', '')).toEqual(['jsonl', 'csv', 'j1']);
+      expect(complete('users', 'token', '')).toEqual([
+        'add:Create a token; it is printed once and only its SHA-256 is stored.',
+        'list:List tokens (ids and labels; the tokens themselves are not stored).',
+        'remove:Revoke a token.',
+        '--help:display help',
+      ]);
+      expect(complete('prune', '')).toContain(
+        '--keep:the window to keep, e.g. 90d, 12w, 720h (default: retention.keep of the config)',
+      );
+    },
+  );
 
   it('completion zsh prints a compdef script; an unknown shell exits 2', async () => {
     const zsh = await runCli(['completion', 'zsh']);

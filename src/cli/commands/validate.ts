@@ -43,7 +43,9 @@ export function registerValidate(program: Command): void {
       }
       const out = (text: string) => process.stdout.write(`${text}\n`);
       for (const token of report.tokens)
-        out(`${apiName(token.api)} token: ${token.ok ? 'ok' : `FAILED: ${token.reason}`}`);
+        out(
+          `${token.api === 'graph' ? 'Microsoft Graph' : 'Defender'} token: ${token.ok ? 'ok' : `FAILED: ${token.reason}`}`,
+        );
       printTable(
         ['permission', 'API', 'granted'],
         report.permissions.map((p) => [
