@@ -117,12 +117,15 @@ interface StepState {
   running: boolean;
 }
 
-/** One bar per step and a status line (quota waits, commit phases), on a terminal. */
+/**
+ * One bar per step and a status line (quota waits, commit phases), on a terminal. (`timeLeft`:
+ * cli-progress's own `eta` token knows nothing of steps without a total.)
+ */
 function barProgress(stream: NodeJS.WriteStream): ProgressDisplay {
   const multibar = new MultiBar(
     {
       format:
-        '{step} {bar} {count} | {status} | entities {entities} | relationships {relationships}{eta}',
+        '{step} {bar} {count} | {status} | entities {entities} | relationships {relationships}{timeLeft}',
       barsize: 16,
       hideCursor: true,
       clearOnComplete: false,
@@ -144,7 +147,7 @@ function barProgress(stream: NodeJS.WriteStream): ProgressDisplay {
     const now = Date.now();
     for (const state of steps.values()) {
       const left = state.running ? eta(state.done, state.total, now - state.startedAt) : undefined;
-      state.bar.update({ eta: left === undefined ? '' : ` | ETA ${wholeSeconds(left)}` });
+      state.bar.update({ timeLeft: left === undefined ? '' : ` | ETA ${wholeSeconds(left)}` });
     }
     if (waitUntil && waitUntil.at > now)
       say(quotaWaitMessage(waitUntil.bucket, waitUntil.at - now));
@@ -164,7 +167,7 @@ function barProgress(stream: NodeJS.WriteStream): ProgressDisplay {
         count: '0',
         entities: 0,
         relationships: 0,
-        eta: '',
+        timeLeft: '',
       }),
       startedAt: Date.now(),
       done: 0,
@@ -197,7 +200,7 @@ function barProgress(stream: NodeJS.WriteStream): ProgressDisplay {
         const state = steps.get(r.id) ?? create(r.id, r.status);
         state.running = false;
         state.bar.setTotal(1);
-        state.bar.update(r.status === 'success' ? 1 : 0, { status: r.status, eta: '' });
+        state.bar.update(r.status === 'success' ? 1 : 0, { status: r.status, timeLeft: '' });
         return;
       }
       case 'paced': {
