@@ -23,7 +23,7 @@ export const jsonOption = (description: string) => new Option('--json', descript
 export const outputOption = (description: string) =>
   new Option('-o, --output <path>', `${description}; - for stdout`).makeOptionMandatory();
 
-export const STDOUT = '-';
+const STDOUT = '-';
 
 /**
  * `--output -`: checks it can mean stdout here (not for a folder, not with `--json`, which prints
@@ -43,7 +43,7 @@ export function outputIsStdout(
   return true;
 }
 
-export interface LoggingFlags {
+interface LoggingFlags {
   quiet?: boolean;
   verbose?: boolean;
   logFormat?: LogFormat;
