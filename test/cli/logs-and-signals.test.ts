@@ -1,10 +1,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { openGraphStore } from '../../src/store/index.js';
 import { startTestEmulator, type TestEmulator } from '../support/emulator.js';
 import { runCli, startCli, waitForStderr, writeConfig } from '../sync/cli.js';
+
+// Each case runs the built CLI several times: minutes on a loaded machine, not seconds.
+vi.setConfig({ testTimeout: 240_000 });
 
 /** Issue 14: logs a person reads (or JSON a script reads), validate's failures, Ctrl+C in sync. */
 describe('logs, validate failures and interrupted syncs (built CLI)', () => {

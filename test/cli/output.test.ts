@@ -2,12 +2,15 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { openGraphStore } from '../../src/store/index.js';
 import { prettyLogLine } from '../../src/util/log-format.js';
 import { wrap, showValue } from '../../src/cli/output.js';
 import { machine, MACHINE, run, step, user, USER } from '../store/fixtures.js';
 import { runCli } from '../sync/cli.js';
+
+// Each case runs the built CLI several times: minutes on a loaded machine, not seconds.
+vi.setConfig({ testTimeout: 240_000 });
 
 const hasZsh = (() => {
   try {

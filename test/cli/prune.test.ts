@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { openGraphStore, type GraphStore } from '../../src/store/index.js';
 import { BACKENDS } from '../store/backends.js';
 import {
@@ -18,6 +18,9 @@ import {
 import { runCli } from '../sync/cli.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+
+// Each case runs the built CLI several times: minutes on a loaded machine, not seconds.
+vi.setConfig({ testTimeout: 240_000 });
 
 const DAY = 86_400_000;
 const STEPS = [
