@@ -14,7 +14,7 @@ import { UsageError } from '../util/usage-error.js';
 
 export interface ErrorDocument {
   error: {
-    /** Stable: usage, config, query, rule, not_found, sync_busy, disk_full, store, microsoft_api, failed. */
+    /** Stable: usage, config, query, rule, not_found, sync_busy, disk_full, file, store, microsoft_api, failed. */
     code: string;
     message: string;
     exitCode: ExitCode;
@@ -32,6 +32,33 @@ function diskFull(err: unknown): boolean {
   return false;
 }
 
+/** File-system failures a person fixes on their side, said plainly instead of as errno text. */
+const FILE_REASONS: Record<string, string> = {
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+  EROFS: 'read-only file system',
+  ENOTDIR: 'a part of the path is not a directory',
+  EISDIR: 'is a directory',
+};
+
+interface FileFailure {
+  /** Node's own text ("EACCES: permission denied, open '/x'"), replaced in the message. */
+  original: string;
+  plain: string;
+}
+
+function fileFailure(err: unknown): FileFailure | undefined {
+  for (let at: unknown = err; at instanceof Error; at = at.cause) {
+    const { code, path, syscall } = at as NodeJS.ErrnoException;
+    if (typeof path !== 'string' || typeof code !== 'string') continue;
+    // mkdir -p meets a file where a folder should be.
+    const reason =
+      code === 'EEXIST' && syscall === 'mkdir' ? 'not a directory' : FILE_REASONS[code];
+    if (reason) return { original: at.message, plain: `${path}: ${reason}` };
+  }
+  return undefined;
+}
+
 /** Error classes to codes and exit codes, most specific first. */
 const KINDS: [test: (err: unknown) => boolean, code: string, exitCode: ExitCode][] = [
   [(err) => err instanceof CommanderError, 'usage', ExitCode.USAGE],
@@ -40,13 +67,20 @@ const KINDS: [test: (err: unknown) => boolean, code: string, exitCode: ExitCode]
   [(err) => err instanceof RuleError, 'rule', ExitCode.USAGE],
   [(err) => err instanceof AlertNotFoundError, 'not_found', ExitCode.NOT_FOUND],
   [diskFull, 'disk_full', ExitCode.FAILED],
+  [(err) => fileFailure(err) !== undefined, 'file', ExitCode.FAILED],
   [(err) => err instanceof SyncBusyError, 'sync_busy', ExitCode.FAILED],
   [(err) => err instanceof StoreError, 'store', ExitCode.FAILED],
   [(err) => err instanceof MicrosoftApiError, 'microsoft_api', ExitCode.FAILED],
 ];
 
 export function errorDocument(err: unknown): ErrorDocument {
-  const message = err instanceof Error ? err.message : String(err);
+  const file = fileFailure(err);
+  const text = err instanceof Error ? err.message : String(err);
+  const message = !file
+    ? text
+    : text.includes(file.original)
+      ? text.replace(file.original, file.plain)
+      : `${text}: ${file.plain}`;
   if (err instanceof UsageError)
     return { error: { code: err.code, message, exitCode: ExitCode.USAGE } };
   const [, code, exitCode] = KINDS.find(([test]) => test(err)) ?? [

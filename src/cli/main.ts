@@ -21,6 +21,9 @@ import { registerRules } from './commands/rules.js';
 import { registerAlerts } from './commands/alerts.js';
 import { registerUsers } from './commands/users.js';
 import { packageVersion } from './version.js';
+import { registerCompletion } from './commands/completion.js';
+import { registerPrune } from './commands/prune.js';
+import { addCommonOptions } from './options.js';
 
 // `… | head` closes the pipe early: stop quietly instead of printing an EPIPE stack trace.
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {
@@ -54,9 +57,12 @@ for (const register of [
   registerRules,
   registerAlerts,
   registerUsers,
+  registerPrune,
+  registerCompletion,
 ]) {
   register(program);
 }
+addCommonOptions(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -213,10 +213,21 @@ export const monitoringSchema = z
 
 export type MonitoringConfig = z.infer<typeof monitoringSchema>;
 
+/** `retention:`: how long `prune` keeps history when no `--keep` is given. */
+export const retentionSchema = z
+  .object({
+    /** A duration: 90d, 12w, 720h. */
+    keep: z.string().regex(/^\d+(\.\d+)?[smhdw]$/, 'a duration such as 90d, 12w or 720h'),
+  })
+  .strict();
+
+export type RetentionConfig = z.infer<typeof retentionSchema>;
+
 export const configFileSchema = z
   .object({
     instances: z.array(instanceSchema).min(1),
     monitoring: monitoringSchema.optional(),
+    retention: retentionSchema.optional(),
   })
   .strict();
 

@@ -11,6 +11,7 @@ import {
   monitoringSchema,
   type InstanceConfig,
   type MonitoringConfig,
+  type RetentionConfig,
 } from './instance-config.js';
 
 export const DEFAULT_CONFIG_FILE = 'defender-graph.yaml';
@@ -25,6 +26,8 @@ export interface LoadedConfig {
   warnings: string[];
   /** `monitoring:` with its defaults; paths absolute, `${VAR}` secrets substituted. */
   monitoring: MonitoringConfig;
+  /** `retention:`, when the file has it. */
+  retention?: RetentionConfig;
 }
 
 /** Instance fields that may hold `${VAR}` and are never displayed. */
@@ -100,6 +103,7 @@ export function loadConfigFile(file: string, env: NodeJS.ProcessEnv = process.en
     instances: withAuthorityHost(instances, env),
     warnings: secretReadableByOthers(file, raw),
     monitoring: resolveMonitoring(parsed.data.monitoring, folder, where),
+    ...(parsed.data.retention ? { retention: parsed.data.retention } : {}),
   };
 }
 

@@ -49,7 +49,11 @@ export async function runIntegration(
   options: RunIntegrationOptions,
 ): Promise<IntegrationRunResult> {
   const clients =
-    options.clients ?? createMicrosoftClients(options.instance, { logger: options.logger });
+    options.clients ??
+    createMicrosoftClients(options.instance, {
+      logger: options.logger,
+      onPacing: (bucket, waitMs) => options.onProgress?.({ type: 'paced', bucket, waitMs }),
+    });
   try {
     return await executeSteps({
       steps: STEPS,

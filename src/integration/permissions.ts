@@ -11,6 +11,11 @@ export interface PermissionCheck {
   /** null: could not be probed (the reason says why). */
   granted: boolean | null;
   /**
+   * The probe itself failed (network, server error, no token): nothing is known about the
+   * permission, and the check as a whole failed.
+   */
+  probeFailed: boolean;
+  /**
    * `_type`s the steps needing this permission, and the steps depending on those, produce: lost
    * (kept from the last sync) without it.
    */
@@ -115,11 +120,13 @@ export async function checkPermissions(
         api,
         permission,
         granted: null,
+        probeFailed: false,
         ...permissionImpact(api, permission),
       };
       permissions.push(check);
       if (!tokens.find((t) => t.api === api)?.ok) {
         check.reason = 'no token';
+        check.probeFailed = true;
         continue;
       }
       try {
@@ -136,8 +143,10 @@ export async function checkPermissions(
           permission === 'User.Read.All'
         ) {
           check.reason = `could not list a machine to probe with: ${err.message}`;
+          check.probeFailed = true;
         } else {
           check.reason = err instanceof Error ? err.message : String(err);
+          check.probeFailed = true;
         }
       }
     }

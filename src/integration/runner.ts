@@ -26,7 +26,9 @@ export type ProgressEvent =
       done?: number;
       total?: number;
     }
-  | { type: 'step_end'; result: StepResult };
+  | { type: 'step_end'; result: StepResult }
+  /** The client waits `waitMs` for room in a quota (a pacing bucket such as `defender:machines`). */
+  | { type: 'paced'; bucket: string; waitMs: number };
 
 export interface ExecuteStepsOptions {
   steps: IntegrationStep[];

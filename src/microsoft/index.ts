@@ -37,12 +37,14 @@ export function createMicrosoftClients(
     sleep?: (ms: number) => Promise<unknown>;
     /** Where HTTPS_PROXY / NO_PROXY are read (tests pass their own). */
     env?: NodeJS.ProcessEnv;
+    /** Hears every pause for a quota: the pacing bucket and how long. */
+    onPacing?: (bucket: string, waitMs: number) => void;
   } = {},
 ): MicrosoftClients {
   const endpoints = resolveEndpoints(instance);
   const ca = instance.caFile ? readCaFile(instance.name, instance.caFile) : undefined;
   const dispatcher = createDispatcher(ca, proxyFromEnvironment(options.env ?? process.env));
-  const pacer = new Pacer(effectiveQuotas(instance.quotaScale, instance.quotas));
+  const pacer = new Pacer(effectiveQuotas(instance.quotaScale, instance.quotas), options.onPacing);
   const counter = new CallCounter();
   const graphTokens = new TokenProvider(instance, endpoints, endpoints.graphScope, dispatcher);
   const defenderTokens = new TokenProvider(

@@ -93,14 +93,22 @@ export class SlidingWindowLimiter {
 export class Pacer {
   private readonly limiters = new Map<string, SlidingWindowLimiter>();
 
-  constructor(quotas: Record<string, QuotaWindow[]>) {
+  /** `onWait` hears every pause for a quota (a progress display shows it). */
+  constructor(
+    quotas: Record<string, QuotaWindow[]>,
+    onWait?: (bucket: string, waitMs: number) => void,
+  ) {
     for (const [bucket, windows] of Object.entries(quotas)) {
       // A little headroom for clocks and servers that count in whole seconds.
       const padded = windows.map((w) => ({
         limit: w.limit,
         windowMs: w.windowMs + Math.max(250, Math.ceil(w.windowMs * 0.02)),
       }));
-      this.limiters.set(bucket, new SlidingWindowLimiter(padded));
+      const wait = (ms: number) => {
+        onWait?.(bucket, ms);
+        return sleep(ms);
+      };
+      this.limiters.set(bucket, new SlidingWindowLimiter(padded, Date.now, wait));
     }
   }
 

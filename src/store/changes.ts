@@ -11,6 +11,8 @@ export interface ObjectChange {
   syncId: number;
   instanceId: string;
   version: number;
+  /** The version's `displayName`, when it has one: what a person recognises beside the key. */
+  displayName?: string;
 }
 
 export interface PropertyChange {
@@ -69,6 +71,11 @@ export function diffProperties(before: Properties, after: Properties): PropertyC
   return changes;
 }
 
+function displayNameOf(properties: unknown): { displayName?: string } {
+  const name = parseJson<Properties>(properties).displayName;
+  return typeof name === 'string' ? { displayName: name } : {};
+}
+
 function allVersions(kind: ObjectKind, where: string): string {
   const columns = committedColumns(kind).join(', ');
   return `SELECT ${columns} FROM ${kind.table} WHERE ${where}
@@ -97,6 +104,7 @@ export async function changesOfSyncs(db: SqlConnection, syncIds: number[]): Prom
         syncId: Number(row.sync_id),
         instanceId: row.instance_id,
         version: Number(row.version),
+        ...displayNameOf(row.properties),
       };
       if (row.deleted) set.deleted.push(change);
       else if (

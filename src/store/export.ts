@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { chmod } from 'node:fs/promises';
+import { finished } from 'node:stream/promises';
 import { dirname } from 'node:path';
 import { stringify } from 'csv-stringify';
 import type { Writable } from 'node:stream';
@@ -25,12 +26,17 @@ async function write(stream: Writable, chunk: unknown): Promise<void> {
   if (!stream.write(chunk)) await once(stream, 'drain');
 }
 
-async function finish(
-  stream: Writable,
-  file: NodeJS.WritableStream & { close?: unknown },
-): Promise<void> {
-  stream.end();
-  await once(file, 'finish');
+/** Ends `stream` once everything reached `out`; a file is closed, a stream given (stdout) stays open. */
+async function finish(stream: Writable, out: Writable, isFile: boolean): Promise<void> {
+  if (stream !== out) {
+    // Piped with `end: false`: its last chunk has gone to `out` once both of its sides are done.
+    stream.end();
+    await finished(stream);
+  }
+  if (isFile) {
+    out.end();
+    await once(out, 'finish');
+  }
 }
 
 async function walk(
@@ -48,14 +54,19 @@ async function walk(
   return counts;
 }
 
-/** Writes the committed graph (or one instance of it) to a file; resolves to what it wrote. */
+/**
+ * Writes the committed graph (or one instance of it) to a file, or to a stream it leaves open
+ * (stdout); resolves to what it wrote.
+ */
 export type Exporter = (
   store: GraphStore,
-  path: string,
+  target: string | Writable,
   scope: ExportScope,
 ) => Promise<ExportCounts>;
 
-async function createExportFile(path: string) {
+async function createExportFile(target: string | Writable): Promise<Writable> {
+  if (typeof target !== 'string') return target;
+  const path = target;
   makePrivateDir(dirname(path));
   const file = createWriteStream(path, { mode: PRIVATE_FILE_MODE });
   await once(file, 'open');
@@ -65,10 +76,10 @@ async function createExportFile(path: string) {
 }
 
 /** One JSON object per line: entities first, then relationships (they carry `_fromEntityKey`). */
-export const exportJsonl: Exporter = async (store, path, scope) => {
-  const file = await createExportFile(path);
+export const exportJsonl: Exporter = async (store, target, scope) => {
+  const file = await createExportFile(target);
   const counts = await walk(store, scope, (object) => write(file, `${JSON.stringify(object)}\n`));
-  await finish(file, file);
+  await finish(file, file, typeof target === 'string');
   return counts;
 };
 
@@ -84,14 +95,14 @@ const CSV_COLUMNS = [
 ];
 
 /** One row per object: the J1 columns, then every other property as one JSON object. */
-export const exportCsv: Exporter = async (store, path, scope) => {
-  const file = await createExportFile(path);
+export const exportCsv: Exporter = async (store, target, scope) => {
+  const file = await createExportFile(target);
   const csv = stringify({
     header: true,
     columns: CSV_COLUMNS,
     cast: { boolean: (b) => String(b) },
   });
-  csv.pipe(file);
+  csv.pipe(file, { end: false });
   const fixed = new Set(CSV_COLUMNS);
   const counts = await walk(store, scope, (object, kind) => {
     const properties = Object.fromEntries(Object.entries(object).filter(([k]) => !fixed.has(k)));
@@ -103,6 +114,6 @@ export const exportCsv: Exporter = async (store, path, scope) => {
     }
     return write(csv, row);
   });
-  await finish(csv, file);
+  await finish(csv, file, typeof target === 'string');
   return counts;
 };

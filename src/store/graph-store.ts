@@ -20,6 +20,7 @@ import { loadRoster, saveRoster, type StoredRoster } from './rosters.js';
 import { SessionRows } from './sessions.js';
 import { AccountStore } from './accounts.js';
 import { GraphExplorer } from './explore.js';
+import { pruneInstance, type InstancePruneCounts } from './retention.js';
 
 export interface Instance {
   id: string;
@@ -56,6 +57,16 @@ export interface GraphStore {
   }): Promise<SyncRecord[]>;
   changes(syncIds: number[]): Promise<ChangeSet>;
   history(key: string, instanceId?: string): Promise<ObjectVersion[]>;
+  /**
+   * Removes versions superseded before `before` and objects deleted before it (with their
+   * versions), per instance under its sync lock (SyncBusyError while it syncs); current objects
+   * and sync records stay. `dryRun` only counts.
+   */
+  prune(options: {
+    before: number;
+    instanceId?: string;
+    dryRun?: boolean;
+  }): Promise<InstancePruneCounts[]>;
   /** Committed objects, streamed in pages, with their metadata. */
   iterate(
     options: IterateOptions,
@@ -253,6 +264,28 @@ export class SqlGraphStore implements GraphStore {
 
   async history(key: string, instanceId?: string): Promise<ObjectVersion[]> {
     return historyOf(this.reader, key, instanceId);
+  }
+
+  async prune(options: {
+    before: number;
+    instanceId?: string;
+    dryRun?: boolean;
+  }): Promise<InstancePruneCounts[]> {
+    const counts: InstancePruneCounts[] = [];
+    for (const instance of await this.instances()) {
+      if (options.instanceId !== undefined && instance.id !== options.instanceId) continue;
+      if (this.syncing.has(instance.id))
+        throw new SyncBusyError(`instance "${instance.name}" is being synced by this process`);
+      await acquireInstanceLock(this.writer, instance.id, instance.name);
+      try {
+        counts.push(
+          await pruneInstance(this.writer, instance, options.before, options.dryRun === true),
+        );
+      } finally {
+        await releaseInstanceLock(this.writer, instance.id);
+      }
+    }
+    return counts;
   }
 
   async iterate(

@@ -28,8 +28,15 @@ export interface SyncOptions {
 function unlessAborted<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
   if (!signal) return work;
   return new Promise<T>((resolve, reject) => {
+    // A string reason is the caller's own words for why (the CLI: Ctrl+C).
     const stop = () =>
-      reject(new Error('stopped: the service shut down before the sync committed'));
+      reject(
+        new Error(
+          typeof signal.reason === 'string'
+            ? signal.reason
+            : 'stopped: the service shut down before the sync committed',
+        ),
+      );
     if (signal.aborted) return stop();
     signal.addEventListener('abort', stop, { once: true });
     work.then(resolve, reject).finally(() => signal.removeEventListener('abort', stop));

@@ -14,6 +14,8 @@ export const ExitCode = {
   MISSING_PERMISSIONS: 4,
   /** `alerts show`/`ack`/`dismiss`, `rules enable`/`disable`: no such alert or rule. */
   NOT_FOUND: 5,
+  /** `sync`, `collect`, `demo`: stopped by Ctrl+C (SIGINT) before anything was committed; 128 + 2 as shells report it. */
+  INTERRUPTED: 130,
 } as const;
 
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];

@@ -66,13 +66,16 @@ describe.each(BACKENDS)('store commands on $name', (backend) => {
       [`${USER}:b`, [{ property: 'active', before: true, after: false }]],
     ]);
     expect(json.updated[0].instance).toBe('acme');
+    expect(json.deleted[0].displayName).toBe('User c');
 
     const first = await cli('changes', '--sync', String(firstSync));
     expect(first.code).toBe(0);
     expect(first.stdout).toContain(`+ ${USER}:a`);
     const human = await cli('changes');
-    expect(human.stdout).toContain(`~ ${USER}:b\n    active: true → false`);
-    expect(human.stdout).toContain(`- ${USER}:c`);
+    // The display name beside the key; machines have none.
+    expect(human.stdout).toContain(`~ ${USER}:b (User b)\n    active: true → false`);
+    expect(human.stdout).toContain(`~ ${MACHINE}:m1\n    riskScore: "Low" → "High"`);
+    expect(human.stdout).toContain(`- ${USER}:c (User c)\n`);
 
     const since = JSON.parse((await cli('changes', '--since', '1h', '--json')).stdout);
     expect(since.syncs.map((s: { id: number }) => s.id)).toEqual([firstSync, secondSync]);
@@ -112,6 +115,7 @@ describe.each(BACKENDS)('store commands on $name', (backend) => {
       [secondSync, 2, false],
     ]);
     const human = await cli('history', `${USER}:c`);
+    expect(human.stdout.split('\n')[0]).toBe(`${USER}:c (User c): ${USER}`);
     expect(human.stdout).toMatch(
       /│ 2\s+│ \d+\s+│ [0-9T:.-]+Z │ [0-9T:.-]+Z │ true\s+│ deleted\s+│/,
     );

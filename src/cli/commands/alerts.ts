@@ -8,9 +8,10 @@ import {
   listAlerts,
   type AlertStatus,
 } from '../../alerts/index.js';
-import { DB_OPTION_HELP, withExistingStore } from '../../sync/command-support.js';
+import { withExistingStore } from '../../sync/command-support.js';
 import { UsageError } from '../../util/usage-error.js';
 import { printJson, printTable } from '../output.js';
+import { dbOption, jsonOption } from '../options.js';
 
 interface ListFlags {
   db?: string;
@@ -40,12 +41,12 @@ export function registerAlerts(program: Command): void {
   alerts
     .command('list', { isDefault: true })
     .description('Open alerts (or all with --all).')
-    .option('--db <url>', DB_OPTION_HELP)
+    .addOption(dbOption())
     .option('--all', 'include resolved alerts')
     .option('--status <status>', `only this status (${ALERT_STATUSES.join(', ')})`)
     .option('--rule <rule>', 'only this rule (id or name)')
     .option('--level <level>', 'only this level (INFO, LOW, MEDIUM, HIGH, CRITICAL)')
-    .option('--json', 'print the alerts as JSON (times in epoch ms)')
+    .addOption(jsonOption('print the alerts as JSON (times in epoch ms)'))
     .addHelpText('after', '\nExit codes: 0 listed; 1 store unreachable; 2 bad flag.')
     .action(async (flags: ListFlags) => {
       if (
@@ -83,8 +84,8 @@ export function registerAlerts(program: Command): void {
     .command('show')
     .argument('<id>', 'alert id')
     .description('One alert with the rows that triggered it and its evaluations.')
-    .option('--db <url>', DB_OPTION_HELP)
-    .option('--json', 'print the alert as JSON')
+    .addOption(dbOption())
+    .addOption(jsonOption('print the alert as JSON'))
     .addHelpText('after', '\nExit codes: 0 shown; 1 store unreachable; 2 bad id; 5 no such alert.')
     .action(async (id: string, flags: { db?: string; json?: boolean }) => {
       const alert = await withExistingStore(flags.db, (store) => getAlert(store, alertId(id)));
@@ -115,8 +116,8 @@ export function registerAlerts(program: Command): void {
           : 'Dismiss an open alert with a note (no more notifications until its condition stops holding).',
       )
       .requiredOption('--note <text>', 'why (kept on the alert)')
-      .option('--db <url>', DB_OPTION_HELP)
-      .option('--json', 'print the updated alert as JSON')
+      .addOption(dbOption())
+      .addOption(jsonOption('print the updated alert as JSON'))
       .addHelpText(
         'after',
         '\nExit codes: 0 done; 1 store unreachable; 2 bad id or empty note; 5 no such open alert.',

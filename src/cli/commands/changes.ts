@@ -1,8 +1,7 @@
 import type { Command } from 'commander';
-import { printJson, printTable } from '../output.js';
+import { keyAndName, printJson, printTable, showChange } from '../output.js';
 import { UsageError } from '../../util/usage-error.js';
 import {
-  DB_OPTION_HELP,
   instanceIdOf,
   parseDuration,
   withExistingStore,
@@ -10,6 +9,7 @@ import {
 import type { GraphStore } from '../../store/index.js';
 import type { SyncRecord } from '../../store/sync-record.js';
 import type { ChangeSet, ObjectChange } from '../../store/changes.js';
+import { instanceOption, dbOption, jsonOption } from '../options.js';
 
 interface ChangesFlags {
   sync: string;
@@ -81,17 +81,13 @@ function printChanges(syncs: SyncRecord[], changes: ChangeSet, limit: number): v
     ['_type', 'created', 'updated', 'deleted'],
     [...byType].sort(([a], [b]) => a.localeCompare(b)).map(([t, c]) => [t, ...c]),
   );
-  show('created', changes.created, limit, (c) => `+ ${c.key}`);
+  show('created', changes.created, limit, (c) => `+ ${keyAndName(c.key, c.displayName)}`);
   show('updated', changes.updated, limit, (u) =>
-    [
-      `~ ${u.key}`,
-      ...u.changes.map(
-        (c) =>
-          `    ${c.property}: ${JSON.stringify(c.before) ?? '(none)'} → ${JSON.stringify(c.after) ?? '(none)'}`,
-      ),
-    ].join('\n'),
+    [`~ ${keyAndName(u.key, u.displayName)}`, ...u.changes.map((c) => `    ${showChange(c)}`)].join(
+      '\n',
+    ),
   );
-  show('deleted', changes.deleted, limit, (c) => `- ${c.key}`);
+  show('deleted', changes.deleted, limit, (c) => `- ${keyAndName(c.key, c.displayName)}`);
 }
 
 export function registerChanges(program: Command): void {
@@ -105,10 +101,10 @@ export function registerChanges(program: Command): void {
       '--since <duration>',
       'every committed sync started within this long, e.g. 30m, 24h, 7d',
     )
-    .option('--instance <name>', 'only this instance')
-    .option('--db <url>', DB_OPTION_HELP)
+    .addOption(instanceOption('only this instance'))
+    .addOption(dbOption())
     .option('--limit <n>', 'objects listed per section in the human output', '50')
-    .option('--json', 'print the syncs and every change as JSON')
+    .addOption(jsonOption('print the syncs and every change as JSON'))
     .addHelpText(
       'after',
       '\nExit codes: 0 reported, 1 nothing committed yet or store unreachable, 2 bad flag.',

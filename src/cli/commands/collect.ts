@@ -1,5 +1,4 @@
 import { resolve } from 'node:path';
-import { MultiBar, Presets, type SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import type { InstanceConfig } from '../../config/instance-config.js';
 import { ConfigError, loadConfig, selectInstance } from '../../config/load.js';
@@ -9,13 +8,14 @@ import {
   MemoryGraphObjectStore,
   runIntegration,
   writeJ1Layout,
-  type ProgressEvent,
 } from '../../integration/index.js';
 import { createMicrosoftClients } from '../../microsoft/index.js';
 import { createLogger } from '../../util/logger.js';
+import { createProgress } from '../../sync/progress.js';
 import { UsageError } from '../../util/usage-error.js';
 import { ExitCode } from '../../util/exit-codes.js';
 import { printJson, printTable } from '../output.js';
+import { configOption, instanceOption, jsonOption, outputIsStdout } from '../options.js';
 
 /** Runs `load`, turning a configuration problem into a usage error (exit 2). */
 export function configOrUsageError<T>(load: () => T): T {
@@ -42,24 +42,33 @@ export function registerCollect(program: Command): void {
     .description(
       'Collect one instance from Microsoft Graph and Defender into JSON files (JupiterOne SDK on-disk layout)',
     )
-    .option(
-      '-c, --config <file>',
-      'instance configuration file (default: ./defender-graph.yaml, else AZURE_* variables)',
-    )
-    .option('-i, --instance <name>', 'instance to collect (required when the file lists several)')
+    .addOption(configOption())
+    .addOption(instanceOption('instance to collect (required when the file lists several)'))
     .requiredOption('-o, --output <dir>', 'folder to write graph/, index/ and summary.json into')
-    .option('--json', 'print the run result as JSON instead of tables; no progress display')
+    .addOption(jsonOption('print the run result as JSON instead of tables'))
     .addHelpText(
       'after',
       "\nExit codes: 0 every step succeeded (or was disabled); 3 some step failed but others collected data\n(partial: the failed steps' types are listed); 1 nothing was collected; 2 bad flag or configuration.",
     )
     .action(
-      async (options: { config?: string; instance?: string; output: string; json?: boolean }) => {
+      async (options: {
+        config?: string;
+        instance?: string;
+        output: string;
+        json?: boolean;
+        quiet?: boolean;
+      }) => {
+        outputIsStdout(options.output, { folder: 'collect' });
         const instance = loadCliInstance(options);
         const logger = createLogger();
-        const clients = configOrUsageError(() => createMicrosoftClients(instance, { logger }));
+        const progress = createProgress({ quiet: options.quiet });
+        const clients = configOrUsageError(() =>
+          createMicrosoftClients(instance, {
+            logger,
+            onPacing: (bucket, waitMs) => progress?.onProgress({ type: 'paced', bucket, waitMs }),
+          }),
+        );
         const store = new MemoryGraphObjectStore();
-        const progress = options.json || !process.stderr.isTTY ? undefined : new StepProgress();
         let result: IntegrationRunResult;
         try {
           result = await runIntegration({
@@ -67,7 +76,7 @@ export function registerCollect(program: Command): void {
             store,
             clients,
             logger,
-            onProgress: progress ? (e) => progress.update(e) : undefined,
+            onProgress: progress?.onProgress,
           });
         } finally {
           progress?.stop();
@@ -133,60 +142,5 @@ export function printRunSummary(result: IntegrationRunResult): void {
     process.stdout.write(
       `Grant these application permissions (with admin consent): ${[...grants].join(', ')}\n`,
     );
-  }
-}
-
-/** One cli-progress bar per step on stderr (TTY only). */
-class StepProgress {
-  private readonly multibar = new MultiBar(
-    {
-      format:
-        '{step} {bar} {done}/{total} | {status} | entities {entities} | relationships {relationships}',
-      barsize: 16,
-      hideCursor: true,
-      clearOnComplete: false,
-      stream: process.stderr,
-    },
-    Presets.shades_grey,
-  );
-  private readonly bars = new Map<string, SingleBar>();
-
-  update(event: ProgressEvent): void {
-    if (event.type === 'step_start') {
-      this.bars.set(
-        event.stepId,
-        this.multibar.create(0, 0, {
-          step: event.stepId.padEnd(26),
-          status: 'running',
-          entities: 0,
-          relationships: 0,
-          done: 0,
-        }),
-      );
-    } else if (event.type === 'step_progress') {
-      const bar = this.bars.get(event.stepId);
-      if (event.total !== undefined) bar?.setTotal(event.total);
-      bar?.update(event.done ?? 0, {
-        done: event.done ?? 0,
-        entities: event.entities,
-        relationships: event.relationships,
-      });
-    } else {
-      const bar = this.bars.get(event.result.id);
-      if (bar) bar.update({ status: event.result.status });
-      else {
-        this.multibar.create(0, 0, {
-          step: event.result.id.padEnd(26),
-          status: event.result.status,
-          entities: 0,
-          relationships: 0,
-          done: 0,
-        });
-      }
-    }
-  }
-
-  stop(): void {
-    this.multibar.stop();
   }
 }

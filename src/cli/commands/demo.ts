@@ -5,9 +5,9 @@ import { UsageError } from '../../util/usage-error.js';
 import { ROSTER_FILE, writeEmulatorConfigFile } from '../../emulator/config-file.js';
 import { startEmulator } from '../../emulator/server.js';
 import { syncInstance } from '../../sync/run-sync.js';
-import { stderrProgress } from '../../sync/progress.js';
+import { lineProgress } from '../../sync/progress.js';
 import { syncExitCode } from '../../sync/summary.js';
-import { DB_OPTION_HELP, withStore } from '../../sync/command-support.js';
+import { withStore } from '../../sync/command-support.js';
 import { resolveStoreUrl } from '../../store/index.js';
 import { createLogger } from '../../util/logger.js';
 import { addTenantSizeOptions } from './emulator.js';
@@ -17,6 +17,7 @@ import { printSyncSummary } from './sync.js';
 import { printResultTable } from './query.js';
 import { runQuery } from '../../query/engine.js';
 import type { QueryResult } from '../../query/results.js';
+import { dbOption } from '../options.js';
 
 interface DemoFlags {
   dataDir: string;
@@ -120,7 +121,7 @@ export function registerDemo(program: Command): void {
       "where the emulator's CA and the demo config are kept",
       DEFAULT_DATA_DIR,
     )
-    .option('--db <url>', DB_OPTION_HELP)
+    .addOption(dbOption())
     .option('--seed <n>', 'seed of the simulated tenant', '1');
   addTenantSizeOptions(command)
     .option(
@@ -175,7 +176,7 @@ export function registerDemo(program: Command): void {
           const synced = await syncInstance({
             instance,
             store,
-            onProgress: stderrProgress(),
+            onProgress: lineProgress().onProgress,
             logger: createLogger(),
           });
           const [machine] = await store.read<{ key: string }>(

@@ -8,6 +8,7 @@ import {
   type RunningEmulator,
 } from '../../emulator/server.js';
 import { UsageError } from '../../util/usage-error.js';
+import { jsonOption } from '../options.js';
 
 interface EmulatorFlags {
   port: string;
@@ -144,7 +145,9 @@ export function registerEmulator(program: Command): void {
       '--hunting-row-cap <n>',
       'rows one Advanced Hunting answer carries (default 100,000, as Microsoft); the written config follows',
     )
-    .option('--json', 'print one JSON line describing the running emulator instead of the summary')
+    .addOption(
+      jsonOption('print one JSON line describing the running emulator instead of the summary'),
+    )
     .addHelpText(
       'after',
       '\nExit codes: 0 stopped by SIGINT/SIGTERM, 1 could not start (e.g. port in use), 2 bad flag.',

@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import { printJson } from '../output.js';
 import { UsageError } from '../../util/usage-error.js';
-import { DB_OPTION_HELP, instanceIdOf, withExistingStore } from '../../sync/command-support.js';
+import { instanceIdOf, withExistingStore } from '../../sync/command-support.js';
 import { exportCsv, exportJsonl, type ExportCounts, type ExportScope } from '../../store/export.js';
 import type { GraphStore } from '../../store/index.js';
 import {
@@ -12,6 +12,7 @@ import {
   writeJ1Layout,
 } from '../../integration/index.js';
 import type { Entity, GraphRelationship } from '../../graph/types.js';
+import { instanceOption, dbOption, jsonOption, outputIsStdout, outputOption } from '../options.js';
 
 interface ExportFlags {
   format: 'jsonl' | 'csv' | 'j1';
@@ -76,20 +77,21 @@ export function registerExport(program: Command): void {
         .choices(['jsonl', 'csv', 'j1'])
         .makeOptionMandatory(),
     )
-    .requiredOption('--output <path>', 'file to write (jsonl, csv) or folder (j1)')
+    .addOption(outputOption('file to write (jsonl, csv) or folder (j1)'))
     .option('--include-deleted', 'also export objects marked deleted')
-    .option(
-      '--instance <name>',
-      'only this instance (required for j1 when the store holds several)',
-    )
-    .option('--db <url>', DB_OPTION_HELP)
-    .option('--json', 'print what was written as JSON')
+    .addOption(instanceOption('only this instance (required for j1 when the store holds several)'))
+    .addOption(dbOption())
+    .addOption(jsonOption('print what was written as JSON'))
     .addHelpText(
       'after',
       '\nExports hold graph data only: never the instance configuration or its secrets.\nExit codes: 0 written, 1 store or file error, 2 bad flag.',
     )
     .action(async (flags: ExportFlags) => {
-      const output = resolve(flags.output);
+      const toStdout = outputIsStdout(flags.output, {
+        json: flags.json,
+        folder: flags.format === 'j1' ? '--format j1' : undefined,
+      });
+      const output = toStdout ? process.stdout : resolve(flags.output);
       const counts = await withExistingStore(flags.db, async (store) => {
         const scope: ExportScope = {
           instanceId: await instanceIdOf(store, flags.instance),
@@ -104,12 +106,14 @@ export function registerExport(program: Command): void {
           throw new UsageError(
             `--instance is required for --format j1 (the store holds ${instances.length === 0 ? 'no instance yet' : instances.map((i) => i.name).join(', ')})`,
           );
-        return exportJ1(store, output, { ...scope, instanceId });
+        return exportJ1(store, resolve(flags.output), { ...scope, instanceId });
       });
-      if (flags.json) printJson({ format: flags.format, output, ...counts });
+      const where = toStdout ? 'stdout' : resolve(flags.output);
+      if (flags.json) printJson({ format: flags.format, output: where, ...counts });
       else
-        process.stdout.write(
-          `wrote ${counts.entities} entities and ${counts.relationships} relationships to ${output} (${flags.format})\n`,
+        // With the data on stdout, what was written is said on stderr.
+        (toStdout ? process.stderr : process.stdout).write(
+          `wrote ${counts.entities} entities and ${counts.relationships} relationships to ${where} (${flags.format})\n`,
         );
     });
 }

@@ -1,9 +1,10 @@
 import type { Command } from 'commander';
-import { printJson, printTable } from '../output.js';
-import { DB_OPTION_HELP, instanceIdOf, withExistingStore } from '../../sync/command-support.js';
+import { keyAndName, printJson, printTable, showChange } from '../output.js';
+import { instanceIdOf, withExistingStore } from '../../sync/command-support.js';
 import { diffProperties } from '../../store/changes.js';
 import { METADATA_FIELDS } from '../../store/rows.js';
 import type { PropertyValue } from '../../graph/types.js';
+import { instanceOption, dbOption, jsonOption } from '../options.js';
 
 interface HistoryFlags {
   instance?: string;
@@ -27,9 +28,9 @@ export function registerHistory(program: Command): void {
     .description(
       'Every version of one entity or relationship: when it began and ended, and what changed.',
     )
-    .option('--instance <name>', 'only this instance (when several hold the key)')
-    .option('--db <url>', DB_OPTION_HELP)
-    .option('--json', 'print every version with all its properties as JSON')
+    .addOption(instanceOption('only this instance (when several hold the key)'))
+    .addOption(dbOption())
+    .addOption(jsonOption('print every version with all its properties as JSON'))
     .addHelpText(
       'after',
       '\nExit codes: 0 found, 1 no object with that key (or store unreachable), 2 bad flag.',
@@ -40,6 +41,8 @@ export function registerHistory(program: Command): void {
         if (versions.length === 0)
           throw new Error(`no entity or relationship with _key "${key}" in the store`);
         if (flags.json) return printJson(versions);
+        const latest = versions[versions.length - 1]!.object;
+        process.stdout.write(`${keyAndName(key, latest.displayName)}: ${String(latest._type)}\n`);
         printTable(
           ['version', 'sync', 'begin', 'end', 'deleted', 'changes'],
           versions.map((v, i) => {
@@ -51,10 +54,7 @@ export function registerHistory(program: Command): void {
             else if (previous._deleted) changes = 'back after deletion';
             else
               changes = diffProperties(withoutMetadata(previous), withoutMetadata(v.object))
-                .map(
-                  (c) =>
-                    `${c.property}: ${JSON.stringify(c.before) ?? '(none)'} → ${JSON.stringify(c.after) ?? '(none)'}`,
-                )
+                .map(showChange)
                 .join('\n');
             return [
               v.object._version as number,

@@ -3,7 +3,6 @@ import type { Command } from 'commander';
 import { printJson, printTable } from '../output.js';
 import { UsageError } from '../../util/usage-error.js';
 import {
-  DB_OPTION_HELP,
   instanceIdOf,
   withExistingStore,
   withStore,
@@ -20,6 +19,7 @@ import {
 } from '../../people/index.js';
 import type { GraphStore } from '../../store/index.js';
 import { loadCliInstance } from './collect.js';
+import { configOption, instanceOption, dbOption, jsonOption } from '../options.js';
 
 interface PeopleFlags {
   config?: string;
@@ -63,14 +63,14 @@ async function instanceId(store: GraphStore, name: string | undefined): Promise<
 
 function commonOptions(command: Command): Command {
   return command
-    .option('--config <file>', 'instance configuration file (its people.rules are used)')
-    .option('--instance <name>', 'instance (required when the store or config has several)')
+    .addOption(configOption('instance configuration file (its people.rules are used)'))
+    .addOption(instanceOption('instance (required when the store or config has several)'))
     .option(
       '--rules <file>',
       'people rules file (default: the instance’s people.rules, else the built-in rules)',
     )
-    .option('--db <url>', DB_OPTION_HELP)
-    .option('--json', 'print JSON');
+    .addOption(dbOption())
+    .addOption(jsonOption('print JSON'));
 }
 
 function printExplanation(e: Explanation): void {
@@ -211,10 +211,10 @@ export function registerPeople(program: Command): void {
     .description(
       'Store a roster for the instance; the next sync maps accounts to it (unless the config names people.roster).',
     )
-    .option('--config <file>', 'instance configuration file (names the instance)')
-    .option('--instance <name>', 'instance the roster is for')
-    .option('--db <url>', DB_OPTION_HELP)
-    .option('--json', 'print JSON')
+    .addOption(configOption('instance configuration file (names the instance)'))
+    .addOption(instanceOption('instance the roster is for'))
+    .addOption(dbOption())
+    .addOption(jsonOption('print JSON'))
     .addHelpText(
       'after',
       '\nExit codes: 0 imported, 1 store unreachable, 2 bad flag or a roster row that cannot be read (file:line:column; nothing is stored).',

@@ -3,7 +3,7 @@ import { Option, type Command } from 'commander';
 import { UsageError } from '../../util/usage-error.js';
 import { ExitCode } from '../../util/exit-codes.js';
 import { printJson, printTable } from '../output.js';
-import { DB_OPTION_HELP, instanceIdOf, withExistingStore } from '../../sync/command-support.js';
+import { instanceIdOf, withExistingStore } from '../../sync/command-support.js';
 import { checkLines } from '../../query/check.js';
 import {
   DEFAULT_LIMIT,
@@ -14,6 +14,7 @@ import {
 import { QueryError } from '../../query/errors.js';
 import { flatten, toCsv, type QueryResult } from '../../query/results.js';
 import type { ParameterValue } from '../../query/values.js';
+import { instanceOption, dbOption, jsonOption } from '../options.js';
 
 interface QueryFlags {
   db?: string;
@@ -125,13 +126,13 @@ export function registerQuery(program: Command): void {
       'Run a J1QL query on the stored graph, or check a file of queries without running them.',
     )
     .argument('[query]', 'J1QL text, e.g. "FIND HostAgent WITH riskScore = \'High\'"')
-    .option('--db <url>', DB_OPTION_HELP)
+    .addOption(dbOption())
     .addOption(
       new Option('--format <format>', 'output format')
         .choices(['table', 'json', 'csv'])
         .default('table'),
     )
-    .option('--json', 'same as --format json')
+    .addOption(jsonOption('same as --format json'))
     .option(
       '--param <name=value>',
       'value of ${param.name} / {{name}} (repeatable; JSON values such as 5, true, ["a","b"] keep their type)',
@@ -141,7 +142,7 @@ export function registerQuery(program: Command): void {
     .option('--include-deleted', 'include deleted entities and relationships')
     .option('--limit <n>', `rows of a page when the query has no LIMIT (default ${DEFAULT_LIMIT})`)
     .option('--all', 'every row when the query has no LIMIT (up to --max-rows), not one page')
-    .option('--instance <name>', 'only starting entities of this instance')
+    .addOption(instanceOption('only starting entities of this instance'))
     .option(
       '--timeout <ms>',
       `cancel the query after this many milliseconds (default ${DEFAULT_TIMEOUT_MS})`,

@@ -9,10 +9,11 @@ import {
 import { existsSync } from 'node:fs';
 import { monitoringSchema } from '../../config/instance-config.js';
 import { DEFAULT_CONFIG_FILE, loadConfig } from '../../config/load.js';
-import { DB_OPTION_HELP, withExistingStore, withStore } from '../../sync/command-support.js';
+import { withExistingStore, withStore } from '../../sync/command-support.js';
 import { AlertNotFoundError } from '../../alerts/index.js';
 import { printJson, printTable } from '../output.js';
 import { configOrUsageError } from './collect.js';
+import { configOption, dbOption, jsonOption } from '../options.js';
 
 interface DbFlags {
   db?: string;
@@ -35,8 +36,8 @@ export function registerRules(program: Command): void {
       'YAML or JSON: rule objects, [{instance: …}], rule-pack rules, change rules, questions.yaml',
     )
     .description('Add or replace rules (by name) and saved questions in the store.')
-    .option('--db <url>', DB_OPTION_HELP)
-    .option('--json', 'print {added, updated, unchanged, questions} as JSON')
+    .addOption(dbOption())
+    .addOption(jsonOption('print {added, updated, unchanged, questions} as JSON'))
     .addHelpText(
       'after',
       '\nExit codes: 0 imported; 1 store unreachable; 2 a rule cannot load (the message names file, rule and field).',
@@ -53,8 +54,8 @@ export function registerRules(program: Command): void {
   rules
     .command('list')
     .description('Every rule with its kind, state and last evaluation.')
-    .option('--db <url>', DB_OPTION_HELP)
-    .option('--json', 'print the rules (with their definitions) as JSON')
+    .addOption(dbOption())
+    .addOption(jsonOption('print the rules (with their definitions) as JSON'))
     .action(async (flags: DbFlags) => {
       const all = await withExistingStore(flags.db, (store) => listRules(store));
       if (flags.json) return printJson(all);
@@ -79,7 +80,7 @@ export function registerRules(program: Command): void {
       .command(name)
       .argument('<rule>', 'rule id or name')
       .description(`${enabled ? 'Enable' : 'Disable'} a rule (kept across imports).`)
-      .option('--db <url>', DB_OPTION_HELP)
+      .addOption(dbOption())
       .addHelpText('after', '\nExit codes: 0 done; 1 store unreachable; 5 no such rule.')
       .action(async (rule: string, flags: DbFlags) => {
         const updated = await withExistingStore(flags.db, (store) =>
@@ -94,9 +95,9 @@ export function registerRules(program: Command): void {
     .description(
       'Evaluate one rule now on the committed graph (alerts and notifications as on schedule).',
     )
-    .option('--config <file>', 'configuration file (its monitoring.params and webLink)')
-    .option('--db <url>', DB_OPTION_HELP)
-    .option('--json', 'print the evaluation summary as JSON')
+    .addOption(configOption('configuration file (its monitoring.params and webLink)'))
+    .addOption(dbOption())
+    .addOption(jsonOption('print the evaluation summary as JSON'))
     .addHelpText(
       'after',
       '\nExit codes: 0 evaluated; 1 the evaluation failed or the store is unreachable; 5 no such rule.',

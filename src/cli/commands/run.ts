@@ -1,10 +1,11 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/load.js';
 import { addSyncRequest } from '../../scheduler/index.js';
-import { DB_OPTION_HELP, withStore } from '../../sync/command-support.js';
+import { withStore } from '../../sync/command-support.js';
 import { UsageError } from '../../util/usage-error.js';
 import { printJson } from '../output.js';
 import { configOrUsageError } from './collect.js';
+import { configOption, dbOption, jsonOption } from '../options.js';
 
 interface RunFlags {
   config?: string;
@@ -19,9 +20,9 @@ export function registerRun(program: Command): void {
     .description(
       'Ask the running `serve` to sync an instance now (also instances whose pollingInterval is DISABLED). Returns once queued.',
     )
-    .option('--config <file>', 'instance configuration file (default ./defender-graph.yaml)')
-    .option('--db <url>', DB_OPTION_HELP)
-    .option('--json', 'print {"queued": true, "instance": …} as JSON')
+    .addOption(configOption('instance configuration file (default ./defender-graph.yaml)'))
+    .addOption(dbOption())
+    .addOption(jsonOption('print {"queued": true, "instance": …} as JSON'))
     .addHelpText(
       'after',
       '\n`serve` picks the request up within its --poll interval; `status` shows it. Exit codes: 0 queued, 1 store unreachable, 2 unknown instance or bad flag.',

@@ -6,11 +6,12 @@ import { monitoringSchema } from '../../config/instance-config.js';
 import { DEFAULT_CONFIG_FILE, loadConfig, type LoadedConfig } from '../../config/load.js';
 import { startService, type ServiceOptions } from '../../scheduler/index.js';
 import { resolveStoreUrl, type GraphStore } from '../../store/index.js';
-import { DB_OPTION_HELP, parseShare, withStore } from '../../sync/command-support.js';
+import { parseShare, withStore } from '../../sync/command-support.js';
 import { createLogger } from '../../util/logger.js';
 import { UsageError } from '../../util/usage-error.js';
 import { configOrUsageError } from './collect.js';
 import { packageVersion } from '../version.js';
+import { configOption, dbOption } from '../options.js';
 
 interface ServeFlags {
   config?: string;
@@ -90,7 +91,7 @@ export async function serveUntilStopped(store: GraphStore, options: ServeOptions
     if (err instanceof AccessConfigurationError) throw new UsageError(err.message);
     throw err;
   }
-  const logger = createLogger({ level: process.env.DEFENDER_GRAPH_LOG_LEVEL ?? 'info' });
+  const logger = createLogger({ defaultLevel: 'info' });
   const metrics = createMetrics(store);
   const service = await startService({
     ...options.service,
@@ -143,11 +144,12 @@ export function registerServe(program: Command): void {
     .description(
       'Run the service until SIGINT/SIGTERM: sync every instance on its pollingInterval (or when asked), evaluate the alert rules after each sync and on their own interval, deliver notifications, and serve the HTTP API and the web UI.',
     )
-    .option(
-      '--config <file>',
-      `instance configuration (default ./${DEFAULT_CONFIG_FILE} if present; without one nothing is synced)`,
+    .addOption(
+      configOption(
+        `instance configuration (default ./${DEFAULT_CONFIG_FILE} if present; without one nothing is synced)`,
+      ),
     )
-    .option('--db <url>', DB_OPTION_HELP)
+    .addOption(dbOption())
     .option(
       '--host <address>',
       'address to listen on; anything but loopback needs users (defender-graph users add)',

@@ -2,10 +2,11 @@ import type { Command } from 'commander';
 import { listAlerts } from '../../alerts/index.js';
 import { loadConfig } from '../../config/load.js';
 import { instanceStatuses } from '../../scheduler/index.js';
-import { DB_OPTION_HELP, withExistingStore } from '../../sync/command-support.js';
+import { withExistingStore } from '../../sync/command-support.js';
 import { printJson, printTable } from '../output.js';
 import { NoStoreError, type GraphStore } from '../../store/index.js';
 import { configOrUsageError } from './collect.js';
+import { configOption, dbOption, jsonOption } from '../options.js';
 
 interface StatusFlags {
   config?: string;
@@ -19,9 +20,9 @@ export function registerStatus(program: Command): void {
   program
     .command('status')
     .description('Instances with their schedule, last and next sync, running syncs; open alerts.')
-    .option('--config <file>', 'instance configuration file (default ./defender-graph.yaml)')
-    .option('--db <url>', DB_OPTION_HELP)
-    .option('--json', 'print the status as JSON (times in epoch ms)')
+    .addOption(configOption('instance configuration file (default ./defender-graph.yaml)'))
+    .addOption(dbOption())
+    .addOption(jsonOption('print the status as JSON (times in epoch ms)'))
     .addHelpText('after', '\nExit codes: 0 printed, 1 store unreachable, 2 bad flag or config.')
     .action(async (flags: StatusFlags) => {
       const config = configOrUsageError(() => loadConfig({ file: flags.config }));

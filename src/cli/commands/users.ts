@@ -4,9 +4,10 @@ import { hashPassword, MIN_PASSWORD_LENGTH } from '../../server/auth/passwords.j
 import { newApiToken } from '../../server/auth/api-tokens.js';
 import { ROLES, type Role } from '../../store/accounts.js';
 import { StoreError } from '../../store/index.js';
-import { DB_OPTION_HELP, withExistingStore, withStore } from '../../sync/command-support.js';
+import { withExistingStore, withStore } from '../../sync/command-support.js';
 import { UsageError } from '../../util/usage-error.js';
 import { printJson, printTable } from '../output.js';
+import { dbOption, jsonOption } from '../options.js';
 
 interface DbFlags {
   db?: string;
@@ -68,7 +69,7 @@ export function registerUsers(program: Command): void {
     .command('add')
     .argument('<name>', 'user name')
     .addOption(new Option('--role <role>', 'what the user may do').choices(ROLES).default('viewer'))
-    .option('--db <url>', DB_OPTION_HELP)
+    .addOption(dbOption())
     .description(
       `Add a user. The password (at least ${MIN_PASSWORD_LENGTH} characters) is asked for on a terminal, else read from the first line of stdin; only its scrypt hash is stored.`,
     )
@@ -89,8 +90,8 @@ export function registerUsers(program: Command): void {
 
   users
     .command('list')
-    .option('--db <url>', DB_OPTION_HELP)
-    .option('--json', 'print JSON')
+    .addOption(dbOption())
+    .addOption(jsonOption('print JSON'))
     .description('List users (never their hashes).')
     .action(async (flags: DbFlags) => {
       const list = await withExistingStore(flags.db, (store) => store.accounts.listUsers());
@@ -105,7 +106,7 @@ export function registerUsers(program: Command): void {
   users
     .command('remove')
     .argument('<name>', 'user name')
-    .option('--db <url>', DB_OPTION_HELP)
+    .addOption(dbOption())
     .description('Remove a user and every API token it owns.')
     .action(async (name: string, flags: DbFlags) => {
       const removed = await withExistingStore(flags.db, (store) => store.accounts.removeUser(name));
@@ -121,8 +122,8 @@ export function registerUsers(program: Command): void {
     .command('add')
     .argument('<user>', 'the user whose role the token carries')
     .option('--label <text>', 'what the token is for', 'script')
-    .option('--db <url>', DB_OPTION_HELP)
-    .option('--json', 'print {id, token} as JSON')
+    .addOption(dbOption())
+    .addOption(jsonOption('print {id, token} as JSON'))
     .description('Create a token; it is printed once and only its SHA-256 is stored.')
     .action(async (user: string, flags: DbFlags & { label: string }) => {
       const { id, token, hash } = newApiToken();
@@ -140,8 +141,8 @@ export function registerUsers(program: Command): void {
 
   tokens
     .command('list')
-    .option('--db <url>', DB_OPTION_HELP)
-    .option('--json', 'print JSON')
+    .addOption(dbOption())
+    .addOption(jsonOption('print JSON'))
     .description('List tokens (ids and labels; the tokens themselves are not stored).')
     .action(async (flags: DbFlags) => {
       const list = await withExistingStore(flags.db, (store) => store.accounts.listTokens());
@@ -155,7 +156,7 @@ export function registerUsers(program: Command): void {
   tokens
     .command('remove')
     .argument('<id>', 'token id (from `users token list`)')
-    .option('--db <url>', DB_OPTION_HELP)
+    .addOption(dbOption())
     .description('Revoke a token.')
     .action(async (id: string, flags: DbFlags) => {
       const removed = await withExistingStore(flags.db, (store) => store.accounts.removeToken(id));

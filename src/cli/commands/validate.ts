@@ -3,8 +3,9 @@ import { checkPermissions } from '../../integration/permissions.js';
 import { createMicrosoftClients } from '../../microsoft/index.js';
 import { createLogger } from '../../util/logger.js';
 import { ExitCode } from '../../util/exit-codes.js';
-import { printJson, printTable } from '../output.js';
+import { outputWidth, printJson, printTable, wrap } from '../output.js';
 import { configOrUsageError, loadCliInstance } from './collect.js';
+import { configOption, instanceOption, jsonOption } from '../options.js';
 
 export function registerValidate(program: Command): void {
   program
@@ -12,15 +13,12 @@ export function registerValidate(program: Command): void {
     .description(
       'Get both tokens and probe every permission the collector needs, with the cheapest call each',
     )
-    .option(
-      '-c, --config <file>',
-      'instance configuration file (default: ./defender-graph.yaml, else AZURE_* variables)',
-    )
-    .option('-i, --instance <name>', 'instance to check (required when the file lists several)')
-    .option('--json', 'print the report as JSON')
+    .addOption(configOption())
+    .addOption(instanceOption('instance to check (required when the file lists several)'))
+    .addOption(jsonOption('print the report as JSON'))
     .addHelpText(
       'after',
-      '\nExit codes: 0 everything granted; 4 a permission is missing (or could not be probed);\n1 a token cannot be obtained (the AADSTS code and its meaning are printed); 2 bad flag or configuration.',
+      '\nExit codes: 0 everything granted; 4 a permission is missing (or there was nothing to probe it with);\n1 a token cannot be obtained (the AADSTS code and its meaning are printed) or a check failed\n(network or server error); 2 bad flag or configuration.',
     )
     .action(async (options: { config?: string; instance?: string; json?: boolean }) => {
       const instance = loadCliInstance(options);
@@ -30,33 +28,45 @@ export function registerValidate(program: Command): void {
       );
       const report = await checkPermissions(instance, { clients }).finally(() => clients.close());
       const tokenFailed = report.tokens.some((t) => !t.ok);
+      const probeFailed = report.permissions.some((p) => p.probeFailed);
       // A permission whose path is not taken (per-machine logon users under Advanced Hunting) loses nothing.
       const missing = report.permissions.some((p) => p.granted !== true && p.typesLost.length > 0);
-      process.exitCode = tokenFailed
-        ? ExitCode.FAILED
-        : missing
-          ? ExitCode.MISSING_PERMISSIONS
-          : ExitCode.OK;
+      // A check that could not run (network, server) is a failure, not a missing permission.
+      process.exitCode =
+        tokenFailed || probeFailed
+          ? ExitCode.FAILED
+          : missing
+            ? ExitCode.MISSING_PERMISSIONS
+            : ExitCode.OK;
       if (options.json) {
         printJson({ ...report, exitCode: process.exitCode });
         return;
       }
-      for (const token of report.tokens) {
-        process.stdout.write(
-          `${token.api === 'graph' ? 'Microsoft Graph' : 'Defender'} token: ${token.ok ? 'ok' : `FAILED: ${token.reason}`}\n`,
+      const out = (text: string) => process.stdout.write(`${text}\n`);
+      for (const token of report.tokens)
+        out(
+          `${token.api === 'graph' ? 'Microsoft Graph' : 'Defender'} token: ${token.ok ? 'ok' : `FAILED: ${token.reason}`}`,
         );
-      }
       printTable(
-        ['permission', 'API', 'granted', 'lost without it'],
+        ['permission', 'API', 'granted'],
         report.permissions.map((p) => [
           p.permission,
-          p.api === 'graph' ? 'Microsoft Graph' : 'WindowsDefenderATP',
-          p.granted === true ? 'yes' : p.granted === false ? 'NO' : `unknown (${p.reason})`,
-          p.typesLost.join(', '),
+          apiName(p.api),
+          p.granted === true ? 'yes' : p.granted === false ? 'NO' : 'unknown',
         ]),
       );
-      for (const p of report.permissions.filter((check) => check.granted === false)) {
-        process.stdout.write(`Missing: ${p.reason}\n`);
+      const width = outputWidth();
+      for (const p of report.permissions.filter((check) => check.granted !== true)) {
+        const what = p.granted === false ? 'Missing' : 'Could not check';
+        out(wrap(`${what}: ${apiName(p.api)} ${p.permission}: ${p.reason ?? ''}`, width));
+        if (p.granted === false && p.typesLost.length > 0)
+          out(
+            wrap(
+              `Not collected without it (the last sync's objects are kept): ${p.typesLost.join(', ')}`,
+              width,
+              '  ',
+            ),
+          );
       }
       const paths = report.logonUsers;
       if (paths) {
@@ -77,3 +87,6 @@ export function registerValidate(program: Command): void {
       }
     });
 }
+
+const apiName = (api: 'graph' | 'defender') =>
+  api === 'graph' ? 'Microsoft Graph' : 'WindowsDefenderATP';
