@@ -145,6 +145,28 @@ describe('defenderPages', () => {
     expect(urls).toEqual([URL]);
   });
 
+  it('ends on an empty page without a nextLink after rows', async () => {
+    const { client, urls } = fakeClient((_url, call) =>
+      call === 1 ? { value: rows('a', 'b'), '@odata.nextLink': MORE } : { value: [] },
+    );
+    expect(await collect(defenderPages(client, ENDPOINT, URL))).toEqual([['a', 'b']]);
+    expect(urls).toHaveLength(2);
+  });
+
+  it('stops a listing that never ends after exactly 100,000 pages', async () => {
+    // An endless list: each page overlaps the last by one row and brings one new row.
+    const { client, urls } = fakeClient((url, call) => {
+      if (call > 100_001) throw new Error('paged past the limit');
+      const skip = Number(/\$skip=(\d+)/.exec(url)?.[1] ?? 0);
+      return { value: rows(`r${skip}`, `r${skip + 1}`), '@odata.nextLink': MORE };
+    });
+    await expect(collect(defenderPages(client, ENDPOINT, URL))).rejects.toMatchObject({
+      code: 'BAD_PAGING',
+      message: 'defender GET /api/machines: paging stopped, too many pages',
+    });
+    expect(urls).toHaveLength(100_000);
+  });
+
   it('fails by name when a page with a nextLink brings no new rows', async () => {
     const { client } = fakeClient((_url, call) =>
       call === 1
@@ -182,6 +204,18 @@ describe('graphPages', () => {
     );
     expect(await collect(graphPages(client, ENDPOINT, FIRST))).toEqual([['a'], ['b'], ['c']]);
     expect(urls).toEqual([FIRST, next(1), next(2)]);
+  });
+
+  it('stops after exactly 100,000 distinct nextLinks', async () => {
+    const { client, urls } = fakeClient((_url, call) => {
+      if (call > 100_001) throw new Error('paged past the limit');
+      return { value: rows(`u${call}`), '@odata.nextLink': next(call) };
+    });
+    await expect(collect(graphPages(client, ENDPOINT, FIRST))).rejects.toMatchObject({
+      code: 'BAD_PAGING',
+      message: 'defender GET /api/machines: paging stopped, nextLink repeats',
+    });
+    expect(urls).toHaveLength(100_000);
   });
 
   it('refuses a nextLink that repeats', async () => {
