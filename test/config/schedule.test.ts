@@ -13,6 +13,27 @@ describe('schedule arithmetic', () => {
     expect(nextRunAt({ pollingInterval: 'DISABLED' }, now - 1e9, now)).toBeUndefined();
   });
 
+  it('anchors only daily and weekly schedules, a weekday only weekly, and fires strictly after the last start', () => {
+    const iso = (ms: number | undefined) => new Date(ms!).toISOString();
+    const last = at('2026-03-04T06:00:00Z'); // a Wednesday, exactly on the 06:00 slot
+    // An hour or a day on a shorter interval is ignored: one period after the last start.
+    expect(iso(slotAfter({ pollingInterval: 'FOUR_HOURS', pollingHour: 3 }, last))).toBe(
+      '2026-03-04T10:00:00.000Z',
+    );
+    // A weekday on a daily schedule is ignored.
+    expect(
+      iso(slotAfter({ pollingInterval: 'ONE_DAY', pollingHour: 6, pollingDay: 'MONDAY' }, last)),
+    ).toBe('2026-03-05T06:00:00.000Z');
+    // A last start exactly on the slot: the next slot, not the same one.
+    expect(iso(slotAfter({ pollingInterval: 'ONE_DAY', pollingHour: 6 }, last))).toBe(
+      '2026-03-05T06:00:00.000Z',
+    );
+    // Due exactly at the next slot, not a millisecond before.
+    const hourly: Schedule = { pollingInterval: 'ONE_HOUR' };
+    expect(isDue(hourly, last, last + 3_600_000)).toBe(true);
+    expect(isDue(hourly, last, last + 3_599_999)).toBe(false);
+  });
+
   it('puts the next run one period after the last start', () => {
     const last = at('2026-03-04T10:07:00Z');
     const cases: [Schedule['pollingInterval'], string][] = [
