@@ -9,7 +9,7 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
@@ -345,7 +345,7 @@ async function scenario(url: string, machines: number, rawUrl?: string) {
   const size = await databaseSize(url);
   const peakRssBytes = process.resourceUsage().maxRSS * 1024;
   process.stdout.write(
-    `${JSON.stringify({ first, second, size, afterFirstRssBytes, peakRssBytes, raw })}\n`,
+    `${JSON.stringify({ first, second, size, afterFirstRssBytes, peakRssBytes, raw, loadAverage: loadavg()[0] })}\n`,
   );
 }
 
@@ -400,6 +400,7 @@ async function driver(sizes: number[]) {
   const previous = previousFigures();
   const rows: string[] = [];
   const comparisons: string[] = [];
+  const loads: string[] = [];
   for (const machines of sizes) {
     for (const backend of ['sqlite', 'postgres'] as const) {
       const dir = mkdtempSync(join(tmpdir(), 'dg-bench-store-'));
@@ -444,6 +445,7 @@ async function driver(sizes: number[]) {
       rows.push(
         `| ${thousands(machines)} | ${backend} | ${thousands(objects)} | ${seconds(r.first.stageMs)} | ${now['commit s']} | ${now['objects/s (stage+commit)']} | ${thousands(commitOnly)} | ${thousands(raw)} | ${((100 * commitOnly) / raw).toFixed(0)} % | ${((100 * both) / raw).toFixed(0)} % | ${now['1% churn commit s']} | ${r.second.counts.created} / ${r.second.counts.updated} / ${r.second.counts.deleted} | ${now['database size']} | ${thousands(r.size / objects)} | ${mib(r.afterFirstRssBytes)} | ${now['peak RSS']} |`,
       );
+      loads.push(`${backend} ${thousands(machines)}: ${r.loadAverage.toFixed(1)}`);
       const before = previous.get(`${thousands(machines)} ${backend}`);
       comparisons.push(
         `| ${thousands(machines)} | ${backend} | ${COMPARED.map((c) => `${before?.[c] ?? '—'} → ${now[c]}`).join(' | ')} |`,
@@ -473,6 +475,10 @@ objects of one sync. Peak RSS is the benchmark process (it stages and commits li
 the collector): after the first sync, and after both. SQLite's page cache is capped at 64 MiB per
 connection: the SQLite RSS difference between the two sizes is that cache filling up, not tenant
 data held in memory.
+
+The machine is shared (2 cores, ${cpus().length} seen by Node): 1-minute load average when each
+scenario ended: ${loads.join(', ')}. Read absolute times as upper bounds; the ratios to the raw
+insert, measured in the same process minutes apart, are the figures to compare.
 
 | machines | backend | objects | stage s | commit s | objects/s (stage+commit) | commit objects/s | raw indexed insert objects/s | commit / raw | stage+commit / raw | 1% churn commit s | churn created / updated / deleted | database size | bytes per object | peak RSS after first sync | peak RSS |
 |---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|

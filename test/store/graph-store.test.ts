@@ -71,7 +71,12 @@ describe.each(BACKENDS)('GraphStore on $name', (backend) => {
 
   it('diffs staging as it is written and commits only the rows that changed', async () => {
     const name = instance();
-    const [a, b, c, e] = ['diff-a', 'diff-b', 'diff-c', 'diff-e'].map((id) => `${USER}:${id}`);
+    const [a, b, c, e] = ['a', 'b', 'c', 'e'].map((id) => `${USER}:diff-${id}`) as [
+      string,
+      string,
+      string,
+      string,
+    ];
     await sync(name, [user('diff-a'), user('diff-b'), user('diff-c')]);
     const { id } = (await store.findInstance(name))!;
     const versions = async () =>
@@ -129,6 +134,7 @@ describe.each(BACKENDS)('GraphStore on $name', (backend) => {
     expect(Number(written[0]!.n)).toBe(0);
     const leftover = await store.read<{ n: number | string }>(
       `SELECT COUNT(*) AS n FROM commit_changes`,
+      [],
     );
     expect(Number(leftover[0]!.n)).toBe(0);
   });
