@@ -45,7 +45,11 @@ export async function startHttpServer(deps: HttpServerDeps): Promise<RunningHttp
       store: deps.store,
       syncControl: deps.syncControl,
       configuredInstances: deps.configuredInstances ?? [],
-      auth: { required, accounts: deps.store.accounts, sessions: new SessionStore(deps.store.sessions) },
+      auth: {
+        required,
+        accounts: deps.store.accounts,
+        sessions: new SessionStore(deps.store.sessions),
+      },
       metrics: deps.metrics ?? createMetrics(deps.store),
       version: deps.version,
       openAlerts: deps.openAlerts ?? (async () => (await listAlerts(deps.store)).length),

@@ -1,11 +1,7 @@
 import type { Command } from 'commander';
 import { keyAndName, printJson, printTable, showChange } from '../output.js';
 import { UsageError } from '../../util/usage-error.js';
-import {
-  instanceIdOf,
-  parseDuration,
-  withExistingStore,
-} from '../../sync/command-support.js';
+import { instanceIdOf, parseDuration, withExistingStore } from '../../sync/command-support.js';
 import type { GraphStore } from '../../store/index.js';
 import type { SyncRecord } from '../../store/sync-record.js';
 import type { ChangeSet, ObjectChange } from '../../store/changes.js';

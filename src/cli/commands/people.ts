@@ -2,11 +2,7 @@ import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { printJson, printTable } from '../output.js';
 import { UsageError } from '../../util/usage-error.js';
-import {
-  instanceIdOf,
-  withExistingStore,
-  withStore,
-} from '../../sync/command-support.js';
+import { instanceIdOf, withExistingStore, withStore } from '../../sync/command-support.js';
 import { DEFAULT_CONFIG_FILE } from '../../config/load.js';
 import {
   explainPeople,
