@@ -14,6 +14,7 @@ import { FaultInjector } from './faults.js';
 import { planDelivery } from './faults/apply.js';
 import { gatewayPage } from './faults/responses.js';
 import { graphResponses, graphRoutes } from './graph.js';
+import { deltaAdminRoutes, DeltaTokenState, graphDeltaRoutes } from './graph-delta.js';
 import { Refusal, Router, type ApiFamily, type Reply, type RequestContext } from './http.js';
 import { identityResponses, identityRoutes } from './identity.js';
 import { DefenderQuotas, GraphResourceUnits } from './quotas.js';
@@ -249,10 +250,14 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     defenderQuotas: new DefenderQuotas(quotaScale),
     graphUnits: new GraphResourceUnits(quotaScale),
     stats: new RequestStats(),
+    deltaTokens: new DeltaTokenState(),
   };
   const router = new Router();
   router.add(
     ...adminRoutes(services),
+    ...deltaAdminRoutes(services),
+    // Before graphRoutes, whose `/users/{id}` would take `delta` for an id.
+    ...graphDeltaRoutes(services),
     ...graphRoutes(services),
     ...defenderRoutes(services),
     ...identityRoutes(services),

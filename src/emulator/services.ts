@@ -1,5 +1,6 @@
 import type { ApplicationRegistry } from './applications.js';
 import type { FaultInjector } from './faults.js';
+import type { DeltaTokenState } from './graph-delta.js';
 import type { Reply, RequestContext } from './http.js';
 import type { DefenderQuotas, GraphResourceUnits } from './quotas.js';
 import type { RequestStats } from './stats.js';
@@ -15,6 +16,8 @@ export interface EmulatorServices {
   defenderQuotas: DefenderQuotas;
   graphUnits: GraphResourceUnits;
   stats: RequestStats;
+  /** Which Graph delta tokens are still valid. */
+  deltaTokens: DeltaTokenState;
 }
 
 /** Answers every API family gives in its own envelope for paths and methods it does not serve. */
