@@ -14,6 +14,7 @@ interface SyncFlags {
   db?: string;
   json?: boolean;
   maxDeleteShare: string;
+  full?: boolean;
 }
 
 export function printSyncSummary(record: SyncRecord): void {
@@ -45,6 +46,10 @@ export function registerSync(program: Command): void {
       'largest share (0..1) of a type that one sync may delete',
       '0.5',
     )
+    .option(
+      '--full',
+      'a full reconcile: list everything again instead of the changes since the last sync',
+    )
     .option('--json', 'print the sync record as JSON instead of the summary')
     .addHelpText(
       'after',
@@ -58,6 +63,7 @@ export function registerSync(program: Command): void {
           instance,
           store,
           maxDeleteShare,
+          full: flags.full,
           onProgress: stderrProgress(),
           logger: createLogger(),
         }),

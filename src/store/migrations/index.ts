@@ -7,6 +7,7 @@ import { entitySearchIndex } from './003-entity-search.js';
 import { peopleRosters } from './004-people-rosters.js';
 import { monitoringSchema } from './005-monitoring.js';
 import { accountsSchema } from './006-accounts.js';
+import { syncStateSchema } from './008-sync-state.js';
 
 /** Ordered schema migrations; a migration's number is its position + 1. Never edit a shipped one. */
 const MIGRATIONS: ((t: ColumnTypes) => string[])[] = [
@@ -16,6 +17,7 @@ const MIGRATIONS: ((t: ColumnTypes) => string[])[] = [
   peopleRosters,
   monitoringSchema,
   accountsSchema,
+  syncStateSchema,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
