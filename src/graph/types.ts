@@ -130,7 +130,7 @@ export interface PreviousGraph {
     filter: { _type: string },
     each: (entity: Entity) => void | Promise<void>,
   ): Promise<void>;
-  /** Relationships committed from a mapped relationship come back mapped, to be resolved again. */
+  /** A relationship committed from a mapped one comes back as the direct one it resolved to. */
   iterateRelationships(
     filter: { _type: string },
     each: (relationship: GraphRelationship) => void | Promise<void>,

@@ -15,7 +15,7 @@ const PAGE = 1000;
 /**
  * The instance's committed graph, as an incremental sync reads it: live objects of one type in
  * key order, keyset-paged so memory stays flat, without raw data. A relationship committed from a
- * mapped one comes back mapped, so the commit resolves its target again as a full sync would.
+ * mapped one comes back as the direct relationship it was resolved to.
  */
 export function previousGraph(db: SqlConnection, instanceId: string): PreviousGraph {
   const walk = async <R extends { key: string }>(
@@ -43,10 +43,10 @@ export function previousGraph(db: SqlConnection, instanceId: string): PreviousGr
       ),
     iterateRelationships: (filter, each: (r: GraphRelationship) => void | Promise<void>) =>
       walk<RelationshipRow>(
-        'type, class, from_key, to_key, mapping, properties',
+        'type, class, from_key, to_key, properties',
         RELATIONSHIP_KIND.table,
         filter._type,
-        (row) => each(relationshipFromRow(row.mapping ? { ...row, from_key: null } : row)),
+        (row) => each(relationshipFromRow(row)),
       ),
   };
 }

@@ -22,8 +22,9 @@ export async function carryEntities(
   const batch: Entity[] = [];
   await previous.iterateEntities({ _type: type }, async (entity) => {
     if (!keep(entity)) return;
-    const { 'tag.AccountName': _tag, ...untagged } = entity;
-    batch.push(untagged as Entity);
+    const untagged = { ...entity };
+    delete untagged['tag.AccountName'];
+    batch.push(untagged);
     if (batch.length >= BATCH) await write(batch.splice(0));
   });
   if (batch.length > 0) await write(batch);
