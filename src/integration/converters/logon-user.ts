@@ -73,6 +73,8 @@ export function createMachineLogonUserRelationship(
         : undefined,
       isDomainAdmin: logonUser.isDomainAdmin ?? undefined,
       isOnlyNetworkUser: logonUser.isOnlyNetworkUser ?? undefined,
+      // The SID this machine reports: a local account of one host name differs per machine.
+      accountSid: logonUser.accountSid ?? undefined,
     },
   );
 }

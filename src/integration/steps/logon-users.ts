@@ -86,7 +86,7 @@ async function unchangedMachines(
 /**
  * Carries the unchanged machines' pairs over and counts each as a record of its account, so the
  * logon-user entity merges the same records a full sync would: the pair keeps the machine's
- * `isDomainAdmin`; the SID comes from the account's previous entity.
+ * `isDomainAdmin` and `accountSid`.
  */
 async function carryPairs(
   previous: PreviousGraph,
@@ -108,7 +108,7 @@ async function carryPairs(
         id: String(account.id),
         accountName: String(account.accountName),
         accountDomain: String(account.accountDomain),
-        accountSid: (account.accountSid as string | undefined) ?? null,
+        accountSid: (pair.accountSid as string | undefined) ?? null,
         isDomainAdmin: (pair.isDomainAdmin as boolean | undefined) ?? null,
       });
       return true;
