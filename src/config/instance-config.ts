@@ -66,6 +66,16 @@ export const instanceSchema = z
     /** Weekday a ONE_WEEK sync starts on (UTC). */
     pollingDay: z.enum(WEEKDAYS).optional(),
     tagAccountName: z.boolean().default(false),
+    /**
+     * How often a sync is a full reconcile instead of an incremental one: every Nth sync (a
+     * number) or at least once per duration (`30m`, `12h`, `1d`; default 1d).
+     */
+    fullSyncInterval: z
+      .union([
+        z.number().int().positive(),
+        z.string().regex(/^\d+[mhd]$/, 'must be a number of syncs or a duration such as 12h or 1d'),
+      ])
+      .optional(),
     disabledSources: z.array(z.enum(INGESTION_SOURCES)).default([]),
     cloud: z
       .enum(Object.keys(CLOUDS) as [keyof typeof CLOUDS, ...(keyof typeof CLOUDS)[]])

@@ -24,11 +24,11 @@ import { fields, sequenceOf, type Sequence } from './tenant-view.js';
 
 /** Microsoft Graph v1.0 under `/graph` (graph-api.md §4–§8). */
 
-const BASE = '/graph/v1.0';
-const METADATA = 'https://graph.microsoft.com/v1.0/$metadata';
+export const BASE = '/graph/v1.0';
+export const METADATA = 'https://graph.microsoft.com/v1.0/$metadata';
 
 /** Application permissions that grant each resource (graph-api.md §8), least privileged first. */
-const ROLES = {
+export const ROLES = {
   organization: [
     'Organization.Read.All',
     'Directory.Read.All',
@@ -58,7 +58,7 @@ const ROLES = {
   ],
 } as const;
 
-const MAX_TOP = 999;
+export const MAX_TOP = 999;
 const DEFAULT_TOP = 100;
 
 /** Operators that need `ConsistencyLevel: eventual` and `$count=true` (graph-api.md §5.2). */
@@ -84,7 +84,7 @@ function graphHeaders(ctx: RequestContext, resourceUnits?: number): Record<strin
 }
 
 /** Graph's error envelope: `innerError` with a zone-less date (graph-api.md §4.3). */
-const graphError: ErrorReply = (ctx, status, code, message, headers = {}) =>
+export const graphError: ErrorReply = (ctx, status, code, message, headers = {}) =>
   json(
     status,
     {
@@ -101,7 +101,7 @@ const graphError: ErrorReply = (ctx, status, code, message, headers = {}) =>
     { ...graphHeaders(ctx), 'Content-Type': 'application/json', ...headers },
   );
 
-function ok(ctx: RequestContext, body: object, resourceUnits: number): Reply {
+export function ok(ctx: RequestContext, body: object, resourceUnits: number): Reply {
   return json(200, body, {
     ...graphHeaders(ctx, resourceUnits),
     'Content-Type':
@@ -133,7 +133,7 @@ interface Authorized {
 }
 
 /** Token, role and resource-unit checks shared by every Graph route. */
-async function authorize(
+export async function authorize(
   services: EmulatorServices,
   ctx: RequestContext,
   accepted: readonly string[],
@@ -203,7 +203,7 @@ function decodeSkipToken(ctx: RequestContext, raw: string): SkipToken {
 }
 
 /** What a collection endpoint lists and how its items are shaped. */
-interface CollectionSpec {
+export interface CollectionSpec {
   /** `users`, `groups`, `devices` or `directoryObjects`: the `$metadata#` context. */
   entitySet: string;
   /** OData type name used in error messages, e.g. `User`. */
@@ -218,7 +218,7 @@ function knownProperties(item: object | undefined): string[] {
   return item === undefined ? [] : Object.keys(fields(item)).filter((k) => !k.startsWith('@'));
 }
 
-function shape(
+export function shape(
   ctx: RequestContext,
   item: object,
   spec: CollectionSpec,
@@ -384,7 +384,7 @@ function notFoundResource(ctx: RequestContext, id: string): Refusal {
   );
 }
 
-const SPECS = {
+export const SPECS = {
   organization: { entitySet: 'organization', typeName: 'Organization' },
   // Without $select, users and devices return only their default properties (graph-api.md §5.2, §5.5).
   users: { entitySet: 'users', typeName: 'User', defaults: USER_DEFAULT_PROPERTIES },

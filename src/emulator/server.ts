@@ -14,6 +14,7 @@ import { FaultInjector } from './faults.js';
 import { planDelivery } from './faults/apply.js';
 import { gatewayPage } from './faults/responses.js';
 import { graphResponses, graphRoutes } from './graph.js';
+import { deltaAdminRoutes, DeltaTokenState, graphDeltaRoutes } from './graph-delta.js';
 import { Refusal, Router, type ApiFamily, type Reply, type RequestContext } from './http.js';
 import { identityResponses, identityRoutes } from './identity.js';
 import { DefenderQuotas, GraphResourceUnits, HuntingCpuQuota } from './quotas.js';
@@ -269,10 +270,14 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
       cpuMsPerRow: options.huntingCpuMsPerRow ?? 0.05,
       cpu: new HuntingCpuQuota(quotaScale),
     },
+    deltaTokens: new DeltaTokenState(),
   };
   const router = new Router();
   router.add(
     ...adminRoutes(services),
+    ...deltaAdminRoutes(services),
+    // Before graphRoutes, whose `/users/{id}` would take `delta` for an id.
+    ...graphDeltaRoutes(services),
     ...graphRoutes(services),
     ...defenderRoutes(services),
     ...identityRoutes(services),

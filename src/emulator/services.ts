@@ -1,5 +1,6 @@
 import type { ApplicationRegistry } from './applications.js';
 import type { FaultInjector } from './faults.js';
+import type { DeltaTokenState } from './graph-delta.js';
 import type { Reply, RequestContext } from './http.js';
 import type { DefenderQuotas, GraphResourceUnits, HuntingCpuQuota } from './quotas.js';
 import type { RequestStats } from './stats.js';
@@ -15,6 +16,8 @@ export interface EmulatorServices {
   defenderQuotas: DefenderQuotas;
   graphUnits: GraphResourceUnits;
   stats: RequestStats;
+  /** Which Graph delta tokens are still valid. */
+  deltaTokens: DeltaTokenState;
   hunting: HuntingSettings;
 }
 

@@ -23,6 +23,10 @@ export interface TenantView {
   truth(options?: { lists?: boolean }): { counts: object };
   /** The HR roster consistent with the tenant now (its expectations are in the truth's `people`). */
   roster(): RosterEntry[];
+  /** Rounds of churn applied so far: delta tokens remember the round they were issued in. */
+  readonly round: number;
+  /** What a directory delta returns for changes after round `since` (undefined: everything). */
+  directoryDelta(kind: 'users' | 'groups', since: number | undefined): readonly object[];
   /** One deterministic round of churn of the given sizes; answers exactly what changed. */
   advance(sizes?: ChurnSizes): object;
 }

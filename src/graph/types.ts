@@ -125,6 +125,25 @@ export interface StepResult {
   durationMs?: number;
 }
 
+/** The graph the instance's last committed sync left: what an incremental run carries over. */
+export interface PreviousGraph {
+  /** Entities without raw data (unchanged rows keep theirs at commit). */
+  iterateEntities(
+    filter: { _type: string },
+    each: (entity: Entity) => void | Promise<void>,
+  ): Promise<void>;
+  /** A relationship committed from a mapped one comes back as the direct one it resolved to. */
+  iterateRelationships(
+    filter: { _type: string },
+    each: (relationship: GraphRelationship) => void | Promise<void>,
+  ): Promise<void>;
+}
+
+/** What each step saved for the next sync (delta links, …), by step id. */
+export type SyncState = Record<string, Record<string, string>>;
+
+export type SyncMode = 'full' | 'incremental';
+
 export interface IntegrationRunResult {
   instanceName: string;
   startedAt: number;
@@ -136,4 +155,8 @@ export interface IntegrationRunResult {
   disabledTypes: string[];
   /** Requests sent per `API endpoint` label, retries included. */
   apiCalls: Record<string, number>;
+  /** Set for a run into a store that keeps sync state (`sync`). */
+  mode?: SyncMode;
+  /** What the steps that succeeded saved for the next sync; the store keeps exactly this. */
+  syncState?: SyncState;
 }

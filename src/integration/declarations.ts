@@ -161,7 +161,8 @@ export const STEP_DECLARATIONS: StepDeclaration[] = [
     dependsOn: [STEP_IDS.ACCOUNT],
     ingestionSourceId: 'users',
     permissions: [{ api: 'graph', permission: 'User.Read.All' }],
-    calls: 'Graph `GET /users`: ⌈users / 999⌉',
+    calls:
+      'Graph `GET /users`: ⌈users / 999⌉, plus `GET /users/delta?$deltatoken=latest`: 1 (sync); incremental sync: `GET /users/delta`: ⌈changed users / 100⌉ instead',
   }),
   step({
     id: STEP_IDS.GROUPS,
@@ -185,7 +186,7 @@ export const STEP_DECLARATIONS: StepDeclaration[] = [
       { api: 'graph', permission: 'GroupMember.Read.All' },
     ],
     calls:
-      'Graph `GET /groups`: ⌈groups / 999⌉; `GET /groups/{id}/members`: Σ ⌈members / 999⌉ (≥ 1 per group)',
+      'Graph `GET /groups`: ⌈groups / 999⌉; `GET /groups/{id}/members`: Σ ⌈members / 999⌉ (≥ 1 per group), plus `GET /groups/delta?$deltatoken=latest`: 1 (sync); incremental sync: `GET /groups/delta`: ⌈changed groups / 100⌉ instead',
   }),
   step({
     id: STEP_IDS.MACHINES,
@@ -206,7 +207,7 @@ export const STEP_DECLARATIONS: StepDeclaration[] = [
     ingestionSourceId: 'logon_users',
     permissions: [{ api: 'defender', permission: 'User.Read.All' }],
     calls:
-      'Defender `GET /api/machines/{id}/logonusers`: 1 per machine (paced at 100/min and 1,500/h, so ≈ machines / 1,500 hours)',
+      'Defender `GET /api/machines/{id}/logonusers`: 1 per machine (paced at 100/min and 1,500/h, so ≈ machines / 1,500 hours); incremental sync: 1 per new or changed machine',
     bulkPath: {
       api: 'defender',
       permission: 'AdvancedQuery.Read.All',

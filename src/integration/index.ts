@@ -2,7 +2,7 @@ import type { InstanceConfig } from '../config/instance-config.js';
 import type { GraphObjectStore, IntegrationRunResult } from '../graph/types.js';
 import { createMicrosoftClients, type MicrosoftClients } from '../microsoft/index.js';
 import type { Logger } from '../util/logger.js';
-import { executeSteps, type ProgressEvent } from './runner.js';
+import { executeSteps, type ProgressEvent, type SyncBase } from './runner.js';
 import type { IntegrationStep } from './step.js';
 import { accountStep } from './steps/account.js';
 import { groupsStep } from './steps/groups.js';
@@ -20,7 +20,7 @@ export {
   declaredTypes,
 } from './declarations.js';
 export type { StepDeclaration } from './declarations.js';
-export type { ProgressEvent } from './runner.js';
+export type { ProgressEvent, SyncBase } from './runner.js';
 export { MemoryGraphObjectStore } from './stores/memory-store.js';
 export { writeJ1Layout } from './stores/j1-layout.js';
 
@@ -42,6 +42,8 @@ export interface RunIntegrationOptions {
   logger?: Logger;
   /** Pre-built clients (tests, benchmarks); otherwise built from the instance and closed after. */
   clients?: MicrosoftClients;
+  /** For `sync`: the previous graph, and the saved state when this run is incremental. */
+  sync?: SyncBase;
 }
 
 /** Collects one instance into `store`. Never throws for a step's failure: see the step results. */
@@ -64,6 +66,7 @@ export async function runIntegration(
       counter: clients.counter,
       onProgress: options.onProgress,
       logger: options.logger,
+      sync: options.sync,
     });
   } finally {
     if (!options.clients) await clients.close();

@@ -4,8 +4,10 @@ import type {
   GraphObjectStore,
   GraphRelationship,
   IntegrationRunResult,
+  PreviousGraph,
   StepError,
   StepResult,
+  SyncState,
 } from '../graph/types.js';
 import type { CallCounter } from '../microsoft/call-counter.js';
 import type { DefenderClient } from '../microsoft/defender-client.js';
@@ -39,6 +41,16 @@ export interface ExecuteStepsOptions {
   counter: CallCounter;
   onProgress?: (event: ProgressEvent) => void;
   logger?: Logger;
+  sync?: SyncBase;
+}
+
+/**
+ * A run whose store keeps sync state. With `state` (saved by the last committed sync) the run is
+ * incremental: each step that saved something gets it back with the previous graph.
+ */
+export interface SyncBase {
+  previous: PreviousGraph;
+  state?: SyncState;
 }
 
 export class DuplicateKeyError extends Error {
@@ -61,6 +73,7 @@ export async function executeSteps(options: ExecuteStepsOptions): Promise<Integr
   const seenKeys = new Set<string>();
   const results = new Map<string, StepResult>();
   const running = new Map<string, Promise<void>>();
+  const saved: SyncState = {};
 
   const runStep = async (step: IntegrationStep): Promise<void> => {
     await Promise.all(step.dependsOn.map((id) => running.get(id)));
@@ -80,7 +93,7 @@ export async function executeSteps(options: ExecuteStepsOptions): Promise<Integr
       options.onProgress?.({ type: 'step_end', result });
       return;
     }
-    results.set(step.id, await executeStep(step, options, seenKeys));
+    results.set(step.id, await executeStep(step, options, seenKeys, saved));
     const result = results.get(step.id)!;
     const unhealthy = dependencyResults.find((r) => r.status !== 'success');
     if (result.status === 'success' && unhealthy) {
@@ -107,6 +120,14 @@ export async function executeSteps(options: ExecuteStepsOptions): Promise<Integr
       ),
     ].sort(),
     apiCalls: { ...options.counter.byLabel },
+    ...(options.sync && {
+      mode: options.sync.state ? 'incremental' : 'full',
+      syncState: Object.fromEntries(
+        stepResults
+          .filter((r) => r.status === 'success' && saved[r.id])
+          .map((r) => [r.id, saved[r.id]!]),
+      ),
+    }),
   };
 }
 
@@ -114,6 +135,7 @@ async function executeStep(
   step: IntegrationStep,
   options: ExecuteStepsOptions,
   seenKeys: Set<string>,
+  saved: SyncState,
 ): Promise<StepResult> {
   const { store, instance, counter } = options;
   const declared = new Set(declaredTypes(step));
@@ -176,6 +198,15 @@ async function executeStep(
         defender: options.defender,
         jobState,
         logger: options.logger,
+        changes: options.sync && {
+          since: options.sync.state?.[step.id] && {
+            previous: options.sync.previous,
+            state: options.sync.state[step.id]!,
+          },
+          save: (state) => {
+            saved[step.id] = state;
+          },
+        },
         progress(d, t) {
           done = d;
           total = t;

@@ -49,6 +49,11 @@ export const ENDPOINTS = {
   // $select lowers a users request from 2 to 1 resource units.
   users: graph('/users', 'User.Read.All', 1, ['Directory.Read.All']),
   groups: graph('/groups', 'Group.Read.All', 1, ['GroupMember.Read.All', 'Directory.Read.All']),
+  usersDelta: graph('/users/delta', 'User.Read.All', 1, ['Directory.Read.All']),
+  groupsDelta: graph('/groups/delta', 'GroupMember.Read.All', 1, [
+    'Group.Read.All',
+    'Directory.Read.All',
+  ]),
   groupMembers: graph('/groups/{id}/members', 'GroupMember.Read.All', 3, [
     'Group.Read.All',
     'Directory.Read.All',

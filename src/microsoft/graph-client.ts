@@ -1,8 +1,15 @@
 import type { ApiClient } from './http.js';
 import { ENDPOINTS } from './endpoints.js';
 import { MicrosoftApiError } from './errors.js';
-import { graphPages } from './paging.js';
-import type { GraphDirectoryObject, GraphGroup, GraphOrganization, GraphUser } from './types.js';
+import { graphDeltaRound, graphPages } from './paging.js';
+import type {
+  GraphDirectoryObject,
+  GraphGroup,
+  GraphGroupDelta,
+  GraphOrganization,
+  GraphUser,
+  GraphUserDelta,
+} from './types.js';
 
 /** Graph's maximum directory page size: fewest calls. */
 const PAGE_SIZE = 999;
@@ -75,6 +82,46 @@ export class GraphClient {
       ENDPOINTS.groupMembers,
       `${this.root}/groups/${encodeURIComponent(groupId)}/members?$top=${PAGE_SIZE}`,
     );
+  }
+
+  /**
+   * A deltaLink for changes from now on, without listing anything (`$deltatoken=latest`): taken
+   * before a full listing, so what changes during it comes again in the next round.
+   */
+  async latestDeltaLink(kind: 'users' | 'groups'): Promise<string> {
+    const page = await this.http.getPage(
+      kind === 'users' ? ENDPOINTS.usersDelta : ENDPOINTS.groupsDelta,
+      `${this.deltaStart(kind)}${kind === 'users' ? '&' : '?'}$deltatoken=latest`,
+    );
+    const link = page['@odata.deltaLink'];
+    if (typeof link !== 'string')
+      throw new MicrosoftApiError({
+        api: 'graph',
+        endpoint: ENDPOINTS[`${kind}Delta`].label,
+        code: 'BAD_RESPONSE',
+        message: `${ENDPOINTS[`${kind}Delta`].label}: $deltatoken=latest answered no @odata.deltaLink`,
+      });
+    return link;
+  }
+
+  /** Users changed since `deltaLink`'s round; answers the next deltaLink. */
+  usersDelta(deltaLink: string, each: (items: GraphUserDelta[]) => Promise<void>): Promise<string> {
+    return graphDeltaRound(this.http, ENDPOINTS.usersDelta, deltaLink, each);
+  }
+
+  /** Groups whose properties or members changed since `deltaLink`'s round (`members@delta`). */
+  groupsDelta(
+    deltaLink: string,
+    each: (items: GraphGroupDelta[]) => Promise<void>,
+  ): Promise<string> {
+    return graphDeltaRound(this.http, ENDPOINTS.groupsDelta, deltaLink, each);
+  }
+
+  /** The first call of a delta round: users with the listing's `$select`, groups with members. */
+  private deltaStart(kind: 'users' | 'groups'): string {
+    return kind === 'users'
+      ? `${this.root}/users/delta?$select=${USER_SELECT.join(',')}`
+      : `${this.root}/groups/delta`;
   }
 
   /** Cheapest permission probes for `validate`: one item each. */

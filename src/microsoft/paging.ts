@@ -46,6 +46,40 @@ export async function* graphPages<T>(
   }
 }
 
+/** A delta or skip token Graph no longer knows: start again from a full listing (§5.6). */
+export function isExpiredDeltaToken(err: unknown): boolean {
+  return (
+    err instanceof MicrosoftApiError &&
+    (err.status === 410 ||
+      ['syncstatenotfound', 'resyncrequired'].includes(err.serviceCode?.toLowerCase() ?? ''))
+  );
+}
+
+/**
+ * One Graph delta round (graph-api.md §5.6): follow `@odata.nextLink` until the page carrying
+ * `@odata.deltaLink`, handing each page to `each`; answers that deltaLink, the next round's start.
+ * An expired token throws (see isExpiredDeltaToken); the caller falls back to a full listing.
+ */
+export async function graphDeltaRound<T>(
+  http: ApiClient,
+  endpoint: EndpointSpec,
+  firstUrl: string,
+  each: (items: T[]) => Promise<void>,
+): Promise<string> {
+  const seen = new Set<string>();
+  for (let url = firstUrl; ;) {
+    if (seen.size >= MAX_PAGES || seen.has(url)) throw pagingError(endpoint, 'nextLink repeats');
+    seen.add(url);
+    const page = await http.getPage<T>(endpoint, url);
+    await each(page.value);
+    const deltaLink = page['@odata.deltaLink'];
+    if (typeof deltaLink === 'string') return deltaLink;
+    const next = page['@odata.nextLink'];
+    if (next === undefined) throw pagingError(endpoint, 'the last page has no @odata.deltaLink');
+    url = next;
+  }
+}
+
 function expiredAgain(err: MicrosoftApiError): MicrosoftApiError {
   return new MicrosoftApiError({
     api: err.api,

@@ -11,6 +11,8 @@ export interface ODataPage<T> {
   value: T[];
   '@odata.nextLink'?: string;
   '@odata.count'?: number;
+  /** On the last page of a Graph delta round (graph-api.md §5.6). */
+  '@odata.deltaLink'?: string;
 }
 
 /** Why a body cannot be used: a cut-off body is a transport fault (retried), the rest are not. */

@@ -50,6 +50,18 @@ export interface GraphDirectoryObject {
   id: string;
 }
 
+/** Graph's mark on a delta item that left (graph-api.md §5.6). */
+export interface DeltaRemoved {
+  '@removed'?: { reason?: string };
+}
+
+/** A `/users/delta` item: the user's selected properties, or only its id when `@removed`. */
+export type GraphUserDelta = GraphUser & DeltaRemoved;
+
+/** A `/groups/delta` item; `members@delta` lists members that joined, or left (`@removed`). */
+export type GraphGroupDelta = GraphGroup &
+  DeltaRemoved & { 'members@delta'?: (GraphDirectoryObject & DeltaRemoved)[] };
+
 export interface DefenderMachine {
   id: string;
   computerDnsName?: string | null;

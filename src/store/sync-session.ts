@@ -4,6 +4,8 @@ import type {
   GraphObjectStore,
   GraphRelationship,
   IntegrationRunResult,
+  PreviousGraph,
+  SyncState,
 } from '../graph/types.js';
 import { StoreError, type SqlConnection } from './sql/connection.js';
 import { applyStaging, countUnseen } from './commit.js';
@@ -18,6 +20,7 @@ import {
 import { partialTypeReasons, planDeletions } from './protection.js';
 import { resolveMappedRelationships } from './mapping.js';
 import { refreshPlannerStatistics } from './planner-statistics.js';
+import { loadSyncState, previousGraph, saveSyncState } from './previous-graph.js';
 import { HEARTBEAT_MS, releaseInstanceLock } from './instance-lock.js';
 import {
   entityFromRow,
@@ -189,6 +192,16 @@ export class SyncSession implements GraphObjectStore {
     );
   }
 
+  /** The instance's committed graph, which an incremental run carries unchanged objects over from. */
+  previousGraph(): PreviousGraph {
+    return previousGraph(this.db, this.instanceId);
+  }
+
+  /** What the steps saved at the instance's last committed sync. */
+  syncState(): Promise<SyncState> {
+    return loadSyncState(this.db, this.instanceId);
+  }
+
   /** Every add is written at once; there is nothing buffered to flush. */
   async flush(): Promise<void> {}
 
@@ -218,6 +231,14 @@ export class SyncSession implements GraphObjectStore {
           { entityTypes: plan.entityTypes, relationshipTypes: plan.relationshipTypes, unseen },
           pauseInCommitForTests,
         );
+        // Deletions held back leave objects a full sync would not list: the next sync reconciles in full.
+        if (run.syncState)
+          await saveSyncState(
+            this.db,
+            this.instanceId,
+            this.syncId,
+            plan.heldBack.length > 0 ? {} : run.syncState,
+          );
         const ok = run.stepResults.every((s) => s.status === 'success' || s.status === 'disabled');
         await this.db.run(
           `UPDATE syncs SET status = ?, ended_on = ?, step_results = ?, type_counts = ?,

@@ -7,6 +7,12 @@ import type { CommitPhase } from '../store/sync-session.js';
 import type { Logger } from '../util/logger.js';
 import { runPeopleStep, withPeopleStep } from '../people/step.js';
 import type { Roster } from '../people/roster.js';
+import {
+  chooseSyncMode,
+  nextSyncEntry,
+  parseFullSyncInterval,
+  SYNC_STATE_ENTRY,
+} from './sync-mode.js';
 
 export type SyncProgress = ProgressEvent | { type: 'phase'; phase: CommitPhase | 'mapping people' };
 
@@ -22,6 +28,8 @@ export interface SyncOptions {
    * already under way finishes, since it is one transaction.
    */
   signal?: AbortSignal;
+  /** A full reconcile whatever `fullSyncInterval` says (`sync --full`). */
+  full?: boolean;
 }
 
 /** Settles with `work`, or rejects when `signal` aborts first. */
@@ -53,6 +61,15 @@ export async function syncInstance(options: SyncOptions): Promise<SyncRecord> {
   });
   let result;
   try {
+    const now = Date.now();
+    const state = await session.syncState();
+    const decision = chooseSyncMode({
+      forceFull: options.full ?? false,
+      state,
+      interval: parseFullSyncInterval(options.instance.fullSyncInterval),
+      now,
+    });
+    options.logger?.info({ mode: decision.mode }, `${decision.mode} sync: ${decision.reason}`);
     result = await unlessAborted(
       runIntegration({
         instance: options.instance,
@@ -60,9 +77,17 @@ export async function syncInstance(options: SyncOptions): Promise<SyncRecord> {
         onProgress: options.onProgress,
         logger: options.logger,
         clients: options.clients,
+        sync: {
+          previous: session.previousGraph(),
+          state: decision.mode === 'incremental' ? state : undefined,
+        },
       }),
       options.signal,
     );
+    result.syncState = {
+      ...result.syncState,
+      [SYNC_STATE_ENTRY]: nextSyncEntry(decision, state, now),
+    };
   } catch (err) {
     return session.fail(err);
   }

@@ -46,7 +46,13 @@ export async function startRig(
     te,
     store,
     url: db.url,
-    instance: { ...te.config, http: { maxRetries: 2, timeoutSeconds: 10 }, ...instance },
+    // Every sync a full one: the faults are injected into the full listings.
+    instance: {
+      ...te.config,
+      http: { maxRetries: 2, timeoutSeconds: 10 },
+      fullSyncInterval: 1,
+      ...instance,
+    },
     clean: false,
     close: async () => {
       await store.close();

@@ -39,6 +39,8 @@ export interface TestEmulator {
   truth(options?: { lists?: boolean }): Promise<GroundTruth>;
   /** One round of churn; `sizes` per kind: below 1 a share, 1 or more a count. */
   advance(sizes?: ChurnSizes): Promise<ChangeReport>;
+  /** Every Graph delta token issued so far expires, answered as `response` (graph-api.md §5.6). */
+  expireDeltaTokens(response: '410' | 'syncStateNotFound'): Promise<void>;
   setFaults(faults: FaultSettings): Promise<void>;
   clearFaults(): Promise<void>;
   stats(): Promise<StatsSnapshot>;
@@ -93,6 +95,8 @@ export async function startTestEmulator(
     ca,
     truth: (options = {}) => admin('GET', `/truth${options.lists === false ? '?lists=false' : ''}`),
     advance: (sizes) => admin('POST', '/advance', sizes),
+    expireDeltaTokens: async (response) =>
+      void (await admin('POST', '/delta/expire', { response })),
     setFaults: async (faults) => void (await admin('POST', '/faults', faults)),
     clearFaults: async () => void (await admin('DELETE', '/faults')),
     stats: () => admin('GET', '/stats'),

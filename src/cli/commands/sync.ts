@@ -17,6 +17,7 @@ interface SyncFlags {
   json?: boolean;
   quiet?: boolean;
   maxDeleteShare: string;
+  full?: boolean;
 }
 
 export function printSyncSummary(record: SyncRecord): void {
@@ -49,6 +50,10 @@ export function registerSync(program: Command): void {
       'largest share (0..1) of a type that one sync may delete',
       '0.5',
     )
+    .option(
+      '--full',
+      'a full reconcile: list everything again instead of the changes since the last sync',
+    )
     .addOption(jsonOption('print the sync record as JSON instead of the summary'))
     .addHelpText(
       'after',
@@ -72,6 +77,7 @@ export function registerSync(program: Command): void {
             instance,
             store,
             maxDeleteShare,
+            full: flags.full,
             onProgress: progress?.onProgress,
             logger: createLogger(),
             signal: interrupt.signal,

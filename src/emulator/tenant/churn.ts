@@ -77,6 +77,8 @@ function churnUsers({ s, r, report, sizes }: Round): { added: number[]; deleted:
     });
   }
   const added = Array.from({ length: share(live.length, sizes.users) }, () => s.users.append());
+  for (const u of [...disabled, ...deleted, ...updated, ...added])
+    s.changes.userChanged(u, s.round);
   report.users = {
     added: added.map(id),
     disabled: disabled.map(id),
@@ -251,11 +253,17 @@ function churnCves(
   remediated.push(...machines.offboardedCves);
 }
 
-function churnLogons(
-  { s, r, now, report, sizes }: Round,
-  machines: MachineChurn,
-  addedUsers: number[],
-): void {
+/** A machine that reports a new logon has been seen again, so its `lastSeen` moves too. */
+function reportSeen({ s, r, now, report }: Round, m: number): void {
+  s.machines.patch(m, { lastSeen: isoFraction(now, r) });
+  const id = s.machineFactory.ids.id(m);
+  const known = report.machines.updated.find((u) => u.id === id);
+  if (!known) report.machines.updated.push({ id, fields: ['lastSeen'] });
+  else if (!known.fields.includes('lastSeen')) known.fields.push('lastSeen');
+}
+
+function churnLogons(round: Round, machines: MachineChurn, addedUsers: number[]): void {
+  const { s, r, now, report, sizes } = round;
   const id = (m: number): string => s.machineFactory.ids.id(m);
   const eligible = machines.remaining.filter((m) => !s.machineFactory.profile(m).canBeOnboarded);
   const baseUsers = s.ctx.sizes.users;
@@ -283,6 +291,7 @@ function churnLogons(
     }
     if (!identity || present.has(logonKey(identity))) return;
     s.addLogon(m, { ...s.logonFactory.entry(identity, r, now), firstSeenMs: now });
+    reportSeen(round, m);
     report.logons.added.push({
       machineId: id(m),
       domain: identity.domain,

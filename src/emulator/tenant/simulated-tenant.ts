@@ -239,6 +239,38 @@ export class SimulatedTenant {
     }
   }
 
+  /**
+   * What `/users/delta` or `/groups/delta` returns for changes after `since` (a round; undefined
+   * for the initial listing): the current object, or `{ id, '@removed' }` for one that is gone.
+   * Groups carry `members@delta` (graph-api.md §5.6): every member initially, else the members
+   * that joined or left, those that left with `@removed`.
+   */
+  directoryDelta(kind: 'users' | 'groups', since: number | undefined): object[] {
+    const s = this.state;
+    const removed = (id: string) => ({ id, '@removed': { reason: 'deleted' } });
+    if (kind === 'users') {
+      const indexes = since === undefined ? [...s.users.indexes()] : s.changes.usersSince(since);
+      return indexes.map((u) => s.users.get(u) ?? removed(s.userFactory.ids.id(u)));
+    }
+    const memberDelta = (ref: MemberRef, present: boolean) => {
+      const member = { '@odata.type': `#microsoft.graph.${ref.type}`, id: this.memberId(ref) };
+      return present ? member : { ...member, ...removed(member.id) };
+    };
+    const changed =
+      since === undefined
+        ? [...s.groups.indexes()].map((group) => ({ group, refs: s.memberRefs(group) }))
+        : s.changes.membersSince(since);
+    return changed.map(({ group, refs }) => {
+      const current = new Set(s.memberRefs(group).map((m) => `${m.type}:${m.index}`));
+      return {
+        ...(s.groups.get(group) as GraphGroup),
+        'members@delta': refs.map((ref) =>
+          memberDelta(ref, current.has(`${ref.type}:${ref.index}`)),
+        ),
+      };
+    });
+  }
+
   /** Applies one deterministic round of churn (of `sizes`, default ~1%) and reports exactly what changed. */
   advance(sizes: ChurnSizes = {}): ChangeReport {
     return advanceTenant(this.state, sizes);

@@ -1,5 +1,6 @@
 import { OverlayCollection } from './collection.js';
 import { createContext, type TenantContext } from './context.js';
+import { DirectoryChangeLog } from './change-log.js';
 import { CveCatalog } from './cves.js';
 import { DeviceFactory } from './devices.js';
 import { GroupFactory, type MemberRef } from './groups.js';
@@ -44,6 +45,8 @@ export class TenantState {
   /** Catalogue size: the initial CVEs plus those churn published since. */
   cveCatalogSize: number;
   round = 0;
+  /** When each user and membership last changed: what the delta endpoints answer from. */
+  readonly changes = new DirectoryChangeLog();
 
   private readonly membersAdded = new Map<number, MemberRef[]>();
   private readonly usersRemovedFromGroup = new Map<number, Set<number>>();
@@ -114,12 +117,14 @@ export class TenantState {
   }
 
   addUserMember(groupIndex: number, userIndex: number): void {
+    this.changes.memberChanged(groupIndex, { type: 'user', index: userIndex }, this.round);
     const added = this.membersAdded.get(groupIndex) ?? [];
     added.push({ type: 'user', index: userIndex });
     this.membersAdded.set(groupIndex, added);
   }
 
   removeUserMember(groupIndex: number, userIndex: number): void {
+    this.changes.memberChanged(groupIndex, { type: 'user', index: userIndex }, this.round);
     const added = this.membersAdded.get(groupIndex);
     const position = added?.findIndex((m) => m.type === 'user' && m.index === userIndex) ?? -1;
     if (added && position >= 0) {

@@ -12,16 +12,18 @@ export function logonUserKey(domain: string, accountName: string): string {
 
 /**
  * One account's records from several machines, merged so the result does not depend on the order
- * machines answer in: the SID from any record that has one (Defender often omits it), domain admin
- * if any machine says so. Per-machine facts stay on the HAS relationship.
+ * machines answer in: the SID from any record that has one (Defender often omits it; two machines
+ * of one host name report different local SIDs, and the least is kept), domain admin if any
+ * machine says so. Per-machine facts stay on the HAS relationship.
  */
 export function mergeLogonUserRecords(
   known: DefenderLogonUser,
   other: DefenderLogonUser,
 ): DefenderLogonUser {
+  const sids = [known.accountSid, other.accountSid].filter((sid): sid is string => !!sid).sort();
   return {
     ...known,
-    accountSid: known.accountSid ?? other.accountSid,
+    accountSid: sids[0] ?? known.accountSid ?? other.accountSid,
     isDomainAdmin: Boolean(known.isDomainAdmin) || Boolean(other.isDomainAdmin),
   };
 }
@@ -71,6 +73,8 @@ export function createMachineLogonUserRelationship(
         : undefined,
       isDomainAdmin: logonUser.isDomainAdmin ?? undefined,
       isOnlyNetworkUser: logonUser.isOnlyNetworkUser ?? undefined,
+      // The SID this machine reports: a local account of one host name differs per machine.
+      accountSid: logonUser.accountSid ?? undefined,
     },
   );
 }

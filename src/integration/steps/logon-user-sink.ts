@@ -26,13 +26,16 @@ export class LogonUserSink {
   async addMachine(machine: Entity, logonUsers: DefenderLogonUser[]): Promise<void> {
     this.machines++;
     const pairs = new Map(logonUsers.map((u) => [logonUserKey(u.accountDomain, u.accountName), u]));
-    for (const [key, record] of pairs) {
-      const known = this.accounts.get(key);
-      this.accounts.set(key, known ? mergeLogonUserRecords(known, record) : record);
-    }
+    for (const [key, record] of pairs) this.recordAccount(key, record);
     await this.jobState.addRelationships(
       [...pairs.values()].map((u) => createMachineLogonUserRelationship(machine, u)),
     );
+  }
+
+  /** One record of an account (a pair a machine reported, or one carried over from the last sync). */
+  recordAccount(key: string, record: DefenderLogonUser): void {
+    const known = this.accounts.get(key);
+    this.accounts.set(key, known ? mergeLogonUserRecords(known, record) : record);
   }
 
   async finish(): Promise<void> {

@@ -1,8 +1,10 @@
-import type { Entity } from '../../graph/types.js';
+import stableStringify from 'fast-json-stable-stringify';
+import type { Entity, GraphRelationship, PreviousGraph } from '../../graph/types.js';
 import { MicrosoftApiError } from '../../microsoft/errors.js';
 import type { DefenderLogonUser } from '../../microsoft/types.js';
-import { ENTITIES, STEP_IDS } from '../declarations.js';
+import { ENTITIES, RELATIONSHIPS, STEP_IDS } from '../declarations.js';
 import type { IntegrationStep, StepContext } from '../step.js';
+import { carryRelationships } from './carry-over.js';
 import { forEachConcurrently } from './concurrency.js';
 import { declaration } from './declaration.js';
 import { collectLogonUsersByHunting } from './logon-users-hunting.js';
@@ -21,7 +23,7 @@ const step = declaration(STEP_IDS.LOGON_USERS);
 export const logonUsersStep: IntegrationStep = {
   ...step,
   async executionHandler(context) {
-    const { jobState, logger } = context;
+    const { jobState, logger, changes } = context;
     const machines: Entity[] = [];
     await jobState.iterateEntities({ _type: ENTITIES.MACHINE._type }, (m) => {
       machines.push(m);
@@ -41,6 +43,7 @@ export const logonUsersStep: IntegrationStep = {
       await collectPerMachine(context, machines, sink);
     }
     await sink.finish();
+    changes?.save({});
   },
 };
 
@@ -51,13 +54,21 @@ export async function huntingGranted({
   return (await defender.grantedRoles()).includes(step.bulkPath!.permission);
 }
 
+/**
+ * One call per machine. An incremental sync asks only for machines that are new or whose
+ * properties (`lastSeen` included) changed since the previous graph; the others keep their pairs
+ * from it. (Advanced Hunting needs no such saving: it is a few queries either way.)
+ */
 async function collectPerMachine(
-  { defender, progress, logger }: StepContext,
+  { defender, jobState, progress, logger, changes }: StepContext,
   machines: Entity[],
   sink: LogonUserSink,
 ): Promise<void> {
+  const previous = changes?.since?.previous;
+  const unchanged = previous ? await unchangedMachines(previous, machines) : new Set<string>();
+  const refreshed = machines.filter((m) => !unchanged.has(m._key));
   let done = 0;
-  await forEachConcurrently(machines, CONCURRENCY, async (machine) => {
+  await forEachConcurrently(refreshed, CONCURRENCY, async (machine) => {
     let logonUsers: DefenderLogonUser[];
     try {
       logonUsers = await defender.machineLogonUsers(String(machine.id));
@@ -68,6 +79,59 @@ async function collectPerMachine(
       logonUsers = [];
     }
     await sink.addMachine(machine, logonUsers);
-    progress(++done, machines.length);
+    progress(++done, refreshed.length);
   });
+  if (previous) await carryPairs(previous, unchanged, sink, jobState.addRelationships);
+}
+
+/** What a machine is, for "did it change": every property but raw data. */
+function fingerprint({ _rawData: _raw, ...machine }: Entity): string {
+  return stableStringify(machine);
+}
+
+/** Keys of the machines listed now exactly as the previous graph has them. */
+async function unchangedMachines(
+  previous: PreviousGraph,
+  machines: Entity[],
+): Promise<Set<string>> {
+  const now = new Map(machines.map((m) => [m._key, fingerprint(m)]));
+  const unchanged = new Set<string>();
+  await previous.iterateEntities({ _type: ENTITIES.MACHINE._type }, (m) => {
+    if (now.get(m._key) === fingerprint(m)) unchanged.add(m._key);
+  });
+  return unchanged;
+}
+
+/**
+ * Carries the unchanged machines' pairs over and counts each as a record of its account, so the
+ * logon-user entity merges the same records a full sync would: the pair keeps the machine's
+ * `isDomainAdmin` and `accountSid`.
+ */
+async function carryPairs(
+  previous: PreviousGraph,
+  unchanged: Set<string>,
+  sink: LogonUserSink,
+  write: (relationships: GraphRelationship[]) => Promise<void>,
+): Promise<void> {
+  const known = new Map<string, Entity>();
+  await previous.iterateEntities({ _type: ENTITIES.LOGON_USER._type }, (u) => {
+    known.set(u._key, u);
+  });
+  await carryRelationships(
+    previous,
+    [RELATIONSHIPS.MACHINE_HAS_LOGON_USER._type],
+    (pair) => {
+      const account = known.get(String(pair._toEntityKey));
+      if (!unchanged.has(String(pair._fromEntityKey)) || !account) return false;
+      sink.recordAccount(account._key, {
+        id: String(account.id),
+        accountName: String(account.accountName),
+        accountDomain: String(account.accountDomain),
+        accountSid: (pair.accountSid as string | undefined) ?? null,
+        isDomainAdmin: (pair.isDomainAdmin as boolean | undefined) ?? null,
+      });
+      return true;
+    },
+    write,
+  );
 }

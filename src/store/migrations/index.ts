@@ -8,6 +8,7 @@ import { peopleRosters } from './004-people-rosters.js';
 import { monitoringSchema } from './005-monitoring.js';
 import { accountsSchema } from './006-accounts.js';
 import { commitChanges } from './007-commit-changes.js';
+import { syncStateSchema } from './008-sync-state.js';
 import { sessionsSchema } from './010-sessions.js';
 
 /** Ordered schema migrations; a migration's number is its position + 1. Never edit a shipped one. */
@@ -19,6 +20,7 @@ const MIGRATIONS: ((t: ColumnTypes) => string[])[] = [
   monitoringSchema,
   accountsSchema,
   commitChanges,
+  syncStateSchema,
   sessionsSchema,
 ];
 
