@@ -9,7 +9,7 @@ import { monitoringSchema } from './005-monitoring.js';
 import { accountsSchema } from './006-accounts.js';
 import { commitChanges } from './007-commit-changes.js';
 import { syncStateSchema } from './008-sync-state.js';
-import { sessionsSchema } from './010-sessions.js';
+import { sessionsSchema } from './009-sessions.js';
 
 /** Ordered schema migrations; a migration's number is its position + 1. Never edit a shipped one. */
 const MIGRATIONS: ((t: ColumnTypes) => string[])[] = [
