@@ -98,12 +98,27 @@ describe('output paths, file errors and shell completion (built CLI)', () => {
       message: `${file}: not a directory`,
       exitCode: 1,
     });
-    const store = await runCli(['users', 'list', '--db', `sqlite:${join(file, 'x.db')}`]);
+    // A command that creates its store (read-only ones refuse a missing one before opening it).
+    const store = await runCli([
+      'users',
+      'token',
+      'add',
+      'nobody',
+      '--db',
+      `sqlite:${join(file, 'x.db')}`,
+    ]);
     expect(store).toMatchObject({
       code: 1,
       stderr: `error: cannot open the store sqlite:${join(file, 'x.db')}: ${file}: not a directory\n`,
     });
-    const storeDenied = await runCli(['users', 'list', '--db', 'sqlite:/sys/x.db']);
+    const storeDenied = await runCli([
+      'users',
+      'token',
+      'add',
+      'nobody',
+      '--db',
+      'sqlite:/sys/x.db',
+    ]);
     expect(storeDenied).toMatchObject({
       code: 1,
       stderr: 'error: cannot open the store sqlite:/sys/x.db: /sys/x.db: permission denied\n',

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { DEFAULT_CONFIG_FILE, loadConfig } from '../../config/load.js';
-import { instanceIdOf, parseDuration, withStore } from '../../sync/command-support.js';
+import { instanceIdOf, parseDuration, withExistingStore } from '../../sync/command-support.js';
 import type { InstancePruneCounts } from '../../store/retention.js';
 import { UsageError } from '../../util/usage-error.js';
 import { printJson, printTable } from '../output.js';
@@ -66,7 +66,7 @@ export function registerPrune(program: Command): void {
       const keep = keepOf(flags);
       const before = Date.now() - parseDuration('keep', keep);
       const dryRun = flags.dryRun === true;
-      const instances = await withStore(flags.db, async (store) =>
+      const instances = await withExistingStore(flags.db, async (store) =>
         store.prune({ before, dryRun, instanceId: await instanceIdOf(store, flags.instance) }),
       );
       if (flags.json)
