@@ -212,9 +212,14 @@ export class ApiClient {
     return Math.max(this.retry.timeoutMs, endpoint.minTimeoutMs ?? 0);
   }
 
+  /** Whether the URL is under the configured base: the only place the token goes. */
+  isOwnUrl(url: string): boolean {
+    return url.startsWith(`${this.options.base}/`);
+  }
+
   /** The token only ever goes to the API's own origin, whatever URL a response names. */
   private checkOrigin(endpoint: EndpointSpec, url: string): void {
-    if (url.startsWith(`${this.options.base}/`)) return;
+    if (this.isOwnUrl(url)) return;
     throw new MicrosoftApiError({
       api: this.options.api,
       endpoint: endpoint.label,
@@ -388,7 +393,7 @@ function parseErrorBody(text: string): { code?: string; message?: string } {
 }
 
 /** Only the origin of a foreign URL goes into messages: its query may carry anything. */
-function safeOrigin(url: string): string {
+export function safeOrigin(url: string): string {
   try {
     return new URL(url).origin;
   } catch {

@@ -1,4 +1,4 @@
-import type { ApiClient } from './http.js';
+import { safeOrigin, type ApiClient } from './http.js';
 import type { EndpointSpec } from './endpoints.js';
 import { MicrosoftApiError } from './errors.js';
 
@@ -46,11 +46,15 @@ export async function* graphPages<T>(
   }
 }
 
+/** A saved delta link for another Graph address than the configured one. */
+const STALE_DELTA_LINK = 'STALE_DELTA_LINK';
+
 /** A delta or skip token Graph no longer knows: start again from a full listing (§5.6). */
 export function isExpiredDeltaToken(err: unknown): boolean {
   return (
     err instanceof MicrosoftApiError &&
     (err.status === 410 ||
+      err.code === STALE_DELTA_LINK ||
       ['syncstatenotfound', 'resyncrequired'].includes(err.serviceCode?.toLowerCase() ?? ''))
   );
 }
@@ -66,6 +70,15 @@ export async function graphDeltaRound<T>(
   firstUrl: string,
   each: (items: T[]) => Promise<void>,
 ): Promise<string> {
+  // A link saved under another Graph address (the config or the emulator's port changed) is
+  // never followed: it counts as expired, so the step lists everything again.
+  if (!http.isOwnUrl(firstUrl))
+    throw new MicrosoftApiError({
+      api: 'graph',
+      endpoint: endpoint.label,
+      code: STALE_DELTA_LINK,
+      message: `${endpoint.label}: the saved delta link is for ${safeOrigin(firstUrl)}, not the configured Microsoft Graph base`,
+    });
   const seen = new Set<string>();
   for (let url = firstUrl; ;) {
     if (seen.size >= MAX_PAGES || seen.has(url)) throw pagingError(endpoint, 'nextLink repeats');

@@ -116,6 +116,27 @@ describe.each(BACKENDS)('incremental sync on $name', (backend) => {
     },
   );
 
+  it('lists everything again when the saved delta links are for another Graph address', async () => {
+    // The same tenant served at two addresses (a restarted emulator, a changed endpoint); the
+    // suite's emulator has been churned by now, so both are fresh.
+    const [first, moved] = [await startTestEmulator(), await startTestEmulator()];
+    try {
+      const store = await newStore('moved');
+      await syncInstance({ instance: first.config, store });
+      const record = await syncInstance({ instance: moved.config, store });
+      expect([record.status, record.heldBack]).toEqual(['success', []]);
+      expect(calls(record, 'graph GET /users')).toBeGreaterThan(0);
+      expect(calls(record, 'graph GET /users/delta')).toBe(1);
+      expect(calls(record, 'graph GET /groups/{id}/members')).toBeGreaterThan(0);
+      const full = await newStore('moved-full');
+      await syncInstance({ instance: moved.config, store: full });
+      expectSameGraph(await graphOf(store), await graphOf(full));
+    } finally {
+      await first.close();
+      await moved.close();
+    }
+  });
+
   it('holds back deletions a delta reports beyond the share, then reconciles in full', async () => {
     const store = await newStore('protection');
     await sync(store);
