@@ -6,19 +6,16 @@
  * Usage: npx tsx bench/collect-10k.ts [--quota-scale 25] [--machines 10000] [--users 10000]
  *        [--advanced-hunting] (writes collect-hunting.md instead of collect.md)
  */
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import { Agent, request } from 'undici';
 import { loadConfig, selectInstance } from '../src/config/load.js';
 import type { GroundTruth } from '../src/emulator/tenant/types.js';
 import { MemoryGraphObjectStore, runIntegration, writeJ1Layout } from '../src/integration/index.js';
 import { effectiveQuotas } from '../src/microsoft/endpoints.js';
 import { minimumDurationMs } from '../src/microsoft/pacing.js';
-import { tsxArgs, writeSection } from './support.js';
+import { startBenchEmulator, writeSection, type BenchTenant } from './support.js';
 
 const { values } = parseArgs({
   options: {
@@ -36,41 +33,12 @@ const command = `npx tsx bench/collect-10k.ts --quota-scale ${values['quota-scal
 const HUNTING_LABEL = 'defender POST /api/advancedqueries/run';
 const PER_MACHINE_LABEL = 'defender GET /api/machines/{id}/logonusers';
 const work = mkdtempSync(join(tmpdir(), 'dg-bench-collect-'));
-const configFile = join(work, 'defender-graph.yaml');
-
-const emulator = spawn(
-  process.execPath,
-  tsxArgs(join(import.meta.dirname, '../src/cli/main.ts'), [
-    'emulator',
-    '--json',
-    '--data-dir',
-    join(work, 'emulator'),
-    '--write-config',
-    configFile,
-    '--seed',
-    values.seed!,
-    '--machines',
-    values.machines!,
-    '--users',
-    values.users!,
-    '--groups',
-    values.groups!,
-    '--cves',
-    values.cves!,
-    '--quota-scale',
-    values['quota-scale']!,
-    ...(hunting ? ['--advanced-hunting'] : []),
-  ]),
-  { stdio: ['ignore', 'pipe', 'inherit'] },
+const emulator = await startBenchEmulator(
+  work,
+  values as BenchTenant,
+  hunting ? ['--advanced-hunting'] : [],
 );
-const ready = await new Promise<{ url: string; caFile: string }>((resolve, reject) => {
-  emulator.once('exit', (code) => reject(new Error(`emulator exited with ${code}`)));
-  createInterface({ input: emulator.stdout! }).once('line', (line) => resolve(JSON.parse(line)));
-});
-
-const dispatcher = new Agent({ connect: { ca: readFileSync(ready.caFile, 'utf8') } });
-const admin = async <T>(path: string): Promise<T> =>
-  (await (await request(`${ready.url}/admin${path}`, { dispatcher })).body.json()) as T;
+const { admin, configFile } = emulator;
 
 try {
   const instance = selectInstance(loadConfig({ file: configFile }));
@@ -196,8 +164,6 @@ ${labels.map((l) => `| \`${l}\` | ${result.apiCalls[l] ?? 0} | ${minimum[l]} | $
 `;
   writeSection(hunting ? 'collect-hunting.md' : 'collect.md', md);
 } finally {
-  emulator.kill('SIGTERM');
-  await dispatcher.close();
-  await new Promise((r) => emulator.once('exit', r));
+  await emulator.close();
   rmSync(work, { recursive: true, force: true });
 }

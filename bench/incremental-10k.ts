@@ -5,19 +5,16 @@
  * an object-by-object comparison of the two graphs. The emulator runs in a child process.
  * Usage: npx tsx bench/incremental-10k.ts [--quota-scale 25] [--machines 10000] [--users 10000]
  */
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import { Agent, request } from 'undici';
 import { loadConfig, selectInstance } from '../src/config/load.js';
 import type { ChangeReport, GroundTruth } from '../src/emulator/tenant/types.js';
 import { openGraphStore, type GraphStore } from '../src/store/index.js';
 import type { SyncRecord } from '../src/store/sync-record.js';
 import { syncInstance } from '../src/sync/run-sync.js';
-import { tsxArgs, writeSection } from './support.js';
+import { startBenchEmulator, writeSection, type BenchTenant } from './support.js';
 
 const { values } = parseArgs({
   options: {
@@ -32,46 +29,8 @@ const { values } = parseArgs({
 const scale = Number(values['quota-scale']);
 const command = `npx tsx bench/incremental-10k.ts --quota-scale ${values['quota-scale']} --machines ${values.machines} --users ${values.users} --groups ${values.groups} --cves ${values.cves} --seed ${values.seed}`;
 const work = mkdtempSync(join(tmpdir(), 'dg-bench-incremental-'));
-const configFile = join(work, 'defender-graph.yaml');
-
-const emulator = spawn(
-  process.execPath,
-  tsxArgs(join(import.meta.dirname, '../src/cli/main.ts'), [
-    'emulator',
-    '--json',
-    '--data-dir',
-    join(work, 'emulator'),
-    '--write-config',
-    configFile,
-    '--seed',
-    values.seed!,
-    '--machines',
-    values.machines!,
-    '--users',
-    values.users!,
-    '--groups',
-    values.groups!,
-    '--cves',
-    values.cves!,
-    '--quota-scale',
-    values['quota-scale']!,
-  ]),
-  { stdio: ['ignore', 'pipe', 'inherit'] },
-);
-const ready = await new Promise<{ url: string; caFile: string }>((resolve, reject) => {
-  emulator.once('exit', (code) => reject(new Error(`emulator exited with ${code}`)));
-  createInterface({ input: emulator.stdout! }).once('line', (line) => resolve(JSON.parse(line)));
-});
-
-const dispatcher = new Agent({ connect: { ca: readFileSync(ready.caFile, 'utf8') } });
-const admin = async <T>(path: string, method: 'GET' | 'POST' | 'DELETE' = 'GET'): Promise<T> =>
-  (await (
-    await request(`${ready.url}/admin${path}`, {
-      dispatcher,
-      method,
-      ...(method === 'POST' ? { body: '{}', headers: { 'content-type': 'application/json' } } : {}),
-    })
-  ).body.json()) as T;
+const emulator = await startBenchEmulator(work, values as BenchTenant);
+const { admin, configFile } = emulator;
 
 interface Timed {
   record: SyncRecord;
@@ -184,8 +143,6 @@ ${labels.map((l) => `| \`${l}\` | ${incremental.record.apiCalls[l] ?? 0} | ${ful
   writeSection('incremental.md', md);
 } finally {
   for (const store of stores) await store.close();
-  emulator.kill('SIGTERM');
-  await dispatcher.close();
-  await new Promise((r) => emulator.once('exit', r));
+  await emulator.close();
   rmSync(work, { recursive: true, force: true });
 }

@@ -2,10 +2,12 @@
  * What the benchmark scripts share: running TypeScript in a child process, a database per run,
  * the generated tenant-shaped graph, percentiles, writing their section.
  */
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { Agent, request } from 'undici';
 import type { StepResult } from '../src/graph/types.js';
 import pg from 'pg';
 
@@ -101,4 +103,72 @@ export function generateScenario(url: string, machines: number): void {
 export function flagValue(name: string, fallback: string): string {
   const i = process.argv.indexOf(name);
   return i >= 0 ? process.argv[i + 1]! : fallback;
+}
+
+/** The tenant flags the emulator benches share (strings, as `parseArgs` gives them). */
+export interface BenchTenant {
+  seed: string;
+  machines: string;
+  users: string;
+  groups: string;
+  cves: string;
+  'quota-scale': string;
+}
+
+export interface BenchEmulator {
+  /** The instance config it wrote. */
+  configFile: string;
+  admin<T>(path: string, method?: 'GET' | 'POST' | 'DELETE'): Promise<T>;
+  close(): Promise<void>;
+}
+
+/**
+ * Runs `emulator` in a child process (apart from the measured one) on a tenant of this size,
+ * writing its instance config into `work`; resolves once it listens.
+ */
+export async function startBenchEmulator(
+  work: string,
+  tenant: BenchTenant,
+  extraArgs: string[] = [],
+): Promise<BenchEmulator> {
+  const configFile = join(work, 'defender-graph.yaml');
+  const child = spawn(
+    process.execPath,
+    tsxArgs(join(import.meta.dirname, '../src/cli/main.ts'), [
+      'emulator',
+      '--json',
+      '--data-dir',
+      join(work, 'emulator'),
+      '--write-config',
+      configFile,
+      ...(['seed', 'machines', 'users', 'groups', 'cves', 'quota-scale'] as const).flatMap(
+        (flag) => [`--${flag}`, tenant[flag]],
+      ),
+      ...extraArgs,
+    ]),
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  const ready = await new Promise<{ url: string; caFile: string }>((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`emulator exited with ${code}`)));
+    createInterface({ input: child.stdout! }).once('line', (line) => resolve(JSON.parse(line)));
+  });
+  const dispatcher = new Agent({ connect: { ca: readFileSync(ready.caFile, 'utf8') } });
+  return {
+    configFile,
+    admin: async <T>(path: string, method: 'GET' | 'POST' | 'DELETE' = 'GET') =>
+      (await (
+        await request(`${ready.url}/admin${path}`, {
+          dispatcher,
+          method,
+          ...(method === 'POST'
+            ? { body: '{}', headers: { 'content-type': 'application/json' } }
+            : {}),
+        })
+      ).body.json()) as T,
+    async close() {
+      child.kill('SIGTERM');
+      await dispatcher.close();
+      await new Promise((r) => child.once('exit', r));
+    },
+  };
 }
