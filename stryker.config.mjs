@@ -23,7 +23,7 @@ export const MODULES = {
   'src/alerts/conditions.ts': ['test/alerts/load.test.ts', 'test/alerts/templates.test.ts'],
   'src/alerts/templates.ts': ['test/alerts/templates.test.ts'],
   'src/config/schedule.ts': ['test/config/schedule.test.ts'],
-  'src/scheduler/clock.ts': ['test/config/schedule.test.ts', 'test/scheduler/scheduler.test.ts'],
+  'src/scheduler/clock.ts': ['test/scheduler/clock.test.ts', 'test/scheduler/scheduler.test.ts'],
 };
 
 /** The `--mutate` value on the command line, if any (it overrides `mutate` below). */
