@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { conditionHolds } from '../../src/alerts/conditions.js';
+import { ConditionError, conditionHolds, whenHolds } from '../../src/alerts/conditions.js';
 import { TemplateRenderer } from '../../src/alerts/templates.js';
 
 const entity = (id: string, displayName: string, extra: Record<string, unknown> = {}) => ({
@@ -84,5 +84,89 @@ describe('templates (JEXL with JupiterOne transforms)', () => {
     expect(() => conditionHolds(['XOR', ['a', '>', 1]], context, templates)).toThrow(
       'Invalid conjunction operator or clause ["XOR",["a",">",1]]',
     );
+  });
+});
+
+describe('conditions (every operator, loose and strict, malformed clauses)', () => {
+  const templates = new TemplateRenderer();
+  const holds = (path: string, op: string, value: unknown) =>
+    conditionHolds([path, op, value], { n: 5, s: '5', nested: { 'a.b': 1 } }, templates);
+
+  it('tells each comparison apart at, below and above the value', () => {
+    const table = ['>', '<', '>=', '<='].map((op) => [op, [4, 5, 6].map((v) => holds('n', op, v))]);
+    expect(table).toEqual([
+      ['>', [true, false, false]],
+      ['<', [false, false, true]],
+      ['>=', [true, true, false]],
+      ['<=', [false, true, true]],
+    ]);
+  });
+
+  it('compares = and == loosely, === strictly, and their negations the same way', () => {
+    const table = ['=', '==', '===', '!=', '!=='].map((op) => [
+      op,
+      [5, '5', 6].map((v) => holds('n', op, v)),
+    ]);
+    expect(table).toEqual([
+      ['=', [true, true, false]],
+      ['==', [true, true, false]],
+      ['===', [true, false, false]],
+      ['!=', [false, false, true]],
+      ['!==', [false, true, true]],
+    ]);
+    expect(holds('nested.a.b', '===', 1)).toBe(true);
+  });
+
+  it('AND needs every clause and OR one', () => {
+    const yes = ['n', '===', 5];
+    const no = ['n', '===', 6];
+    const context = { n: 5 };
+    const cases = [
+      ['AND', yes, yes],
+      ['AND', yes, no],
+      ['AND', no, yes],
+      ['OR', no, no],
+      ['OR', no, yes],
+      ['OR', yes, no],
+    ].map((c) => conditionHolds(c, context, templates));
+    expect(cases).toEqual([true, false, false, false, true, true]);
+  });
+
+  it('tests the template form for truthiness', () => {
+    expect(conditionHolds('{{n - 5}}', { n: 5 }, templates)).toBe(false);
+    expect(conditionHolds('{{n - 4}}', { n: 5 }, templates)).toBe(true);
+  });
+
+  it('names what is wrong with a malformed condition', () => {
+    const bad = (condition: unknown[]) => () => conditionHolds(condition, { n: 5 }, templates);
+    expect(bad(['AND'])).toThrow(new ConditionError('"AND" needs at least one clause'));
+    expect(bad(['OR'])).toThrow(new ConditionError('"OR" needs at least one clause'));
+    expect(bad(['OR', 'n'])).toThrow(new ConditionError('clause "n" is not a list'));
+    expect(bad(['n', '>'])).toThrow(
+      new ConditionError(
+        'Invalid conjunction operator or clause ["n",">"]: expected ["AND"|"OR", …] or [path, operator, value]',
+      ),
+    );
+    expect(bad([1, '>', 0])).toThrow(/^Invalid conjunction operator or clause \[1,">",0\]/);
+    expect(bad(['n', '~=', 5])).toThrow(
+      new ConditionError('unknown operator "~=" in ["n","~=",5]'),
+    );
+    expect(bad(['n', '>', 5])).not.toThrow();
+  });
+});
+
+describe('whenHolds', () => {
+  const templates = new TemplateRenderer();
+  const context = { n: 5 };
+  const yes = { condition: ['n', '===', 5] };
+  const no = { condition: ['n', '===', 6] };
+
+  it('holds without a when, for one condition, and only when every listed condition holds', () => {
+    expect(whenHolds(undefined, context, templates)).toBe(true);
+    expect(whenHolds(yes, context, templates)).toBe(true);
+    expect(whenHolds(no, context, templates)).toBe(false);
+    expect(whenHolds([yes, yes], context, templates)).toBe(true);
+    expect(whenHolds([yes, no], context, templates)).toBe(false);
+    expect(whenHolds([], context, templates)).toBe(true);
   });
 });
