@@ -152,6 +152,7 @@ describe('conditions (every operator, loose and strict, malformed clauses)', () 
       new ConditionError('unknown operator "~=" in ["n","~=",5]'),
     );
     expect(bad(['n', '>', 5])).not.toThrow();
+    expect(bad(['AND'])).toThrow(expect.objectContaining({ name: 'ConditionError' }));
   });
 });
 
