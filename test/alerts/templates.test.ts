@@ -211,6 +211,7 @@ describe('template edge cases', () => {
     expect(templates.render('{{one | join}}', context)).toBe('solo');
     expect(templates.render('{{none | join}}', context)).toBe('');
     expect(templates.render('{{missing | merge(one) | join}}', context)).toBe('solo');
+    expect(templates.render('{{missing | merge(none) | length}}', context)).toBe(0);
   });
 
   it('counts arrays, strings and object keys, and anything else as 0', () => {
@@ -259,6 +260,8 @@ describe('template edge cases', () => {
     expect(templates.render('{{n}} left', context)).toBe('0 left');
     expect(templates.render('{{ n + 1 }}', context)).toBe(1);
     expect(templates.render('is {{ n + 1 }}', context)).toBe('is 1');
+    expect(templates.render('{{ n / 0 }}', { n: 0 })).toBeNaN();
+    expect(templates.render('is {{ n / 0 }}', { n: 0 })).toBe('is NaN');
     expect(templates.render('{{o}}\n', context)).toEqual({ a: [1] });
   });
 
