@@ -20,10 +20,10 @@ export const MODULES = {
   'src/integration/converters/*.ts': ['test/integration/converters.test.ts'],
   'src/people/rules.ts': ['test/people/match.test.ts'],
   'src/people/match.ts': ['test/people/match.test.ts'],
-  'src/alerts/conditions.ts': ['test/alerts/load.test.ts', 'test/alerts/templates.test.ts'],
+  'src/alerts/conditions.ts': ['test/alerts/templates.test.ts'],
   'src/alerts/templates.ts': ['test/alerts/templates.test.ts'],
   'src/config/schedule.ts': ['test/config/schedule.test.ts'],
-  'src/scheduler/clock.ts': ['test/config/schedule.test.ts', 'test/scheduler/scheduler.test.ts'],
+  'src/scheduler/clock.ts': ['test/scheduler/clock.test.ts', 'test/scheduler/scheduler.test.ts'],
 };
 
 /** The `--mutate` value on the command line, if any (it overrides `mutate` below). */

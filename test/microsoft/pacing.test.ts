@@ -72,6 +72,77 @@ describe('sliding-window pacing', () => {
     expect(clock.now()).toBe(1_501);
   });
 
+  it('lets a slot go exactly one window after its stamp', async () => {
+    const clock = fakeClock();
+    const limiter = new SlidingWindowLimiter(
+      [{ limit: 1, windowMs: 1_000 }],
+      clock.now,
+      clock.sleep,
+    );
+    await limiter.acquire();
+    await clock.sleep(1_000);
+    await limiter.acquire();
+    expect(clock.now()).toBe(1_000);
+  });
+
+  it('waits for as many of the oldest slots as the cost needs, and for the latest of them', async () => {
+    const clock = fakeClock();
+    const limiter = new SlidingWindowLimiter(
+      [{ limit: 3, windowMs: 1_000 }],
+      clock.now,
+      clock.sleep,
+    );
+    for (let i = 0; i < 3; i++) {
+      await limiter.acquire();
+      await clock.sleep(100);
+    }
+    await limiter.acquire(2); // the slots stamped at 0 and 100 must leave
+    expect(clock.now()).toBe(1_101);
+  });
+
+  it('keeps exact spacing over thousands of requests, across compactions of its log', async () => {
+    const clock = fakeClock();
+    // The first limiter's log is compacted; the second's never is, as its hour window keeps every slot.
+    const single = new SlidingWindowLimiter(
+      [{ limit: 3, windowMs: 1_000 }],
+      clock.now,
+      clock.sleep,
+    );
+    const both = new SlidingWindowLimiter(
+      [
+        { limit: 3, windowMs: 1_000 },
+        { limit: 100_000, windowMs: 3_600_000_000 },
+      ],
+      clock.now,
+      clock.sleep,
+    );
+    for (const limiter of [single, both]) {
+      const start = clock.now();
+      const starts: number[] = [];
+      for (let i = 0; i < 9_000; i++) {
+        await limiter.acquire();
+        starts.push(clock.now() - start);
+      }
+      expect(starts).toEqual(Array.from({ length: 9_000 }, (_, i) => Math.floor(i / 3) * 1_001));
+      await clock.sleep(3_600_000_000);
+    }
+  });
+
+  it('pads every Microsoft window by 2 %, and by at least 250 ms', () => {
+    const pacer = new Pacer({
+      bucket: [
+        { limit: 5, windowMs: 60_000 },
+        { limit: 9, windowMs: 1_000 },
+      ],
+    });
+    // The padding is only visible in real time; read the limiter it built.
+    const limiters = (pacer as unknown as { limiters: Map<string, { windows: unknown }> }).limiters;
+    expect(limiters.get('bucket')?.windows).toEqual([
+      { limit: 5, windowMs: 61_200 },
+      { limit: 9, windowMs: 1_250 },
+    ]);
+  });
+
   it('scales and overrides Microsoft quotas from the config', () => {
     const quotas = effectiveQuotas(0.5, { 'defender:logonusers': { perMinute: 10 } });
     expect(quotas['defender:machines']).toEqual([
